@@ -1,0 +1,54 @@
+# Convene — the documented entry points: `make run`, `make test`, `make bench`, `make lint`.
+PYTHON ?= python3
+VENV ?= .venv
+PIP := $(VENV)/bin/pip
+FLASK := FLASK_APP=wsgi.py $(VENV)/bin/flask
+PORT ?= 5000
+NODE_DIR := .node
+NODE_PACKAGES := axe-core@4.14.1 ical.js@2.2.1
+
+.PHONY: run test lint format bench bench-smoke node-deps clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+## run: set up, migrate, load demo events, serve on http://127.0.0.1:$(PORT) (SQLite in instance/)
+run: $(VENV)/.runtime
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	MAIL_DELIVER_AFTER_REQUEST=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Node packages used only by tests (axe-core, Mozilla's ical.js); optional: tests skip without node.
+node-deps:
+	@if command -v npm >/dev/null 2>&1; then \
+	  test -f $(NODE_DIR)/.installed || (npm install --silent --no-save --no-package-lock --prefix $(NODE_DIR) $(NODE_PACKAGES) && touch $(NODE_DIR)/.installed) \
+	  || echo "npm install failed: tests that need axe-core or ical.js will be skipped"; \
+	else echo "npm not found: tests that need axe-core or ical.js will be skipped"; fi
+
+## test: install dev deps, lint, run the suite on SQLite, then on PostgreSQL if TEST_DATABASE_URL is set
+test: $(VENV)/.dev node-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== again on PostgreSQL ($$TEST_DATABASE_URL) =="; \
+	  CONVENE_TEST_BACKEND=postgres $(VENV)/bin/pytest -m "not browser"; \
+	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) $(NODE_DIR) .pytest_cache .ruff_cache

@@ -1,0 +1,33 @@
+// Progressive enhancement only: every page is complete without JavaScript.
+(function () {
+  "use strict";
+
+  // Show an event's time in the reader's own zone, from <time datetime="...Z">.
+  function showReaderTime(el) {
+    var start = new Date(el.getAttribute("data-start"));
+    var end = new Date(el.getAttribute("data-end"));
+    if (isNaN(start) || isNaN(end)) return;
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var dateFmt = new Intl.DateTimeFormat(undefined, {
+      weekday: "short", day: "numeric", month: "short", year: "numeric",
+    });
+    var timeFmt = new Intl.DateTimeFormat(undefined, {
+      hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+    });
+    var sameDay = dateFmt.format(start) === dateFmt.format(end);
+    var text = "Your time (" + zone + "): " + dateFmt.format(start) + ", " + timeFmt.format(start) +
+      " – " + (sameDay ? "" : dateFmt.format(end) + ", ") + timeFmt.format(end);
+    el.textContent = text;
+    el.hidden = false;
+  }
+
+  function focusErrorSummary() {
+    var summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-local-time]").forEach(showReaderTime);
+    focusErrorSummary();
+  });
+})();

@@ -1,0 +1,77 @@
+"""Convene: event and webinar registration for innovation networks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from webapp import config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_overrides: dict | None = None) -> Flask:
+    """Build the Convene application."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    if config_overrides and "INSTANCE_PATH" in config_overrides:
+        app.instance_path = str(config_overrides["INSTANCE_PATH"])
+        app.config.root_path = app.instance_path
+    config.load(app, config_overrides)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from webapp import errors, security, templating
+
+    errors.register(app)
+    security.register(app)
+    templating.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from webapp import models  # noqa: F401  (registers every table on the metadata)
+    from webapp.db import install_sqlite_pragmas
+    from webapp.extensions import csrf, db, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            install_sqlite_pragmas(db.engine)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    mail.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webapp.calendar.views import bp as calendar_bp
+    from webapp.events.views import bp as events_bp
+    from webapp.organiser.views import bp as organiser_bp
+    from webapp.registration.views import bp as registration_bp
+
+    app.register_blueprint(events_bp)
+    app.register_blueprint(registration_bp)
+    app.register_blueprint(calendar_bp)
+    app.register_blueprint(organiser_bp, url_prefix="/organiser")
+
+
+def _register_cli(app: Flask) -> None:
+    from webapp.demo import demo_cli
+    from webapp.mail.cli import mail_cli
+    from webapp.organiser.cli import organiser_cli
+
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(organiser_cli)

@@ -1,0 +1,203 @@
+"""`flask demo load`: realistic demo events, dated in the future, keeping their local times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from webapp.db import now_utc
+from webapp.events.models import Event, EventFormat, EventKind, EventStatus
+from webapp.extensions import db
+
+demo_cli = AppGroup("demo", help="Demo data for trying Convene out.")
+
+
+@dataclass(frozen=True)
+class DemoEvent:
+    slug: str
+    title: str
+    kind: EventKind
+    format: EventFormat
+    timezone: str
+    month_day: tuple[int, int] | None  # next occurrence of this date; None: relative
+    start: time
+    end: time
+    days: int = 1
+    summary: str = ""
+    description: str = ""
+    venue: dict = field(default_factory=dict)
+    capacity: int | None = None
+    online_url: str = ""
+    days_from_today: int = 0
+
+
+DEMO_EVENTS = (
+    DemoEvent(
+        slug="greater-copenhagen-cluster-summit",
+        title="Greater Copenhagen Cluster Summit",
+        kind=EventKind.SUMMIT,
+        format=EventFormat.IN_PERSON,
+        timezone="Europe/Stockholm",
+        month_day=(5, 8),
+        start=time(9, 0),
+        end=time(17, 30),
+        summary="A day of cluster managers, regions and companies from across the Øresund region.",
+        description=(
+            "The **Greater Copenhagen Cluster Summit** brings together cluster organisations "
+            "from Skåne and Zealand.\n\n- Keynotes on cross-border collaboration\n"
+            "- Matchmaking sessions\n- Site visits in Malmö"
+        ),
+        venue={
+            "venue_name": "Malmö Live Konserthus",
+            "address": "Dag Hammarskjölds torg 4",
+            "city": "Malmö",
+            "country": "SE",
+        },
+        capacity=300,
+    ),
+    DemoEvent(
+        slug="smart-specialisation-evidence-based-implementation",
+        title="Smart specialisation – evidence based implementation in the EU",
+        kind=EventKind.WEBINAR,
+        format=EventFormat.ONLINE,
+        timezone="Europe/Brussels",
+        month_day=(2, 28),
+        start=time(18, 0),
+        end=time(19, 30),
+        summary="How regions use evidence to implement their smart specialisation strategies.",
+        description="A webinar on monitoring, evaluation and evidence in RIS3 implementation.",
+        online_url="https://meet.example.org/s3-evidence",
+        capacity=500,
+    ),
+    DemoEvent(
+        slug="cluster-based-local-economic-development-ris3",
+        title="Cluster-based local economic development in the context of RIS3",
+        kind=EventKind.WORKSHOP,
+        format=EventFormat.IN_PERSON,
+        timezone="Europe/Berlin",
+        month_day=(11, 23),
+        start=time(9, 0),
+        end=time(16, 0),
+        days=3,
+        summary="A three-day thematic workshop on clusters as drivers of local development.",
+        description="Three days of peer learning between regions, with field visits in Frankfurt.",
+        venue={
+            "venue_name": "Haus am Dom",
+            "address": "Domplatz 3",
+            "city": "Frankfurt am Main",
+            "country": "DE",
+        },
+        capacity=60,
+    ),
+    DemoEvent(
+        slug="smart-regions-conference",
+        title="Smart Regions conference",
+        kind=EventKind.CONFERENCE,
+        format=EventFormat.HYBRID,
+        timezone="Europe/Brussels",
+        month_day=(6, 17),
+        start=time(9, 30),
+        end=time(17, 0),
+        days=2,
+        summary="Where the Smart Guide to Cluster Policy is presented.",
+        description="Two days on smart specialisation, with the presentation of the "
+        "*Smart Guide to Cluster Policy*.",
+        venue={
+            "venue_name": "The Square – Brussels Meeting Centre",
+            "address": "Mont des Arts",
+            "city": "Brussels",
+            "country": "BE",
+        },
+        online_url="https://meet.example.org/smart-regions",
+    ),
+    DemoEvent(
+        slug="towards-european-strategic-cluster-partnerships",
+        title="Towards European Strategic Cluster Partnerships – information webinar",
+        kind=EventKind.WEBINAR,
+        format=EventFormat.ONLINE,
+        timezone="Europe/Brussels",
+        month_day=None,
+        days_from_today=21,
+        start=time(10, 0),
+        end=time(11, 0),
+        summary="Everything you need to know before applying for a strategic cluster partnership.",
+        online_url="https://meet.example.org/escp-info",
+        capacity=5,
+    ),
+    DemoEvent(
+        slug="cluster-excellence-days-past",
+        title="Cluster Excellence Days",
+        kind=EventKind.CONFERENCE,
+        format=EventFormat.IN_PERSON,
+        timezone="Europe/Brussels",
+        month_day=None,
+        days_from_today=-40,
+        start=time(9, 0),
+        end=time(17, 0),
+        summary="Last edition of the Cluster Excellence Days.",
+        venue={
+            "venue_name": "Square Brussels",
+            "address": "Rue Mont des Arts",
+            "city": "Brussels",
+            "country": "BE",
+        },
+    ),
+)
+
+
+def _next_occurrence(month: int, day: int, today: date) -> date:
+    candidate = date(today.year, month, day)
+    return candidate if candidate > today else date(today.year + 1, month, day)
+
+
+def _first_day(spec: DemoEvent, today: date) -> date:
+    if spec.month_day is None:
+        return today + timedelta(days=spec.days_from_today)
+    return _next_occurrence(*spec.month_day, today)
+
+
+def build_event(spec: DemoEvent, today: date) -> Event:
+    """A demo Event from its spec, dated relative to `today`."""
+    first = _first_day(spec, today)
+    last = first + timedelta(days=spec.days - 1)
+    event = Event(
+        slug=spec.slug,
+        title=spec.title,
+        kind=spec.kind,
+        format=spec.format,
+        summary=spec.summary,
+        description=spec.description,
+        capacity=spec.capacity,
+        online_url=spec.online_url,
+        status=EventStatus.PUBLISHED,
+        organiser_name="Convene demo team",
+        organiser_email="events@convene.localhost",
+        **spec.venue,
+    )
+    event.set_schedule(
+        datetime.combine(first, spec.start), datetime.combine(last, spec.end), spec.timezone
+    )
+    return event
+
+
+def load_demo_events(today: date | None = None) -> list[Event]:
+    """Create the demo events that do not exist yet; returns the ones created."""
+    today = today or now_utc().date()
+    existing = set(db.session.scalars(sa.select(Event.slug)))
+    created = [build_event(spec, today) for spec in DEMO_EVENTS if spec.slug not in existing]
+    db.session.add_all(created)
+    db.session.commit()
+    return created
+
+
+@demo_cli.command("load")
+def load_command() -> None:
+    """Create the demo events (idempotent: existing ones are left alone)."""
+    created = load_demo_events()
+    click.echo(
+        f"Demo events: {len(created)} created, {len(DEMO_EVENTS) - len(created)} already there."
+    )

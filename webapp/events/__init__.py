@@ -1,0 +1,1 @@
+"""Public catalogue: the event model, listing and event pages."""

@@ -1,0 +1,128 @@
+"""The event: what, when (wall time + IANA zone, with derived UTC instants), where, how many."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp import timezones
+from webapp.db import UTCDateTime, now_utc
+from webapp.extensions import db
+
+
+class EventKind(enum.StrEnum):
+    SUMMIT = "summit"
+    WEBINAR = "webinar"
+    WORKSHOP = "workshop"
+    CONFERENCE = "conference"
+
+
+class EventFormat(enum.StrEnum):
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+def _enum_column(enum_cls: type[enum.StrEnum], name: str) -> sa.Enum:
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+event_organisers = sa.Table(
+    "event_organiser",
+    db.metadata,
+    sa.Column("event_id", sa.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("organiser_id", sa.ForeignKey("organiser.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Event(db.Model):
+    __tablename__ = "event"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        sa.Index("ix_event_status_starts_at", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[EventKind] = mapped_column(_enum_column(EventKind, "event_kind"))
+    summary: Mapped[str] = mapped_column(sa.String(500), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    # The organiser's truth: wall-clock times in `timezone` (naive by design).
+    start_local: Mapped[datetime] = mapped_column(sa.DateTime)
+    end_local: Mapped[datetime] = mapped_column(sa.DateTime)
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    # Derived from the above by set_schedule(); used for sorting and queries.
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    format: Mapped[EventFormat] = mapped_column(_enum_column(EventFormat, "event_format"))
+    venue_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    address: Mapped[str] = mapped_column(sa.String(300), default="")
+    city: Mapped[str] = mapped_column(sa.String(120), default="")
+    country: Mapped[str] = mapped_column(sa.String(2), default="")
+    online_url: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    capacity: Mapped[int | None] = mapped_column(default=None)
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    status: Mapped[EventStatus] = mapped_column(
+        _enum_column(EventStatus, "event_status"), default=EventStatus.DRAFT
+    )
+    organiser_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    organiser_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    owner_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organiser.id", ondelete="SET NULL"), index=True, default=None
+    )
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+    # Raised whenever the time or place of a published event changes (iCalendar SEQUENCE).
+    sequence: Mapped[int] = mapped_column(default=0)
+
+    owner = relationship("Organiser", foreign_keys=[owner_id])
+    co_organisers = relationship("Organiser", secondary=event_organisers, lazy="selectin")
+
+    def set_schedule(self, start_local: datetime, end_local: datetime, zone: str) -> None:
+        """Set wall times and zone, deriving the UTC instants; raises TimezoneError/ValueError."""
+        starts_at = timezones.to_utc(start_local, zone)
+        ends_at = timezones.to_utc(end_local, zone)
+        if ends_at <= starts_at:
+            raise ValueError("The event must end after it starts.")
+        self.start_local, self.end_local, self.timezone = start_local, end_local, zone
+        self.starts_at, self.ends_at = starts_at, ends_at
+
+    @property
+    def is_online(self) -> bool:
+        return self.format == EventFormat.ONLINE
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in (EventStatus.PUBLISHED, EventStatus.CANCELLED)
+
+    @property
+    def closes_at(self) -> datetime:
+        """When registration closes: the configured time, or the start."""
+        return self.registration_closes_at or self.starts_at
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug}>"

@@ -1,0 +1,199 @@
+"""Queries and presentation values for the public catalogue."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+
+import markdown
+import nh3
+import sqlalchemy as sa
+from flask import abort
+from flask_sqlalchemy.pagination import Pagination
+from markupsafe import Markup
+
+from webapp import timezones
+from webapp.db import now_utc
+from webapp.events.models import Event, EventKind, EventStatus
+from webapp.extensions import db
+
+PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h2",
+    "h3",
+    "h4",
+    "blockquote",
+    "code",
+    "pre",
+}
+
+
+@dataclass(frozen=True)
+class EventTime:
+    """An event's time, ready to show."""
+
+    when: str  # "Sun 28 Feb 2027, 18:00–19:30 CET" or "23–25 Nov 2027"
+    daily_hours: str  # for multi-day events: "09:00 CET – 17:00 CET"; empty otherwise
+    abbreviation: str
+    utc_offset: str
+    starts_iso: str
+    ends_iso: str
+    multi_day: bool
+
+
+def event_time(event: Event) -> EventTime:
+    """Format the event's start and end in its own zone."""
+    start = timezones.to_local(event.starts_at, event.timezone)
+    end = timezones.to_local(event.ends_at, event.timezone)
+    multi_day = start.date() != end.date()
+    return EventTime(
+        when=timezones.format_range(event.starts_at, event.ends_at, event.timezone),
+        daily_hours=timezones.format_time_span(event.starts_at, event.ends_at, event.timezone)
+        if multi_day
+        else "",
+        abbreviation=timezones.abbreviation(event.starts_at, event.timezone),
+        utc_offset=timezones.utc_offset_label(event.starts_at, event.timezone),
+        starts_iso=timezones.iso_utc(event.starts_at),
+        ends_iso=timezones.iso_utc(event.ends_at),
+        multi_day=multi_day,
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def render_description(text: str) -> Markup:
+    """Organiser Markdown as sanitised HTML (no scripts, no attributes beyond safe links)."""
+    html = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
+    return Markup(  # noqa: S704 (sanitised by nh3 just below)
+        nh3.clean(
+            html,
+            tags=ALLOWED_TAGS,
+            attributes={"a": {"href", "title"}},
+            url_schemes={"http", "https", "mailto"},
+            link_rel="noopener noreferrer nofollow",
+        )
+    )
+
+
+def _like_pattern(query: str) -> str:
+    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _catalogue_query(kind: EventKind | None, query: str) -> sa.Select:
+    stmt = sa.select(Event).where(Event.status.in_(PUBLIC_STATUSES))
+    if kind is not None:
+        stmt = stmt.where(Event.kind == kind)
+    if query:
+        pattern = _like_pattern(query)
+        stmt = stmt.where(
+            sa.or_(
+                Event.title.ilike(pattern, escape="\\"), Event.summary.ilike(pattern, escape="\\")
+            )
+        )
+    return stmt
+
+
+def list_upcoming(
+    *,
+    page: int,
+    per_page: int,
+    kind: EventKind | None = None,
+    query: str = "",
+    now: datetime | None = None,
+) -> Pagination:
+    """Published (and cancelled) events that have not ended, soonest first."""
+    now = now or now_utc()
+    stmt = _catalogue_query(kind, query).where(Event.ends_at > now)
+    stmt = stmt.order_by(Event.starts_at, Event.id)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+
+
+def list_past(
+    *,
+    page: int,
+    per_page: int,
+    kind: EventKind | None = None,
+    query: str = "",
+    now: datetime | None = None,
+) -> Pagination:
+    """Public events that have ended, newest first."""
+    now = now or now_utc()
+    stmt = _catalogue_query(kind, query).where(Event.ends_at <= now)
+    stmt = stmt.order_by(Event.starts_at.desc(), Event.id.desc())
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+
+
+def get_public_or_404(slug: str) -> Event:
+    """A published or cancelled event by slug; drafts and unknown slugs are 404."""
+    event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
+    if event is None or not event.is_public:
+        abort(404)
+    return event
+
+
+def parse_kind(value: str | None) -> EventKind | None:
+    """A kind from a query string; unknown values mean no filter."""
+    try:
+        return EventKind(value) if value else None
+    except ValueError:
+        return None
+
+
+SCHEMA_EVENT_STATUS = {
+    EventStatus.PUBLISHED: "https://schema.org/EventScheduled",
+    EventStatus.CANCELLED: "https://schema.org/EventCancelled",
+}
+SCHEMA_ATTENDANCE = {
+    "in_person": "https://schema.org/OfflineEventAttendanceMode",
+    "online": "https://schema.org/OnlineEventAttendanceMode",
+    "hybrid": "https://schema.org/MixedEventAttendanceMode",
+}
+
+
+def public_url(event: Event, base_url: str) -> str:
+    """The event page's absolute URL, built from CONVENE_BASE_URL (never the Host header)."""
+    return f"{base_url}/events/{event.slug}"
+
+
+def structured_data(event: Event, base_url: str) -> dict:
+    """schema.org Event as a dict, for JSON-LD (no private join link)."""
+    url = public_url(event, base_url)
+    if event.format == "online":
+        location: dict | list = {"@type": "VirtualLocation", "url": url}
+    else:
+        location = {
+            "@type": "Place",
+            "name": event.venue_name,
+            "address": {
+                "@type": "PostalAddress",
+                "streetAddress": event.address,
+                "addressLocality": event.city,
+                "addressCountry": event.country,
+            },
+        }
+        if event.format == "hybrid":
+            location = [location, {"@type": "VirtualLocation", "url": url}]
+    return {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": event.title,
+        "description": event.summary,
+        "startDate": timezones.to_local(event.starts_at, event.timezone).isoformat(),
+        "endDate": timezones.to_local(event.ends_at, event.timezone).isoformat(),
+        "eventStatus": SCHEMA_EVENT_STATUS.get(
+            event.status, SCHEMA_EVENT_STATUS[EventStatus.PUBLISHED]
+        ),
+        "eventAttendanceMode": SCHEMA_ATTENDANCE[event.format.value],
+        "location": location,
+        "organizer": {"@type": "Organization", "name": event.organiser_name},
+        "url": url,
+    }

@@ -1,0 +1,1 @@
+"""Outgoing email: what to send (messages), the durable outbox, and delivery."""

@@ -1,0 +1,64 @@
+"""The outbox: every email is a row written in the same transaction as its cause."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.db import UTCDateTime, now_utc
+from webapp.events.models import _enum_column
+from webapp.extensions import db
+
+
+class OutboxStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    RETRY = "retry"
+    FAILED = "failed"
+    SENT = "sent"
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        sa.Index("ix_outbox_message_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    # Makes queuing idempotent, e.g. one reminder per registration ("reminder-24h:123").
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True, default=None)
+    status: Mapped[OutboxStatus] = mapped_column(
+        _enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.QUEUED
+    )
+
+    sender: Mapped[str] = mapped_column(sa.String(320))
+    recipient: Mapped[str] = mapped_column(sa.String(320))
+    reply_to: Mapped[str] = mapped_column(sa.String(320), default="")
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    message_id: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    text_body: Mapped[str] = mapped_column(sa.Text)
+    html_body: Mapped[str] = mapped_column(sa.Text)
+    # iCalendar attachment and its METHOD (REQUEST, CANCEL), if any.
+    ics: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    ics_method: Mapped[str | None] = mapped_column(sa.String(20), default=None)
+
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("event.id", ondelete="SET NULL"), index=True, default=None
+    )
+    registration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True, default=None
+    )
+
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.kind} {self.status}>"

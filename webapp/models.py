@@ -1,0 +1,20 @@
+"""Every model, imported in one place so the metadata (and Alembic) sees all tables."""
+
+from webapp.events.models import Event, EventFormat, EventKind, EventStatus, event_organisers
+from webapp.mail.models import OutboxMessage, OutboxStatus
+from webapp.organiser.models import Organiser
+from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
+
+__all__ = [
+    "AttendanceMode",
+    "Event",
+    "EventFormat",
+    "EventKind",
+    "EventStatus",
+    "Organiser",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Registration",
+    "RegistrationStatus",
+    "event_organisers",
+]

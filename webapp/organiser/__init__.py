@@ -1,0 +1,1 @@
+"""Organisers: accounts, event management, attendee lists and exports."""

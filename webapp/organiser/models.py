@@ -1,0 +1,38 @@
+"""Organiser accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.db import UTCDateTime, now_utc
+from webapp.extensions import db
+
+
+class Organiser(UserMixin, db.Model):
+    __tablename__ = "organiser"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(300))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    # Bumped at sign-out and password change; sessions carrying an older value are refused.
+    session_version: Mapped[int] = mapped_column(default=1)
+    last_timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Brussels")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    def get_id(self) -> str:
+        """Flask-Login identity: id and session version, so old cookies stop working."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+    def __repr__(self) -> str:
+        return f"<Organiser {self.email}>"

@@ -1,0 +1,1 @@
+"""Attendee registration: form, seat allocation with a waiting list, self-service."""

@@ -1,0 +1,81 @@
+"""A person's registration for one event."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.db import UTCDateTime, now_utc
+from webapp.events.models import _enum_column
+from webapp.extensions import db
+
+
+class RegistrationStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class AttendanceMode(enum.StrEnum):
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+
+
+class Registration(db.Model):
+    __tablename__ = "registration"
+    __table_args__ = (
+        # One active registration per event and normalised email; cancelled ones don't count.
+        sa.Index(
+            "uq_registration_active_email",
+            "event_id",
+            "email_key",
+            unique=True,
+            sqlite_where=sa.text("status != 'cancelled'"),
+            postgresql_where=sa.text("status != 'cancelled'"),
+        ),
+        sa.Index("ix_registration_event_status_id", "event_id", "status", "id"),
+        sa.Index("ix_registration_event_created_at", "event_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
+    status: Mapped[RegistrationStatus] = mapped_column(
+        _enum_column(RegistrationStatus, "registration_status")
+    )
+
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    # Normalised, case-folded email used for duplicate detection.
+    email_key: Mapped[str] = mapped_column(sa.String(254))
+    organisation: Mapped[str] = mapped_column(sa.String(200), default="")
+    role: Mapped[str] = mapped_column(sa.String(200), default="")
+    country: Mapped[str] = mapped_column(sa.String(2), default="")
+    attendance_mode: Mapped[AttendanceMode] = mapped_column(
+        _enum_column(AttendanceMode, "attendance_mode")
+    )
+    needs: Mapped[str] = mapped_column(sa.Text, default="")
+
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    privacy_notice_version: Mapped[str] = mapped_column(sa.String(40))
+
+    # SHA-256 of the manage token; the token itself is only ever in the attendee's email.
+    manage_token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    event = relationship("Event", lazy="joined", innerjoin=True)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} {self.status}>"

@@ -1,0 +1,5 @@
+"""Registration routes."""
+
+from flask import Blueprint
+
+bp = Blueprint("registration", __name__)

@@ -1,0 +1,144 @@
+"""Wall-clock time in an IANA zone <-> UTC instants, with explicit DST rules, and formatting.
+
+The organiser's local wall time and zone are the truth; UTC instants are derived from them.
+
+Rules at the daylight-saving switches:
+- A local time inside the spring-forward gap (e.g. 02:30 on the last Sunday of March in
+  Europe/Brussels) does not exist: it is rejected with NonexistentLocalTime.
+- A local time inside the autumn fall-back overlap (e.g. 02:30 on the last Sunday of
+  October in Europe/Brussels) happens twice: we take the FIRST occurrence, i.e. the
+  earlier instant, still on summer time (fold=0).
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+class TimezoneError(ValueError):
+    """A local time that cannot be turned into an instant, with a readable message."""
+
+
+class UnknownTimezone(TimezoneError):
+    pass
+
+
+class NonexistentLocalTime(TimezoneError):
+    pass
+
+
+@functools.cache
+def all_zone_names() -> tuple[str, ...]:
+    """Sorted canonical IANA zone names, for pickers and validation."""
+    names = {n for n in available_timezones() if "/" in n or n == "UTC"}
+    names -= {n for n in names if n.startswith(("Etc/", "SystemV/", "posix/", "right/"))}
+    return tuple(sorted(names))
+
+
+@functools.lru_cache(maxsize=512)
+def get_zone(name: str) -> ZoneInfo:
+    """The ZoneInfo for an IANA name, or UnknownTimezone."""
+    if not name or name != name.strip() or name.startswith(("/", ".")) or ".." in name:
+        raise UnknownTimezone(f"Unknown time zone: {name!r}.")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise UnknownTimezone(f"Unknown time zone: {name!r}.") from exc
+
+
+def is_ambiguous(local: datetime, zone_name: str) -> bool:
+    """True when the wall time occurs twice (autumn fall-back)."""
+    zone = get_zone(zone_name)
+    first = local.replace(tzinfo=zone, fold=0)
+    second = local.replace(tzinfo=zone, fold=1)
+    return first.utcoffset() != second.utcoffset() and _exists(local, zone)
+
+
+def _exists(local: datetime, zone: ZoneInfo) -> bool:
+    for fold in (0, 1):
+        aware = local.replace(tzinfo=zone, fold=fold)
+        if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == local:
+            return True
+    return False
+
+
+def to_utc(local: datetime, zone_name: str) -> datetime:
+    """Convert a naive wall-clock time in `zone_name` to an aware UTC instant.
+
+    Raises NonexistentLocalTime in the spring gap; takes the first occurrence in the
+    autumn overlap (see module docstring).
+    """
+    if local.tzinfo is not None:
+        raise TimezoneError("Expected a wall-clock time without a zone.")
+    zone = get_zone(zone_name)
+    if not _exists(local, zone):
+        raise NonexistentLocalTime(
+            f"{local:%d %b %Y %H:%M} does not exist in {zone_name}: the clocks skip it "
+            "when daylight saving time starts. Choose a time outside that hour."
+        )
+    return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+
+def to_local(instant: datetime, zone_name: str) -> datetime:
+    """An aware instant as an aware datetime in the named zone."""
+    if instant.tzinfo is None:
+        raise TimezoneError("Expected an aware instant.")
+    return instant.astimezone(get_zone(zone_name))
+
+
+def abbreviation(instant: datetime, zone_name: str) -> str:
+    """Zone abbreviation in force at the instant, e.g. CET or CEST; a numeric one if none."""
+    return to_local(instant, zone_name).tzname() or utc_offset_label(instant, zone_name)
+
+
+def utc_offset_label(instant: datetime, zone_name: str) -> str:
+    """The UTC offset at the instant, e.g. 'UTC+01:00' or 'UTC+05:30'."""
+    offset = to_local(instant, zone_name).utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def format_day(day: date) -> str:
+    """'Sun 28 Feb 2027'."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def format_range(starts_at: datetime, ends_at: datetime, zone_name: str) -> str:
+    """A human date/time range in the event's zone.
+
+    Same day:   'Sun 28 Feb 2027, 18:00–19:30 CET'
+    Multi-day:  '23–25 Nov 2027' (with month/year only where they differ)
+    """
+    start = to_local(starts_at, zone_name)
+    end = to_local(ends_at, zone_name)
+    if start.date() == end.date():
+        start_abbr, end_abbr = start.tzname(), end.tzname()
+        end_part = f"{end:%H:%M}" + (f" {end_abbr}" if end_abbr != start_abbr else "")
+        if start_abbr != end_abbr:
+            return f"{format_day(start.date())}, {start:%H:%M} {start_abbr}–{end_part}"
+        return f"{format_day(start.date())}, {start:%H:%M}–{end_part} {start_abbr}"
+    return format_date_span(start.date(), end.date())
+
+
+def format_date_span(first: date, last: date) -> str:
+    """'23–25 Nov 2027', '30 Nov – 2 Dec 2027', '30 Dec 2027 – 2 Jan 2028'."""
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{last.day} {last:%b %Y}"
+    if first.year == last.year:
+        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
+    return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+
+
+def format_time_span(starts_at: datetime, ends_at: datetime, zone_name: str) -> str:
+    """Times for a multi-day event: 'from 09:00 CET on the first day to 17:00 CET on the last'."""
+    start = to_local(starts_at, zone_name)
+    end = to_local(ends_at, zone_name)
+    return f"{start:%H:%M} {start.tzname()} – {end:%H:%M} {end.tzname()}"
+
+
+def iso_utc(instant: datetime) -> str:
+    """'2027-02-28T17:00:00Z', for <time datetime> and exports."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
