@@ -62,7 +62,9 @@ class Registration(db.Model):
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     privacy_notice_version: Mapped[str] = mapped_column(sa.String(40))
 
-    # SHA-256 of the manage token; the token itself is only ever in the attendee's email.
+    # The manage token is HMAC(SECRET_KEY, token_salt): random per registration, re-derivable
+    # for every later email, and never stored; only its SHA-256 is, for look-ups.
+    token_salt: Mapped[str] = mapped_column(sa.String(64))
     manage_token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

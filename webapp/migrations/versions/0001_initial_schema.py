@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 11:44:51.079542
+Create Date: 2026-11-25 11:46:38.666211
 
 """
 from alembic import op
@@ -93,6 +93,7 @@ def upgrade():
     sa.Column('needs', sa.Text(), nullable=False),
     sa.Column('consent_at', webapp.db.UTCDateTime(), nullable=False),
     sa.Column('privacy_notice_version', sa.String(length=40), nullable=False),
+    sa.Column('token_salt', sa.String(length=64), nullable=False),
     sa.Column('manage_token_hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', webapp.db.UTCDateTime(), nullable=False),
     sa.Column('updated_at', webapp.db.UTCDateTime(), nullable=False),
