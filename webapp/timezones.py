@@ -44,7 +44,7 @@ def get_zone(name: str) -> ZoneInfo:
         raise UnknownTimezone(f"Unknown time zone: {name!r}.")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise UnknownTimezone(f"Unknown time zone: {name!r}.") from exc
 
 
@@ -133,10 +133,13 @@ def format_date_span(first: date, last: date) -> str:
 
 
 def format_time_span(starts_at: datetime, ends_at: datetime, zone_name: str) -> str:
-    """Times for a multi-day event: 'from 09:00 CET on the first day to 17:00 CET on the last'."""
+    """Hours of a multi-day event: 'Starts Tue 23 Nov, 09:00 CET; ends Thu 25 Nov, 16:00 CET'."""
     start = to_local(starts_at, zone_name)
     end = to_local(ends_at, zone_name)
-    return f"{start:%H:%M} {start.tzname()} – {end:%H:%M} {end.tzname()}"
+    return (
+        f"Starts {start:%a} {start.day} {start:%b}, {start:%H:%M} {start.tzname()}; "
+        f"ends {end:%a} {end.day} {end:%b}, {end:%H:%M} {end.tzname()}"
+    )
 
 
 def iso_utc(instant: datetime) -> str:
