@@ -87,8 +87,9 @@ def load(app: Flask, overrides: dict | None) -> None:
             "connect_args": {"timeout": 30},
         }
     app.config["CONVENE_BASE_URL"] = app.config["CONVENE_BASE_URL"].rstrip("/")
-    if app.config["CONVENE_BASE_URL"].startswith("https://"):
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+    if "SESSION_COOKIE_SECURE" not in (overrides or {}):
+        secure = app.config["CONVENE_BASE_URL"].startswith("https://")
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
 
