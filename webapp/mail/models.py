@@ -36,7 +36,9 @@ class OutboxMessage(db.Model):
     )
 
     sender: Mapped[str] = mapped_column(sa.String(320))
+    # The bare address (envelope and look-ups) and the display name for the To header.
     recipient: Mapped[str] = mapped_column(sa.String(320))
+    recipient_name: Mapped[str] = mapped_column(sa.String(200), default="")
     reply_to: Mapped[str] = mapped_column(sa.String(320), default="")
     subject: Mapped[str] = mapped_column(sa.String(300))
     message_id: Mapped[str] = mapped_column(sa.String(200), unique=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 11:46:38.666211
+Create Date: 2026-11-25 11:51:40.904595
 
 """
 from alembic import op
@@ -116,6 +116,7 @@ def upgrade():
     sa.Column('status', sa.Enum('queued', 'sending', 'retry', 'failed', 'sent', name='outbox_status', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('sender', sa.String(length=320), nullable=False),
     sa.Column('recipient', sa.String(length=320), nullable=False),
+    sa.Column('recipient_name', sa.String(length=200), nullable=False),
     sa.Column('reply_to', sa.String(length=320), nullable=False),
     sa.Column('subject', sa.String(length=300), nullable=False),
     sa.Column('message_id', sa.String(length=200), nullable=False),
