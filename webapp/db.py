@@ -79,8 +79,12 @@ def begin_write(session) -> None:
     On SQLite this is BEGIN IMMEDIATE (the database write lock, taken before reading);
     on PostgreSQL callers additionally lock their row with SELECT ... FOR UPDATE.
     Any read-only transaction already open is ended first; pending changes are an error.
+    Inside a write transaction this is a no-op, so services that lock can be composed in
+    one unit of work without losing each other's flushed changes.
     """
     if session.in_transaction():
+        if session.connection().get_execution_options().get(WRITE_LOCK_OPTION):
+            return
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write() called with unsaved changes in the session")
         session.rollback()

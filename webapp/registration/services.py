@@ -1,77 +1,324 @@
-"""Registration rules: availability, seat allocation, waiting list, cancellation."""
+"""Registration rules: availability, seat allocation, waiting list, cancellation, check-in.
+
+Every function that changes state takes the event's write lock first (db.lock_row:
+BEGIN IMMEDIATE on SQLite, SELECT ... FOR UPDATE on the event row on PostgreSQL), so seat
+counts read under the lock stay true until the caller commits. Messages are queued in the
+same transaction; nothing here commits.
+"""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from webapp.db import now_utc
-from webapp.events.models import Event, EventStatus
+from webapp.db import lock_row, now_utc
+from webapp.events.models import Event, EventFormat, EventStatus
 from webapp.extensions import db
-from webapp.registration.models import Registration, RegistrationStatus
+from webapp.mail import messages
+from webapp.mail.messages import MessageKind
+from webapp.mail.models import OutboxMessage
+from webapp.registration.availability import Availability as Availability  # re-exported
+from webapp.registration.availability import RegistrationState as RegistrationState
+from webapp.registration.availability import availability as availability
+from webapp.registration.availability import has_free_seat
+from webapp.registration.availability import status_counts as status_counts
+from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
+from webapp.registration.tokens import assign_token
+from webapp.registration.tokens import find_by_token as find_by_token  # re-exported
+from webapp.registration.tokens import manage_token as manage_token  # re-exported
 
 
-class RegistrationState(enum.StrEnum):
-    OPEN = "open"
-    WAITING_LIST = "waiting_list"  # full, new registrations join the waiting list
-    NOT_YET_OPEN = "not_yet_open"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-    UNAVAILABLE = "unavailable"  # draft
+class RegistrationError(Exception):
+    """A registration rule refused the change; the message is fit to show an organiser."""
 
-    @property
-    def accepts_registrations(self) -> bool:
-        return self in (RegistrationState.OPEN, RegistrationState.WAITING_LIST)
+
+class RegistrationUnavailable(RegistrationError):
+    """The event does not accept registrations now; `state` says why."""
+
+    def __init__(self, state: RegistrationState):
+        super().__init__(f"Registration is not possible: {state.value}.")
+        self.state = state
+
+
+class EventFull(RegistrationError):
+    """No seat is free for a promotion."""
+
+
+class InvalidTransition(RegistrationError):
+    """The registration is not in a status that allows this action."""
 
 
 @dataclass(frozen=True)
-class Availability:
-    state: RegistrationState
-    confirmed: int
-    waitlisted: int
-    seats_left: int | None  # None: unlimited
-    opens_at: datetime | None
-    closes_at: datetime
+class Applicant:
+    """What a person submits to register; already validated and trimmed by the form."""
+
+    first_name: str
+    last_name: str
+    email: str
+    privacy_notice_version: str  # the notice they consented to; consent time is `now`
+    organisation: str = ""
+    role: str = ""
+    country: str = ""
+    attendance_mode: AttendanceMode | None = None  # only meaningful for hybrid events
+    needs: str = ""
 
 
-def status_counts(event_id: int) -> dict[RegistrationStatus, int]:
-    """Number of registrations per status for one event."""
-    rows = db.session.execute(
-        sa.select(Registration.status, sa.func.count())
-        .where(Registration.event_id == event_id)
-        .group_by(Registration.status)
-    )
-    counts = dict.fromkeys(RegistrationStatus, 0)
-    counts.update({status: count for status, count in rows})
-    return counts
+@dataclass(frozen=True)
+class Registered:
+    """The outcome of register(): the (possibly existing) registration and whether it is new."""
+
+    registration: Registration
+    created: bool
 
 
-def availability(event: Event, *, now: datetime | None = None) -> Availability:
-    """Whether and how one can register for the event right now."""
+STATUS_MESSAGES = {
+    RegistrationStatus.CONFIRMED: MessageKind.CONFIRMED,
+    RegistrationStatus.WAITLISTED: MessageKind.WAITLISTED,
+    RegistrationStatus.CANCELLED: MessageKind.CANCELLED,
+}
+# A repeated registration re-sends its email at most once per window, so the public form
+# cannot be used to flood someone's inbox.
+REPEAT_EMAIL_WINDOW_SECONDS = 15 * 60
+
+
+def email_key(email: str) -> str:
+    """The duplicate-detection key: the (already normalised) email, trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def register(event: Event, applicant: Applicant, *, now: datetime | None = None) -> Registered:
+    """Confirm a seat or join the waiting list, and queue the matching email (no commit).
+
+    A repeated registration (same email, still active) creates nothing and re-queues the
+    existing registration's email, so the person gets their manage link again.
+    """
     now = now or now_utc()
-    counts = status_counts(event.id)
-    confirmed = counts[RegistrationStatus.CONFIRMED]
-    seats_left = None if event.capacity is None else max(event.capacity - confirmed, 0)
-    if event.status == EventStatus.CANCELLED:
-        state = RegistrationState.CANCELLED
-    elif event.status != EventStatus.PUBLISHED:
-        state = RegistrationState.UNAVAILABLE
-    elif event.registration_opens_at and now < event.registration_opens_at:
-        state = RegistrationState.NOT_YET_OPEN
-    elif now >= event.closes_at:
-        state = RegistrationState.CLOSED
-    elif seats_left == 0:
-        state = RegistrationState.WAITING_LIST
-    else:
-        state = RegistrationState.OPEN
-    return Availability(
-        state=state,
-        confirmed=confirmed,
-        waitlisted=counts[RegistrationStatus.WAITLISTED],
-        seats_left=seats_left,
-        opens_at=event.registration_opens_at,
-        closes_at=event.closes_at,
+    if not applicant.privacy_notice_version:
+        raise RegistrationError("Consent to the privacy notice is required.")
+    locked = lock_row(db.session, Event, event.id)
+    if locked is None:
+        raise RegistrationUnavailable(RegistrationState.UNAVAILABLE)
+    current = availability(locked, now=now)
+    if not current.state.accepts_registrations:
+        raise RegistrationUnavailable(current.state)
+    key = email_key(applicant.email)
+    existing = _active_registration(locked.id, key)
+    if existing is not None:
+        return _repeat(existing, now)
+    has_seat = current.seats_left is None or current.seats_left > 0
+    status = RegistrationStatus.CONFIRMED if has_seat else RegistrationStatus.WAITLISTED
+    registration = _new_registration(locked, applicant, key, status, now)
+    try:
+        # A savepoint, so losing a race on the unique index keeps our lock and transaction.
+        with db.session.begin_nested():
+            db.session.add(registration)
+    except sa.exc.IntegrityError:
+        existing = _active_registration(locked.id, key)
+        if existing is None:
+            raise
+        return _repeat(existing, now)
+    messages.queue_for_registration(registration, STATUS_MESSAGES[status])
+    return Registered(registration=registration, created=True)
+
+
+def _active_registration(event_id: int, key: str) -> Registration | None:
+    return db.session.scalar(
+        sa.select(Registration).where(
+            Registration.event_id == event_id,
+            Registration.email_key == key,
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
     )
+
+
+def _repeat(existing: Registration, now: datetime) -> Registered:
+    window = int(now.timestamp()) // REPEAT_EMAIL_WINDOW_SECONDS
+    dedupe_key = f"repeat:{existing.id}:{window}"
+    already = db.session.scalar(
+        sa.select(sa.exists().where(OutboxMessage.dedupe_key == dedupe_key))
+    )
+    if not already:
+        messages.queue_for_registration(
+            existing, STATUS_MESSAGES[existing.status], dedupe_key=dedupe_key
+        )
+    return Registered(registration=existing, created=False)
+
+
+def _attendance_mode(event: Event, applicant: Applicant) -> AttendanceMode:
+    if event.format == EventFormat.ONLINE:
+        return AttendanceMode.ONLINE
+    if event.format == EventFormat.IN_PERSON:
+        return AttendanceMode.IN_PERSON
+    return applicant.attendance_mode or AttendanceMode.IN_PERSON
+
+
+def _new_registration(
+    event: Event, applicant: Applicant, key: str, status: RegistrationStatus, now: datetime
+) -> Registration:
+    mode = _attendance_mode(event, applicant)
+    registration = Registration(
+        event=event,
+        status=status,
+        first_name=applicant.first_name,
+        last_name=applicant.last_name,
+        email=applicant.email.strip(),
+        email_key=key,
+        organisation=applicant.organisation,
+        role=applicant.role,
+        country=applicant.country,
+        attendance_mode=mode,
+        # Needs are asked for catering and access at the venue only.
+        needs=applicant.needs if mode == AttendanceMode.IN_PERSON else "",
+        consent_at=now,
+        privacy_notice_version=applicant.privacy_notice_version,
+        created_at=now,
+        updated_at=now,
+        confirmed_at=now if status == RegistrationStatus.CONFIRMED else None,
+    )
+    assign_token(registration)
+    return registration
+
+
+def _locked(registration: Registration) -> tuple[Event, Registration]:
+    """Take the event's write lock, then re-read the registration under it."""
+    registration_id, event_id = registration.id, registration.event_id
+    event = lock_row(db.session, Event, event_id)
+    fresh = db.session.get(Registration, registration_id, populate_existing=True)
+    if event is None or fresh is None:
+        raise InvalidTransition("This registration no longer exists.")
+    return event, fresh
+
+
+def can_cancel(registration: Registration, *, now: datetime | None = None) -> bool:
+    """Whether the attendee may still cancel themselves: active, and the event not started."""
+    now = now or now_utc()
+    event = registration.event
+    return (
+        registration.status != RegistrationStatus.CANCELLED
+        and event.status == EventStatus.PUBLISHED
+        and now < event.starts_at
+    )
+
+
+def cancel(registration: Registration, *, now: datetime | None = None) -> Registration | None:
+    """Cancel and queue the email; a freed seat goes to the first waitlisted, who is returned.
+
+    Cancelling an already cancelled registration changes and sends nothing.
+    """
+    now = now or now_utc()
+    event, registration = _locked(registration)
+    if registration.status == RegistrationStatus.CANCELLED:
+        return None
+    was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = now
+    registration.updated_at = now
+    messages.queue_for_registration(registration, MessageKind.CANCELLED)
+    return _promote_first(event, now) if was_confirmed else None
+
+
+def promote(registration: Registration, *, now: datetime | None = None) -> Registration:
+    """An organiser confirms a waitlisted registration, if a seat is free.
+
+    Like pretix, we never oversell on an organiser's click: with the event full this raises
+    EventFull, and the organiser raises the capacity first if they mean to add a seat.
+    """
+    now = now or now_utc()
+    event, registration = _locked(registration)
+    if registration.status != RegistrationStatus.WAITLISTED:
+        raise InvalidTransition("Only a registration on the waiting list can be promoted.")
+    if event.status == EventStatus.CANCELLED:
+        raise InvalidTransition("The event has been cancelled.")
+    if not has_free_seat(event):
+        raise EventFull("The event is full: raise its capacity to promote someone.")
+    _confirm(registration, now)
+    return registration
+
+
+def promote_next(event: Event, *, now: datetime | None = None) -> Registration | None:
+    """Give a free seat to the first waitlisted registration; returns it, or None."""
+    now = now or now_utc()
+    locked = lock_row(db.session, Event, event.id)
+    return _promote_first(locked, now) if locked is not None else None
+
+
+def fill_from_waitlist(event: Event, *, now: datetime | None = None) -> list[Registration]:
+    """Promote from the waiting list while seats are free (e.g. after raising the capacity)."""
+    now = now or now_utc()
+    promoted = []
+    while (registration := promote_next(event, now=now)) is not None:
+        promoted.append(registration)
+    return promoted
+
+
+def _promote_first(event: Event, now: datetime) -> Registration | None:
+    # Once the event has started a seat can no longer be taken up, and a cancelled
+    # event has no seats to give.
+    if event.status != EventStatus.PUBLISHED or now >= event.starts_at:
+        return None
+    if not has_free_seat(event):
+        return None
+    first = db.session.scalar(
+        sa.select(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
+        .order_by(Registration.id)
+        .limit(1)
+    )
+    if first is not None:
+        _confirm(first, now)
+    return first
+
+
+def _confirm(registration: Registration, now: datetime) -> None:
+    registration.status = RegistrationStatus.CONFIRMED
+    registration.confirmed_at = now
+    registration.updated_at = now
+    messages.queue_for_registration(registration, MessageKind.PROMOTED)
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the first on the waiting list; None unless waitlisted."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            Registration.id <= registration.id,
+        )
+    )
+
+
+def check_in(registration: Registration, *, now: datetime | None = None) -> Registration:
+    """Mark a confirmed attendee as arrived; checking in twice keeps the first time."""
+    now = now or now_utc()
+    registration = _locked_registration(registration)
+    if registration.status != RegistrationStatus.CONFIRMED:
+        raise InvalidTransition("Only confirmed registrations can be checked in.")
+    if registration.checked_in_at is None:
+        registration.checked_in_at = now
+    return registration
+
+
+def undo_check_in(registration: Registration) -> Registration:
+    """Clear a check-in made by mistake."""
+    registration = _locked_registration(registration)
+    registration.checked_in_at = None
+    return registration
+
+
+def _locked_registration(registration: Registration) -> Registration:
+    locked = lock_row(db.session, Registration, registration.id)
+    if locked is None:
+        raise InvalidTransition("This registration no longer exists.")
+    return locked
+
+
+def resend_confirmation(registration: Registration) -> OutboxMessage:
+    """Queue again the email that matches the registration's current status (no commit)."""
+    return messages.queue_for_registration(registration, STATUS_MESSAGES[registration.status])

@@ -1,0 +1,195 @@
+"""The public registration form: fields depend on the event's format."""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from webapp.events.models import Event, EventFormat
+from webapp.registration.models import AttendanceMode
+from webapp.registration.services import Applicant
+
+# Characters that break a single line or disguise text: C0/C1 controls (CR, LF, TAB...),
+# line and paragraph separators, and bidirectional overrides.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Zero-width (non-)joiners are part of correct spelling in Persian, Arabic and Indic scripts.
+JOINERS = frozenset("\u200c\u200d")
+NAME_PUNCTUATION = frozenset(" '’‘-‐‑.,")
+MULTILINE_ALLOWED = frozenset("\r\n\t")
+
+
+def clean_text(value: str | None) -> str | None:
+    """NFC-normalise and trim, so "é" typed either way is stored the same."""
+    if value is None:
+        return None
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def _forbidden(char: str, *, multiline: bool = False) -> bool:
+    if multiline and char in MULTILINE_ALLOWED:
+        return False
+    return unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp") or char in BIDI_CONTROLS
+
+
+class SingleLine:
+    """No control characters, line breaks or direction overrides."""
+
+    def __init__(self, *, multiline: bool = False):
+        self.multiline = multiline
+
+    def __call__(self, form, field):
+        if field.data and any(_forbidden(c, multiline=self.multiline) for c in field.data):
+            kind = "control characters" if self.multiline else "line breaks or control characters"
+            raise ValidationError(f"Please remove {kind}.")
+
+
+def personal_name(form, field):
+    """Letters of any script, with spaces, apostrophes, hyphens and full stops between them."""
+    if field.errors:
+        return  # one message at a time: length or control characters come first
+    value = field.data or ""
+    for char in value:
+        if unicodedata.category(char)[0] in "LM" or char in NAME_PUNCTUATION | JOINERS:
+            continue
+        raise ValidationError(
+            "Use only letters, spaces, apostrophes, hyphens and full stops in names."
+        )
+    if value and not any(unicodedata.category(c)[0] == "L" for c in value):
+        raise ValidationError("Enter a name with at least one letter.")
+
+
+def email_address(form, field):
+    """Syntax check and normalisation with email-validator (no DNS look-up, works offline)."""
+    if field.errors:
+        return
+    try:
+        result = validate_email(field.data or "", check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValidationError(f"Enter a valid email address. {error}") from None
+    field.data = result.normalized
+
+
+@functools.cache
+def country_choices() -> tuple[tuple[str, str], ...]:
+    """ISO 3166 countries by their common English name, sorted ignoring accents."""
+
+    def name(country) -> str:
+        return getattr(country, "common_name", None) or country.name
+
+    def sort_key(pair: tuple[str, str]) -> str:
+        decomposed = unicodedata.normalize("NFKD", pair[1])
+        return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+    countries = sorted(((c.alpha_2, name(c)) for c in pycountry.countries), key=sort_key)
+    return (("", "Select your country"), *countries)
+
+
+def _name_field(label: str, max_length: int = 100) -> StringField:
+    return StringField(
+        label,
+        filters=[clean_text],
+        validators=[
+            DataRequired(f"Enter your {label.lower()}."),
+            Length(max=max_length, message=f"Use at most {max_length} characters."),
+            SingleLine(),
+            personal_name,
+        ],
+    )
+
+
+def _text_field(label: str, max_length: int, *, required: bool) -> StringField:
+    presence = DataRequired(f"Enter your {label.lower()}.") if required else Optional()
+    return StringField(
+        label,
+        filters=[clean_text],
+        validators=[
+            presence,
+            Length(max=max_length, message=f"Use at most {max_length} characters."),
+            SingleLine(),
+        ],
+    )
+
+
+class RegistrationForm(FlaskForm):
+    """Registration for one event; attendance mode only for hybrid, needs only in person."""
+
+    first_name = _name_field("First name")
+    last_name = _name_field("Last name")
+    email = EmailField(
+        "Email address",
+        filters=[clean_text],
+        validators=[
+            DataRequired("Enter your email address."),
+            Length(max=254, message="Use at most 254 characters."),
+            SingleLine(),
+            email_address,
+        ],
+    )
+    organisation = _text_field("Organisation", 200, required=True)
+    role = _text_field("Role or job title", 200, required=False)
+    country = SelectField(
+        "Country",
+        choices=country_choices,
+        validators=[DataRequired("Select your country.")],
+        invalid_choice_message="Select your country from the list.",
+    )
+    attendance_mode = RadioField(
+        "How will you attend?",
+        choices=[
+            (AttendanceMode.IN_PERSON.value, "In person"),
+            (AttendanceMode.ONLINE.value, "Online"),
+        ],
+        validators=[InputRequired("Choose how you will attend.")],
+        invalid_choice_message="Choose in person or online.",
+    )
+    needs = TextAreaField(
+        "Accessibility or dietary needs",
+        filters=[clean_text],
+        validators=[
+            Optional(),
+            Length(max=1000, message="Use at most 1000 characters."),
+            SingleLine(multiline=True),
+        ],
+    )
+    consent = BooleanField(
+        "I agree that my details are used to organise this event, as the privacy notice describes.",
+        validators=[DataRequired("You need to agree to the privacy notice to register.")],
+    )
+    # Hidden from people (CSS and aria-hidden); bots that fill every field fill this one.
+    leave_blank = StringField("Leave this field empty")
+
+    def __init__(self, *args, event: Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        if event.format != EventFormat.HYBRID:
+            del self.attendance_mode
+        if event.format == EventFormat.ONLINE:
+            del self.needs
+
+    def is_bot(self) -> bool:
+        """Whether the honeypot field was filled."""
+        return bool((self.leave_blank.data or "").strip())
+
+    def to_applicant(self) -> Applicant:
+        """The validated input as plain data for the registration service."""
+        mode_field = getattr(self, "attendance_mode", None)
+        mode = AttendanceMode(mode_field.data) if mode_field is not None else None
+        needs_field = getattr(self, "needs", None)
+        return Applicant(
+            first_name=self.first_name.data,
+            last_name=self.last_name.data,
+            email=self.email.data,
+            privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+            organisation=self.organisation.data,
+            role=self.role.data or "",
+            country=self.country.data,
+            attendance_mode=mode,
+            needs=(needs_field.data or "") if needs_field is not None else "",
+        )
