@@ -50,5 +50,13 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+## bench: full benchmark (SQLite; PostgreSQL too with BENCH_DATABASE_URL), writes bench/results/latest.json
+bench: $(VENV)/.dev
+	$(VENV)/bin/python -m bench.run
+
+## bench-smoke: a few seconds on a tiny data set, to keep the harness working (bench/results/smoke.json)
+bench-smoke: $(VENV)/.dev
+	$(VENV)/bin/python -m bench.run --smoke
+
 clean:
 	rm -rf $(VENV) $(NODE_DIR) .pytest_cache .ruff_cache

@@ -1,0 +1,167 @@
+"""HTTP measurements: Convene's hot pages against the ceiling app, in interleaved rounds."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import httpx
+
+from bench import dataset, forms, loadgen
+
+
+@dataclass
+class Target:
+    name: str
+    path: str = ""
+    headers: dict = field(default_factory=dict)
+    register_slug: str = ""  # set for the registration POST
+    skipped: str = ""  # why it could not be measured (feature not there yet)
+
+
+def _probe(base: str, name: str, path: str, **headers) -> Target:
+    try:
+        response = httpx.get(base + path, headers=headers, timeout=30)
+    except httpx.HTTPError as exc:
+        return Target(name, path, skipped=f"GET {path} failed: {exc}")
+    if response.status_code != 200:
+        return Target(name, path, skipped=f"GET {path} answered {response.status_code}")
+    return Target(name, path, headers)
+
+
+def _feed_304(base: str) -> Target:
+    full = httpx.get(base + "/calendar.ics", timeout=30)
+    etag = full.headers.get("ETag")
+    if full.status_code != 200 or not etag:
+        return Target("feed_304", "/calendar.ics", skipped="no ETag on /calendar.ics")
+    again = httpx.get(base + "/calendar.ics", headers={"If-None-Match": etag}, timeout=30)
+    if again.status_code != 304:
+        return Target("feed_304", skipped=f"If-None-Match answered {again.status_code}")
+    return Target("feed_304", "/calendar.ics", {"If-None-Match": etag})
+
+
+def register_once(base: str, slug: str, email: str) -> httpx.Response:
+    """One real registration through the form; returns the response to the POST."""
+    plan = forms.registration_plan(base, slug, 1, tag="once")
+    cookie, token = plan.sessions[0]
+    body = plan.body_template.replace("{TOKEN}", token).replace(
+        "{EMAIL}", email.replace("@", "%40")
+    )
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    return httpx.post(base + plan.path, content=body, headers=headers, timeout=30)
+
+
+def _manage(base: str) -> Target:
+    try:
+        response = register_once(base, dataset.OPEN_SLUG, f"manage-{uuid.uuid4().hex}@example.org")
+    except (httpx.HTTPError, RuntimeError) as exc:
+        return Target("manage", skipped=f"registration unavailable: {exc}")
+    location = response.headers.get("Location", "")
+    if response.status_code not in (302, 303) or not location:
+        return Target("manage", skipped=f"registration POST answered {response.status_code}")
+    path = httpx.URL(base).join(location).raw_path.decode()
+    if not path.startswith("/r/"):
+        page = httpx.get(base + path, timeout=30, headers={"Cookie": ""})
+        match = re.search(r'href="(?:https?://[^/"]+)?(/r/[^"]+)"', page.text)
+        if not match:
+            return Target("manage", skipped=f"no /r/ link after registering ({path})")
+        path = match.group(1)
+    return _probe(base, "manage", path)
+
+
+def _registration(base: str) -> Target:
+    path = f"/events/{dataset.OPEN_SLUG}/register"
+    target = _probe(base, "registration_post", path)
+    if target.skipped:
+        return target
+    try:
+        forms.registration_plan(base, dataset.OPEN_SLUG, 1, tag="probe")
+    except (httpx.HTTPError, RuntimeError) as exc:
+        return Target("registration_post", path, skipped=str(exc))
+    return Target("registration_post", path, register_slug=dataset.OPEN_SLUG)
+
+
+def discover(base: str) -> list[Target]:
+    """Every measured endpoint, marked skipped when its feature does not answer yet."""
+    event = f"/events/{dataset.LISTED_SLUG}"
+    return [
+        _probe(base, "listing", "/"),
+        _probe(base, "event", event),
+        _probe(base, "event_big", f"/events/{dataset.BIG_SLUG}"),
+        _probe(base, "event_ics", event + ".ics"),
+        _probe(base, "feed_full", "/calendar.ics"),
+        _feed_304(base),
+        _registration(base),
+        _manage(base),
+    ]
+
+
+class RegistrationLoad:
+    """Prepares fresh sessions for each registration run, sized from the last run's rate."""
+
+    def __init__(self, base: str, slug: str, duration: float, smoke: bool):
+        self.base, self.slug, self.duration = base, slug, duration
+        self.expected_rps = 100 if smoke else 400
+        self.prepare_seconds: list[float] = []
+
+    def run(self, connections: int) -> loadgen.LoadResult:
+        count = int(min(max(self.expected_rps * self.duration * 1.5, 50), 30_000))
+        started = time.perf_counter()
+        plan = forms.registration_plan(self.base, self.slug, count, tag=uuid.uuid4().hex[:8])
+        self.prepare_seconds.append(time.perf_counter() - started)
+        result = loadgen.run(
+            self.base + plan.path, connections=connections, duration=self.duration, post=plan
+        )
+        self.expected_rps = max(result.rps, 20)
+        result.extra["sessions_prepared"] = count
+        return result
+
+
+def run_rounds(
+    app_base: str,
+    ceiling_base: str,
+    targets: list[Target],
+    *,
+    rounds: int,
+    duration: float,
+    concurrencies: tuple[int, ...],
+    smoke: bool = False,
+    log=print,
+) -> dict:
+    """{concurrency: {name: [LoadResult per round]}}, the ceiling measured in every round."""
+    live = [t for t in targets if not t.skipped]
+    registration = RegistrationLoad(app_base, dataset.OPEN_SLUG, duration, smoke)
+    warmup = min(1.0, duration / 2)
+    for target in live:
+        if not target.register_slug:
+            loadgen.run(
+                app_base + target.path, connections=8, duration=warmup, headers=target.headers
+            )
+    loadgen.run(ceiling_base + "/", connections=8, duration=warmup)
+
+    results: dict = defaultdict(lambda: defaultdict(list))
+    for round_no in range(1, rounds + 1):
+        for c in concurrencies:
+            ceiling = loadgen.run(ceiling_base + "/", connections=c, duration=duration)
+            results[c]["ceiling"].append(ceiling)
+            log(f"  round {round_no} c={c} ceiling {ceiling.rps:8.0f} req/s")
+            for target in live:
+                if target.register_slug:
+                    result = registration.run(c)
+                else:
+                    result = loadgen.run(
+                        app_base + target.path,
+                        connections=c,
+                        duration=duration,
+                        headers=target.headers,
+                    )
+                results[c][target.name].append(result)
+                log(
+                    f"  round {round_no} c={c} {target.name:<18} {result.rps:8.0f} req/s "
+                    f"p50 {result.p50_ms:6.1f} ms p99 {result.p99_ms:6.1f} ms "
+                    f"errors {result.errors}"
+                )
+    return {"results": results, "registration_prepare_s": registration.prepare_seconds}

@@ -1,0 +1,104 @@
+"""Summaries: median, min and max per measurement, ratios to the ceiling, table and JSON."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+# Targets from the performance goals (SQLite, concurrency 32): ratio to the ceiling, or limits.
+RATIO_TARGETS = {"listing": 0.5, "event": 0.5, "feed_304": 0.5, "registration_post": 0.15}
+
+
+def spread(values: list[float]) -> dict:
+    """Median, min and max of a list of numbers."""
+    return {
+        "median": round(statistics.median(values), 3),
+        "min": round(min(values), 3),
+        "max": round(max(values), 3),
+    }
+
+
+def http_records(backend: str, rounds: dict) -> list[dict]:
+    """One record per (endpoint, concurrency), with the ratio to the same run's ceiling."""
+    records = []
+    for concurrency, by_name in sorted(rounds.items()):
+        ceiling = statistics.median(r.rps for r in by_name["ceiling"])
+        for name, results in by_name.items():
+            rps = spread([r.rps for r in results])
+            record = {
+                "backend": backend,
+                "kind": "http",
+                "name": name,
+                "concurrency": concurrency,
+                "rounds": len(results),
+                "rps": rps,
+                "p50_ms": spread([r.p50_ms for r in results]),
+                "p99_ms": spread([r.p99_ms for r in results]),
+                "errors": sum(r.errors for r in results),
+                "requests": sum(r.requests for r in results),
+                "ratio_to_ceiling": round(rps["median"] / ceiling, 3) if ceiling else None,
+            }
+            extras = [r.extra for r in results if r.extra]
+            if extras:
+                record["extra"] = {
+                    key: sum(e.get(key, 0) for e in extras) for key in extras[0] if key
+                }
+            target = RATIO_TARGETS.get(name)
+            if target and concurrency == 32:
+                record["target_ratio"] = target
+            records.append(record)
+    return records
+
+
+def _http_line(r: dict) -> str:
+    ratio = "" if r["name"] == "ceiling" else f"{r['ratio_to_ceiling']:.2f}"
+    target = f" (>= {r['target_ratio']})" if "target_ratio" in r else ""
+    return (
+        f"{r['backend']:<8} {r['name']:<18} c={r['concurrency']:<3} "
+        f"{r['rps']['median']:>8.0f} [{r['rps']['min']:.0f}-{r['rps']['max']:.0f}] req/s  "
+        f"p50 {r['p50_ms']['median']:6.1f} ms  p99 {r['p99_ms']['median']:7.1f} ms  "
+        f"err {r['errors']:<3} ratio {ratio}{target}"
+    )
+
+
+def _other_line(r: dict) -> str:
+    parts = [f"{r['backend']:<8} {r['name']:<30}"]
+    for key, value in r.items():
+        if isinstance(value, dict) and "median" in value:
+            parts.append(f"{key} {value['median']:g} [{value['min']:g}-{value['max']:g}]")
+        elif key in ("confirmed", "waitlisted", "errors", "attempts", "capacity", "note"):
+            parts.append(f"{key} {value}")
+    return "  ".join(parts)
+
+
+def table(records: list[dict], skipped: list[dict]) -> str:
+    """A plain-text table of all records."""
+    lines = [_http_line(r) for r in records if r["kind"] == "http"]
+    lines += [_other_line(r) for r in records if r["kind"] != "http"]
+    lines += [f"{s['backend']:<8} {s['name']:<18} skipped: {s['reason']}" for s in skipped]
+    return "\n".join(lines)
+
+
+def markdown_table(records: list[dict]) -> str:
+    """The HTTP records as a Markdown table (for the README's performance section)."""
+    rows = [
+        "| backend | endpoint | c | req/s median [min–max] | p50 ms | p99 ms | errors | ratio |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in records:
+        if r["kind"] != "http":
+            continue
+        ratio = "1" if r["name"] == "ceiling" else f"{r['ratio_to_ceiling']:.2f}"
+        rows.append(
+            f"| {r['backend']} | {r['name']} | {r['concurrency']} | "
+            f"{r['rps']['median']:.0f} [{r['rps']['min']:.0f}–{r['rps']['max']:.0f}] | "
+            f"{r['p50_ms']['median']:.1f} | {r['p99_ms']['median']:.1f} | {r['errors']} | {ratio} |"
+        )
+    return "\n".join(rows)
+
+
+def write(path: Path, document: dict) -> None:
+    """Write the results document as indented JSON."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2, default=str) + "\n")
