@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, scoped_session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -82,6 +82,8 @@ def begin_write(session) -> None:
     Inside a write transaction this is a no-op, so services that lock can be composed in
     one unit of work without losing each other's flushed changes.
     """
+    if isinstance(session, scoped_session):
+        session = session()  # the proxy does not expose in_transaction()
     if session.in_transaction():
         if session.connection().get_execution_options().get(WRITE_LOCK_OPTION):
             return

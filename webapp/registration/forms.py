@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from webapp.events.models import Event, EventFormat
@@ -77,7 +78,7 @@ def email_address(form, field):
 
 
 @functools.cache
-def country_choices() -> tuple[tuple[str, str], ...]:
+def country_choices() -> tuple[SelectChoice, ...]:
     """ISO 3166 countries by their common English name, sorted ignoring accents."""
 
     def name(country) -> str:
@@ -88,7 +89,8 @@ def country_choices() -> tuple[tuple[str, str], ...]:
         return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
     countries = sorted(((c.alpha_2, name(c)) for c in pycountry.countries), key=sort_key)
-    return (("", "Select your country"), *countries)
+    placeholder = SelectChoice(value="", label="Select your country")
+    return (placeholder, *(SelectChoice(value=code, label=label) for code, label in countries))
 
 
 def _name_field(label: str, max_length: int = 100) -> StringField:
@@ -143,8 +145,8 @@ class RegistrationForm(FlaskForm):
     attendance_mode = RadioField(
         "How will you attend?",
         choices=[
-            (AttendanceMode.IN_PERSON.value, "In person"),
-            (AttendanceMode.ONLINE.value, "Online"),
+            SelectChoice(value=AttendanceMode.IN_PERSON.value, label="In person"),
+            SelectChoice(value=AttendanceMode.ONLINE.value, label="Online"),
         ],
         validators=[InputRequired("Choose how you will attend.")],
         invalid_choice_message="Choose in person or online.",

@@ -1,5 +1,175 @@
-"""Registration routes."""
+"""Registration routes: the form, the page after it, and the attendee's manage pages."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
+
+from webapp import timezones
+from webapp.events import services as events
+from webapp.extensions import db, limiter
+from webapp.registration import services
+from webapp.registration.forms import RegistrationForm
+from webapp.registration.models import RegistrationStatus
 
 bp = Blueprint("registration", __name__)
+
+# Where the page after a registration finds what to show; never the manage token.
+DONE_KEY = "registration_done"
+
+
+def _registration_limit() -> str:
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
+
+
+def _manage_limit() -> str:
+    return current_app.config["MANAGE_RATE_LIMIT"]
+
+
+# One budget per client for all pages behind a manage token (guessing tokens is pointless,
+# but a client hammering them is not welcome). Other features reuse it on their /r/ routes.
+manage_rate_limit = limiter.shared_limit(_manage_limit, scope="manage")
+
+
+def _unavailable(event, state, status: int = 200):
+    opens = None
+    if event.registration_opens_at is not None:
+        local = timezones.to_local(event.registration_opens_at, event.timezone)
+        opens = f"{timezones.format_day(local.date())}, {local:%H:%M} {local.tzname()}"
+    return render_template(
+        "registration/unavailable.html", event=event, state=state, opens=opens
+    ), status
+
+
+def _form_page(event, form, status: int = 200):
+    return render_template(
+        "registration/form.html",
+        event=event,
+        form=form,
+        time=events.event_time(event),
+        availability=services.availability(event),
+        privacy_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+    ), status
+
+
+@bp.get("/events/<slug>/register")
+def register_form(slug: str):
+    """The registration form, or why one can't register now."""
+    event = events.get_public_or_404(slug)
+    state = services.availability(event).state
+    if not state.accepts_registrations:
+        return _unavailable(event, state)
+    return _form_page(event, RegistrationForm(event=event))
+
+
+@bp.post("/events/<slug>/register")
+@limiter.limit(_registration_limit)
+def register(slug: str):
+    """Validate, register (or quietly accept a repeat or a bot), then redirect."""
+    event = events.get_public_or_404(slug)
+    state = services.availability(event).state
+    if not state.accepts_registrations:
+        return _unavailable(event, state, 409)
+    form = RegistrationForm(event=event)
+    if form.is_bot():
+        # Looks exactly like success; stores and sends nothing.
+        return _done_redirect(slug, (form.email.data or "").strip()[:254])
+    if not form.validate():
+        return _form_page(event, form, 422)
+    try:
+        services.register(event, form.to_applicant())
+    except services.RegistrationUnavailable as error:
+        db.session.rollback()
+        return _unavailable(event, error.state, 409)
+    db.session.commit()
+    return _done_redirect(slug, form.email.data)
+
+
+def _done_redirect(slug: str, email: str):
+    # The same page for a first registration, a repeated one and a bot: the response
+    # never tells whether an address was already registered.
+    session[DONE_KEY] = {"slug": slug, "email": email}
+    return redirect(url_for(".registered", slug=slug), 303)
+
+
+@bp.get("/events/<slug>/registered")
+def registered(slug: str):
+    """What happens next: check your email."""
+    event = events.get_public_or_404(slug)
+    done = session.get(DONE_KEY) or {}
+    email = done.get("email") if done.get("slug") == slug else None
+    return render_template("registration/registered.html", event=event, email=email)
+
+
+def _registration_or_404(token: str):
+    registration = services.find_by_token(token)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def _private(response_and_status):
+    """Pages behind a manage token: never cached, never indexed."""
+    response = current_app.make_response(response_and_status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/r/<token>")
+@manage_rate_limit
+def manage(token: str):
+    """The attendee's own page: event, status, waiting-list position, cancel, invite."""
+    registration = _registration_or_404(token)
+    return _private(
+        render_template(
+            "registration/manage.html",
+            registration=registration,
+            event=registration.event,
+            token=token,
+            time=events.event_time(registration.event),
+            position=services.waitlist_position(registration),
+            can_cancel=services.can_cancel(registration),
+        )
+    )
+
+
+@bp.get("/r/<token>/cancel")
+@manage_rate_limit
+def cancel_confirm(token: str):
+    """Ask before cancelling; a GET (or a mail scanner) changes nothing."""
+    registration = _registration_or_404(token)
+    if not services.can_cancel(registration):
+        return redirect(url_for(".manage", token=token), 303)
+    return _private(
+        render_template(
+            "registration/cancel.html",
+            registration=registration,
+            event=registration.event,
+            token=token,
+            time=events.event_time(registration.event),
+        )
+    )
+
+
+@bp.post("/r/<token>/cancel")
+@manage_rate_limit
+def cancel(token: str):
+    """Cancel the registration (idempotent), then back to the manage page."""
+    registration = _registration_or_404(token)
+    if registration.status == RegistrationStatus.CANCELLED:
+        return redirect(url_for(".manage", token=token), 303)
+    if not services.can_cancel(registration):
+        abort(409, "This registration can no longer be cancelled online.")
+    services.cancel(registration)
+    db.session.commit()
+    flash("Your registration has been cancelled.", "success")
+    return redirect(url_for(".manage", token=token), 303)
