@@ -1,5 +1,169 @@
-"""Calendar routes."""
+"""Calendar routes: one public event, the subscribable feed, and a personal invite.
 
-from flask import Blueprint
+The personal invite at /r/<token>/invite.ics is the same file the emails carry: a
+METHOD:REQUEST for a confirmed seat, and the METHOD:CANCEL version once the registration
+or the event is cancelled (so importing it removes the entry). An unknown token is 404,
+and so is a place on the waiting list (there is no seat to put in a calendar yet).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, request
+
+from webapp.calendar import feed, ics
+from webapp.events import services as events
+from webapp.events.models import EventKind, EventStatus
+from webapp.extensions import limiter
+from webapp.registration import services as registrations
+from webapp.registration.models import RegistrationStatus
 
 bp = Blueprint("calendar", __name__)
+
+CACHE_KEY = "convene.feed_cache"
+PUBLIC_CACHE = "public, max-age=300"
+
+
+@dataclass(frozen=True)
+class EventLinks:
+    """Where the event page's "Add to calendar" buttons point."""
+
+    ics_url: str
+    google_url: str
+    outlook_url: str
+    office365_url: str
+
+
+@dataclass(frozen=True)
+class FeedLinks:
+    """The listing page's subscribe (webcal://) and download links for the current filter."""
+
+    webcal_url: str
+    download_url: str
+    google_url: str
+
+
+@bp.record_once
+def _install_cache(state) -> None:
+    state.app.extensions[CACHE_KEY] = feed.FeedCache()
+
+
+@bp.app_template_global()
+def calendar_links(event) -> EventLinks:
+    """Absolute calendar links for an event page."""
+    base_url = _base_url()
+    return EventLinks(
+        ics_url=f"{base_url}/events/{event.slug}.ics",
+        google_url=ics.google_calendar_url(event, base_url=base_url),
+        outlook_url=ics.outlook_calendar_url(event, base_url=base_url),
+        office365_url=ics.outlook_calendar_url(event, base_url=base_url, office365=True),
+    )
+
+
+@bp.app_template_global()
+def calendar_feed_links(kind: EventKind | None = None) -> FeedLinks:
+    """Absolute feed links, keeping the listing's kind filter."""
+    url = f"{_base_url()}/calendar.ics" + (f"?{urlencode({'kind': kind.value})}" if kind else "")
+    webcal_url = "webcal://" + url.split("://", 1)[1]
+    return FeedLinks(
+        webcal_url=webcal_url,
+        download_url=url,
+        google_url="https://calendar.google.com/calendar/r?" + urlencode({"cid": webcal_url}),
+    )
+
+
+@bp.get("/events/<slug>.ics")
+def event_file(slug: str):
+    """The public event as an .ics file (Add to calendar)."""
+    event = events.get_public_or_404(slug)
+    etag = f"{event.id}-{event.sequence}-{event.status.value}-{event.updated_at.timestamp()}"
+    last_modified = event.updated_at.replace(microsecond=0)
+    if _not_modified(etag, last_modified):
+        return _not_modified_response(etag, last_modified)
+    body = ics.event_calendar(event, base_url=_base_url())
+    response = _calendar_response(body, f"{event.slug}.ics", PUBLIC_CACHE)
+    return _with_validators(response, etag, last_modified)
+
+
+@bp.get("/calendar.ics")
+def feed_file():
+    """The subscribable feed of public events, optionally of one kind (?kind=webinar)."""
+    kind = events.parse_kind(request.args.get("kind"))
+    version = feed.feed_version(kind)
+    if _not_modified(version.etag, version.last_modified):
+        return _not_modified_response(version.etag, version.last_modified)
+    name = _feed_name(kind)
+    base_url = _base_url()
+    body = current_app.extensions[CACHE_KEY].get_or_build(
+        (base_url, version),
+        lambda: ics.feed_calendar(feed.feed_events(kind), base_url=base_url, name=name),
+    )
+    filename = name.lower().replace(" ", "-") + ".ics"
+    response = _calendar_response(body, filename, PUBLIC_CACHE)
+    return _with_validators(response, version.etag, version.last_modified)
+
+
+@bp.get("/r/<token>/invite.ics")
+@limiter.limit(lambda: current_app.config["MANAGE_RATE_LIMIT"])
+def invite_file(token: str):
+    """A registration's personal invite, for download from the manage page."""
+    registration = registrations.find_by_token(token)
+    if registration is None or registration.event.status == EventStatus.DRAFT:
+        abort(404)
+    if registration.status == RegistrationStatus.WAITLISTED:
+        abort(404, "There is no calendar invite while you are on the waiting list.")
+    cancelled = (
+        registration.status == RegistrationStatus.CANCELLED
+        or registration.event.status == EventStatus.CANCELLED
+    )
+    base_url = _base_url()
+    body = ics.registration_invite(
+        registration,
+        method="CANCEL" if cancelled else "REQUEST",
+        base_url=base_url,
+        manage_url=f"{base_url}/r/{token}",
+    )
+    return _calendar_response(body, f"{_safe(registration.event.slug)}.ics", "private, no-store")
+
+
+def _base_url() -> str:
+    return current_app.config["CONVENE_BASE_URL"]
+
+
+def _feed_name(kind: EventKind | None) -> str:
+    return f"Convene {kind.value}s" if kind else "Convene events"
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "event"
+
+
+def _calendar_response(body: bytes, filename: str, cache_control: str) -> Response:
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="{_safe(filename)}"'
+    response.headers["Cache-Control"] = cache_control
+    return response
+
+
+def _with_validators(response: Response, etag: str, last_modified: datetime) -> Response:
+    response.set_etag(etag, weak=True)
+    response.last_modified = last_modified
+    return response
+
+
+def _not_modified(etag: str, last_modified: datetime) -> bool:
+    """RFC 9110: If-None-Match decides when present; otherwise If-Modified-Since."""
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(etag)
+    since = request.if_modified_since
+    return since is not None and last_modified <= since
+
+
+def _not_modified_response(etag: str, last_modified: datetime) -> Response:
+    response = Response(status=304)
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    return _with_validators(response, etag, last_modified)

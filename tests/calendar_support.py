@@ -1,0 +1,95 @@
+"""Helpers for the calendar tests: sample models and two independent iCalendar parsers.
+
+- Mozilla's ical.js (Thunderbird's parser), run through node: it has no zone database,
+  so every time it reports is computed from the file's own VTIMEZONE.
+- vobject: it keeps a process-wide TZID -> tzinfo registry, filled by the first VTIMEZONE
+  it meets and falling back to pytz; we empty that registry before every parse so it
+  builds the zone from this file's VTIMEZONE (dateutil's tzical), as a client would.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import vobject
+import vobject.icalendar
+
+import webapp.models  # noqa: F401  (every mapped class, so detached models configure)
+from tests.conftest import build_event
+from webapp.events.models import Event
+from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
+
+ROOT = Path(__file__).resolve().parent.parent
+ICALJS = ROOT / ".node" / "node_modules" / "ical.js" / "dist" / "ical.js"
+ICALJS_SCRIPT = Path(__file__).with_name("calendar_icaljs.mjs")
+BASE_URL = "https://convene.test"
+CREATED = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def sample_event(**overrides) -> Event:
+    """A detached Event with an id and timestamps, as one loaded from the database."""
+    identity = {
+        "id": overrides.pop("id", 41),
+        "created_at": overrides.pop("created_at", CREATED),
+        "updated_at": overrides.pop("updated_at", CREATED),
+        "sequence": overrides.pop("sequence", 0),
+    }
+    event = build_event(**overrides)
+    for name, value in identity.items():
+        setattr(event, name, value)
+    return event
+
+
+def sample_registration(event: Event, **overrides) -> Registration:
+    """A detached confirmed Registration for `event`."""
+    values = {
+        "id": 7,
+        "status": RegistrationStatus.CONFIRMED,
+        "first_name": "Ana",
+        "last_name": "Ferreira",
+        "email": "ana@example.org",
+        "attendance_mode": AttendanceMode.ONLINE,
+        "updated_at": CREATED,
+    }
+    values.update(overrides)
+    registration = Registration(**values)
+    registration.event = event
+    return registration
+
+
+def icaljs(*texts: bytes) -> list[dict]:
+    """What ical.js reads from each file: method, zones, and events with UTC times."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: ical.js cross-check skipped")
+    if not ICALJS.exists():
+        pytest.skip("ical.js is not installed (run `make node-deps`): cross-check skipped")
+    result = subprocess.run(
+        [node, str(ICALJS_SCRIPT), str(ICALJS)],
+        input=json.dumps([text.decode("utf-8") for text in texts]),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def vobject_events(text: bytes) -> list:
+    """The VEVENTs as vobject reads them, zones built from this file's VTIMEZONEs only."""
+    registry = vobject.icalendar.__dict__["__tzidMap"]
+    registry.clear()
+    registry["UTC"] = vobject.icalendar.utc
+    calendar = vobject.readOne(text.decode("utf-8"))
+    return list(calendar.vevent_list)
+
+
+def z(instant: datetime) -> str:
+    """'2027-02-28T17:00:00Z' for an aware datetime."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

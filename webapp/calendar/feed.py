@@ -1,0 +1,109 @@
+"""The subscribable feed: which events it holds, a cheap validator, and a cache of built files.
+
+The feed holds published and cancelled events that have not ended, plus those that ended
+in the past 90 days, so an entry does not vanish from subscribers' calendars the moment
+it is over. A feed of a thousand events takes a while to serialise, so:
+- `feed_version()` answers "has anything changed?" with one aggregate query (count of
+  the feed's events, the latest `updated_at` of any event, the latest moment an event
+  left the 90-day window). ETag and Last-Modified come from it, so a conditional request
+  is answered 304 without loading a single event.
+- `FeedCache` keeps the built bytes per version; a new version is a new key, so a stale
+  file is never served. It lives on the application (one per process).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from webapp.db import now_utc
+from webapp.events.models import Event, EventKind
+from webapp.events.services import PUBLIC_STATUSES
+from webapp.extensions import db
+
+WINDOW = timedelta(days=90)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FeedVersion:
+    """What identifies one state of the feed for a kind filter."""
+
+    kind: EventKind | None
+    count: int
+    last_changed: datetime | None
+    window_edge: datetime | None
+
+    @property
+    def last_modified(self) -> datetime:
+        """When the feed's content last changed, to the second (HTTP dates have no more)."""
+        moments = [EPOCH, self.last_changed, self.window_edge]
+        return max(m for m in moments if m is not None).replace(microsecond=0)
+
+    @property
+    def etag(self) -> str:
+        """An opaque tag for this version (weak: DTSTAMP differs between builds)."""
+        key = f"{self.kind}|{self.count}|{self.last_changed}|{self.window_edge}"
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _in_feed(kind: EventKind | None, cutoff: datetime) -> sa.ColumnElement[bool]:
+    condition = sa.and_(Event.status.in_(PUBLIC_STATUSES), Event.ends_at > cutoff)
+    return condition if kind is None else sa.and_(condition, Event.kind == kind)
+
+
+def _left_window(kind: EventKind | None, cutoff: datetime) -> sa.ColumnElement[bool]:
+    condition = sa.and_(Event.status.in_(PUBLIC_STATUSES), Event.ends_at <= cutoff)
+    return condition if kind is None else sa.and_(condition, Event.kind == kind)
+
+
+def feed_version(kind: EventKind | None, *, now: datetime | None = None) -> FeedVersion:
+    """The feed's validator, from one aggregate query over the event table."""
+    cutoff = (now or now_utc()) - WINDOW
+    count, last_changed, last_left = db.session.execute(
+        sa.select(
+            sa.func.count(sa.case((_in_feed(kind, cutoff), Event.id))),
+            sa.func.max(Event.updated_at),
+            sa.func.max(sa.case((_left_window(kind, cutoff), Event.ends_at))),
+        )
+    ).one()
+    window_edge = last_left + WINDOW if last_left is not None else None
+    return FeedVersion(kind, count, last_changed, window_edge)
+
+
+def feed_events(kind: EventKind | None, *, now: datetime | None = None) -> list[Event]:
+    """The feed's events, in start order."""
+    cutoff = (now or now_utc()) - WINDOW
+    stmt = sa.select(Event).where(_in_feed(kind, cutoff)).order_by(Event.starts_at, Event.id)
+    return list(db.session.scalars(stmt))
+
+
+class FeedCache:
+    """A small thread-safe LRU of built feed files, keyed by version (and base URL)."""
+
+    def __init__(self, size: int = 16):
+        self._size = size
+        self._items: OrderedDict[tuple, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_build(self, key: tuple, build: Callable[[], bytes]) -> bytes:
+        """The cached bytes for `key`, building (outside the lock) on a miss."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        body = build()
+        with self._lock:
+            self._items[key] = body
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return body
+
+    def __len__(self) -> int:
+        return len(self._items)
