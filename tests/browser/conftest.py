@@ -1,0 +1,187 @@
+"""Real-browser fixtures: the app under a live server thread, and Debian's Chromium.
+
+Everything in this folder is marked `browser`. The tests skip (never fail) when
+/usr/bin/chromium or Playwright is missing. One server and one browser serve the whole
+folder; every test gets fresh browser contexts, so cookies and storage never leak
+between tests. When a test fails, a screenshot and a Playwright trace of every page it
+opened are kept under test-artifacts/<test name>/ (open a trace with
+`.venv/bin/playwright show-trace test-artifacts/.../trace-0.zip`).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from tests.conftest import BACKEND, TEST_CONFIG, _detach, _migrate, build_event
+from webapp import PROJECT_ROOT, create_app
+from webapp.events.models import Event
+from webapp.extensions import db
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Never `playwright install`: the suite drives the distribution's Chromium.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+HERE = Path(__file__).parent
+
+try:
+    from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+except ImportError as exc:  # pragma: no cover - depends on the machine
+    SKIP_REASON: str | None = f"Playwright for Python cannot be imported ({exc})"
+else:
+    SKIP_REASON = None if CHROMIUM.exists() else f"Chromium is not installed at {CHROMIUM}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test in this folder `browser`, and skip them all where Chromium is absent."""
+    for item in items:
+        if HERE in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+            if SKIP_REASON:
+                item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Remember each phase's report on the item, so fixtures can tell a failed test."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _failed(node) -> bool:
+    return any(
+        getattr(node, f"report_{when}", None) is not None and getattr(node, f"report_{when}").failed
+        for when in ("setup", "call")
+    )
+
+
+@dataclass
+class LiveServer:
+    """The running application: its URL, and the app object for setting up data."""
+
+    url: str
+    app: Flask
+
+    def make_event(self, **overrides) -> Event:
+        """Create and commit an event (conftest.build_event defaults); returns it detached."""
+        with self.app.app_context():
+            event = build_event(**overrides)
+            db.session.add(event)
+            db.session.commit()
+            return _detach(event)
+
+
+LIVE_CONFIG = {
+    **TEST_CONFIG,
+    # Real forms, as a person submits them.
+    "WTF_CSRF_ENABLED": True,
+    "RATELIMIT_ENABLED": False,
+    # Tests create events side by side; keep them all on the first page of the listing.
+    "EVENTS_PER_PAGE": 200,
+}
+
+
+def _not_ready(environ, start_response):  # pragma: no cover - replaced before serving
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
+
+
+@pytest.fixture(scope="package")
+def live_server(tmp_path_factory, request) -> Iterator[LiveServer]:
+    """The app served by werkzeug in a thread on 127.0.0.1 (free port), on its own SQLite."""
+    instance = tmp_path_factory.mktemp("live-instance")
+    path = tmp_path_factory.mktemp("live-db") / "convene.db"
+    if BACKEND == "sqlite":
+        shutil.copyfile(request.getfixturevalue("database_template"), path)
+    else:  # the browser suite always runs on SQLite
+        _migrate(f"sqlite:///{path}", str(instance))
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, _not_ready, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app = create_app(
+        {
+            **LIVE_CONFIG,
+            "CONVENE_BASE_URL": url,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "INSTANCE_PATH": str(instance),
+        }
+    )
+    server.app = app
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=url, app=app)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the whole browser suite."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+NewContext = Callable[..., "BrowserContext"]
+
+
+@pytest.fixture
+def new_context(browser, live_server, request) -> Iterator[NewContext]:
+    """Open fresh browser contexts (a separate person each); traced, kept on failure."""
+    contexts: list[BrowserContext] = []
+
+    def new(**options) -> BrowserContext:
+        settings = {
+            "base_url": live_server.url,
+            "locale": "en-GB",
+            "timezone_id": "Europe/Brussels",
+            "accept_downloads": True,
+            **options,
+        }
+        context = browser.new_context(**settings)
+        context.set_default_timeout(10_000)
+        context.tracing.start(screenshots=True, snapshots=True)
+        contexts.append(context)
+        return context
+
+    yield new
+    keep = _failed(request.node)
+    folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+    if keep:
+        folder.mkdir(parents=True, exist_ok=True)
+    for number, context in enumerate(contexts):
+        if keep:
+            for index, page in enumerate(context.pages):
+                page.screenshot(path=folder / f"page-{number}-{index}.png", full_page=True)
+            context.tracing.stop(path=folder / f"trace-{number}.zip")
+        else:
+            context.tracing.stop()
+        context.close()
+
+
+@pytest.fixture
+def page(new_context) -> Page:
+    """A page in a fresh context (Brussels time zone, British English)."""
+    return new_context().new_page()
