@@ -12,8 +12,13 @@ the factories below, which return detached, fully loaded objects.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import shutil
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -25,6 +30,7 @@ from webapp import create_app
 from webapp.db import now_utc
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
+from webapp.mail.background import stop_background_sender
 
 BACKEND = os.environ.get("CONVENE_TEST_BACKEND", "sqlite")
 
@@ -103,14 +109,17 @@ def app_config() -> dict:
 
 
 @pytest.fixture
-def app(database_url, tmp_path, app_config):
+def app(database_url, tmp_path, app_config, request):
     """The application on a fresh, migrated database."""
+    if "smtp_server" in request.fixturenames:
+        request.getfixturevalue("smtp_server")  # it points app_config at itself first
     instance = tmp_path / "instance"
     instance.mkdir()
     application = create_app(
         {**app_config, "SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": str(instance)}
     )
     yield application
+    stop_background_sender(application)
     with application.app_context():
         db.engine.dispose()
 
@@ -176,3 +185,120 @@ def make_event(app):
 def local(text: str) -> datetime:
     """A naive wall-clock time from 'YYYY-MM-DD HH:MM'."""
     return datetime.strptime(text, "%Y-%m-%d %H:%M")  # noqa: DTZ007 (wall time by design)
+
+
+class ReceivedMail:
+    """One message as the SMTP server received it."""
+
+    def __init__(self, mail_from: str, rcpt_tos: list[str], raw: bytes, peer=None):
+        self.mail_from = mail_from
+        self.rcpt_tos = rcpt_tos
+        self.peer = peer  # the client's (host, port): one per SMTP connection
+        self.raw = raw  # exactly the bytes of DATA (CRLF line endings)
+        self.message = email.message_from_bytes(raw, policy=email.policy.default)
+
+
+class _Recorder:
+    """aiosmtpd handler: records what arrives, or answers DATA with a chosen error."""
+
+    def __init__(self):
+        self.messages: list[ReceivedMail] = []
+        self.reply: str | None = None
+        self.data_commands = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.data_commands += 1
+            if self.reply:
+                return self.reply
+            raw = envelope.original_content or envelope.content
+            self.messages.append(
+                ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), raw, session.peer)
+            )
+        return "250 2.0.0 Message accepted"
+
+
+class SMTPServer:
+    """A real SMTP server on 127.0.0.1; see the `smtp_server` fixture."""
+
+    def __init__(self):
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self._recorder = _Recorder()
+        self._controller = None
+
+    @property
+    def messages(self) -> list[ReceivedMail]:
+        """Messages received so far, in order."""
+        with self._recorder.lock:
+            return list(self._recorder.messages)
+
+    @property
+    def data_commands(self) -> int:
+        """How many times a client reached DATA (accepted or not)."""
+        return self._recorder.data_commands
+
+    @property
+    def config(self) -> dict:
+        """App settings that send to this server."""
+        return {"MAIL_SERVER": self.host, "MAIL_PORT": self.port, "MAIL_TIMEOUT": 5}
+
+    def respond_with(self, reply: str | None) -> None:
+        """Answer every DATA with `reply` (e.g. '451 4.3.0 Try later'); None accepts again."""
+        self._recorder.reply = reply
+
+    def start(self) -> None:
+        """Listen (again) on the same port."""
+        from aiosmtpd.controller import Controller
+
+        if self._controller is None:
+            self._controller = Controller(self._recorder, hostname=self.host, port=self.port)
+            self._controller.start()
+
+    def stop(self) -> None:
+        """Stop listening: connections are refused until start()."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def wait_for(self, count: int, timeout: float = 30) -> list[ReceivedMail]:
+        """Wait until at least `count` messages arrived (for background senders)."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.messages
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app_config) -> Iterator[SMTPServer]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port, already listening.
+
+    Requesting it points the app under test at it: it adds MAIL_SERVER, MAIL_PORT and a
+    short MAIL_TIMEOUT to `app_config` before `app` is built, whatever the fixture order.
+    To reuse it from other tests::
+
+        def test_x(client, smtp_server, app):
+            ...  # queue something, then deliver it:
+            with app.app_context():
+                send_pending()          # webapp.mail.delivery
+            mail = smtp_server.messages[0]
+            mail.rcpt_tos, mail.raw, mail.message["Subject"], mail.message.get_body()
+
+    `messages` lists ReceivedMail(mail_from, rcpt_tos, raw bytes, parsed `message`, `peer`);
+    `respond_with("451 ...")` / `respond_with("550 ...")` makes it refuse DATA until
+    `respond_with(None)`; `stop()` makes connections fail until `start()` (same port);
+    `wait_for(n)` waits for mail sent in the background (MAIL_DELIVER_AFTER_REQUEST).
+    """
+    server = SMTPServer()
+    server.start()
+    app_config.update(server.config)
+    yield server
+    server.stop()

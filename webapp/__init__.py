@@ -29,11 +29,12 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
-    from webapp import errors, security, templating
+    from webapp import errors, mail, security, templating
 
     errors.register(app)
     security.register(app)
     templating.register(app)
+    mail.init_app(app)  # development delivery after each request
     return app
 
 

@@ -34,6 +34,11 @@ DEFAULTS = {
     "MAIL_TIMEOUT": 15,
     "MAIL_MAX_ATTEMPTS": 12,
     "MAIL_DELIVER_AFTER_REQUEST": False,
+    # The outbox decides what is sent; Flask-Mail would otherwise suppress sending whenever
+    # TESTING is on, and the outbox would record undelivered messages as sent.
+    "MAIL_SUPPRESS_SEND": False,
+    # Also attach the calendar invite as invite.ics (besides the inline text/calendar part).
+    "MAIL_ICS_ATTACHMENT": True,
 }
 
 # Environment variables read as strings, and the ones converted to other types.

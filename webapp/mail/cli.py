@@ -1,5 +1,106 @@
-"""`flask mail ...` commands."""
+"""`flask mail ...` commands: deliver the outbox, run a worker, inspect, send reminders."""
 
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import datetime
+
+import click
+import sqlalchemy as sa
+from flask import current_app
 from flask.cli import AppGroup
 
+from webapp.extensions import db
+from webapp.mail import delivery, reminders, status
+
 mail_cli = AppGroup("mail", help="Deliver and inspect outgoing email.")
+
+
+def _echo_report(report: delivery.DeliveryReport) -> None:
+    click.echo(f"Sent {report.sent}, to retry {report.retried}, failed {report.failed}.")
+    if report.files:
+        folder = report.files[0].parent
+        click.echo(f"No MAIL_SERVER set: wrote {len(report.files)} .eml file(s) to {folder}")
+
+
+@mail_cli.command("send-pending")
+def send_pending_command() -> None:
+    """Deliver every message that is due, once (for cron)."""
+    _echo_report(delivery.send_pending())
+
+
+@mail_cli.command("worker")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
+def worker_command(interval: float) -> None:
+    """Deliver continuously until SIGTERM or Ctrl-C (for production)."""
+    stopping = threading.Event()
+
+    def stop(signum, _frame):
+        # Finish the message in hand and record it, rather than leave it claimed.
+        stopping.set()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    click.echo(f"Mail worker started; polling every {interval:g}s.")
+    try:
+        while not stopping.is_set():
+            try:
+                report = delivery.send_pending(stop=stopping)
+            except sa.exc.OperationalError as exc:  # database away: try again next round
+                db.session.rollback()
+                current_app.logger.warning("Mail worker: %s", exc.orig)
+            else:
+                if report.sent or report.retried or report.failed:
+                    _echo_report(report)
+            stopping.wait(interval)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        db.session.remove()
+    click.echo("Mail worker stopped.")
+
+
+@mail_cli.command("status")
+@click.option("--failures", default=10, show_default=True, help="Recent failures to list.")
+def status_command(failures: int) -> None:
+    """Count messages per status and list recent failures."""
+    for state, number in status.counts().items():
+        click.echo(f"{state.value:8} {number}")
+    failed = status.recent_failures(limit=failures)
+    if failed:
+        click.echo("\nRecent failures:")
+    for message in failed:
+        click.echo(
+            f"#{message.id} {message.kind} to {message.recipient} "
+            f"after {message.attempts} attempt(s): {message.last_error}"
+        )
+
+
+def _parse_now(_ctx, _param, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use ISO 8601, e.g. 2027-03-01T08:00:00Z") from None
+    if parsed.tzinfo is None:
+        raise click.BadParameter("give a UTC offset, e.g. 2027-03-01T08:00:00Z")
+    return parsed
+
+
+@mail_cli.command("send-reminders")
+@click.option("--now", callback=_parse_now, help="Pretend it is this instant (ISO 8601).")
+@click.option("--queue-only", is_flag=True, help="Queue the reminders, leave sending to a worker.")
+def send_reminders_command(now: datetime | None, queue_only: bool) -> None:
+    """Queue the reminders that are due (each once per registration), then deliver them."""
+    try:
+        queued = reminders.queue_due_reminders(now=now)
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # Another run queued some of the same reminders first; the rest are still due.
+        db.session.rollback()
+        queued = reminders.queue_due_reminders(now=now)
+        db.session.commit()
+    click.echo(f"Queued {queued} reminder(s).")
+    if not queue_only:
+        _echo_report(delivery.send_pending())

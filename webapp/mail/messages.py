@@ -1,16 +1,28 @@
 """What to send: renders each lifecycle email into an outbox row, in the caller's transaction.
 
 Nothing here sends or commits: the caller's unit of work commits the change and its
-messages together.
+messages together, and delivery (webapp.mail.delivery) happens afterwards. Each row holds
+everything needed to send it (addresses, subject, both bodies, the calendar file), so a
+later change to the event or the templates never alters a message already queued.
 """
 
 from __future__ import annotations
 
 import enum
+import re
+import uuid
+from typing import Any
 
+import sqlalchemy as sa
+from flask import current_app, g
+from sqlalchemy import orm
+
+from webapp.events.models import Event, EventFormat
 from webapp.extensions import db
-from webapp.mail.models import OutboxMessage
-from webapp.registration.models import Registration
+from webapp.mail import content
+from webapp.mail.models import OutboxMessage, OutboxStatus
+from webapp.organiser.models import Organiser
+from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 
 
 class MessageKind(enum.StrEnum):
@@ -22,26 +34,204 @@ class MessageKind(enum.StrEnum):
     EVENT_CANCELLED = "event_cancelled"
     REMINDER_24H = "reminder_24h"
     REMINDER_1H = "reminder_1h"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a message kind, not a secret)
+
+
+SUBJECTS = {
+    MessageKind.CONFIRMED: "Registration confirmed: {title}",
+    MessageKind.WAITLISTED: "Waiting list: {title}",
+    MessageKind.PROMOTED: "A seat is yours: {title}",
+    MessageKind.CANCELLED: "Registration cancelled: {title}",
+    MessageKind.EVENT_CHANGED: "Updated: {title}",
+    MessageKind.EVENT_CANCELLED: "Cancelled: {title}",
+    MessageKind.REMINDER_24H: "Reminder: {title}",
+    MessageKind.REMINDER_1H: "Starting in one hour: {title}",
+    MessageKind.PASSWORD_RESET: "Reset your Convene password",
+}
+# The calendar METHOD each kind carries, for people who hold (or held) a seat.
+INVITE_METHODS = {
+    MessageKind.CONFIRMED: "REQUEST",
+    MessageKind.PROMOTED: "REQUEST",
+    MessageKind.EVENT_CHANGED: "REQUEST",
+    MessageKind.CANCELLED: "CANCEL",
+    MessageKind.EVENT_CANCELLED: "CANCEL",
+}
+# Kinds that may show the webinar join link (to confirmed registrations only).
+JOIN_LINK_KINDS = {
+    MessageKind.CONFIRMED,
+    MessageKind.PROMOTED,
+    MessageKind.EVENT_CHANGED,
+    MessageKind.REMINDER_24H,
+    MessageKind.REMINDER_1H,
+}
+ATTENDEE_KINDS = (MessageKind.EVENT_CHANGED, MessageKind.EVENT_CANCELLED)
+CHUNK = 500
+_METHOD_LINE = re.compile(r"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
+_BLANK_LINES = re.compile(r"\n{3,}")
+_TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 
 def queue_for_registration(
     registration: Registration, kind: MessageKind, *, dedupe_key: str | None = None
 ) -> OutboxMessage:
     """Render the `kind` email for a registration and add it to the outbox (no commit)."""
-    # Placeholder rendering; the email templates replace this.
-    import uuid
+    kind = MessageKind(kind)
+    if registration.id is None:
+        db.session.flush()  # the row links to the registration
+    values = _registration_values(registration, kind, content.event_facts(registration.event))
+    message = OutboxMessage(**values, dedupe_key=dedupe_key)
+    db.session.add(message)
+    _note_queued()
+    return message
 
+
+def queue_for_attendees(event: Event, kind: MessageKind) -> int:
+    """Queue `kind` for every confirmed and waitlisted registration of the event (no commit).
+
+    For organiser changes (EVENT_CHANGED) and cancellation (EVENT_CANCELLED). Rows are
+    inserted in chunks with one statement each; returns how many were queued.
+    """
+    kind = MessageKind(kind)
+    if kind not in ATTENDEE_KINDS:
+        raise ValueError(f"{kind} is not a message for all attendees")
+    active = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+    ids = db.session.scalars(
+        sa.select(Registration.id)
+        .where(Registration.event_id == event.id, Registration.status.in_(active))
+        .order_by(Registration.id)
+    ).all()
+    facts = content.event_facts(event)
+    for start in range(0, len(ids), CHUNK):
+        registrations = db.session.scalars(
+            sa.select(Registration)
+            .where(Registration.id.in_(ids[start : start + CHUNK]))
+            .options(orm.lazyload(Registration.event))  # the event is already loaded
+        ).all()
+        rows = [_registration_values(r, kind, facts) for r in registrations]
+        db.session.execute(sa.insert(OutboxMessage), rows)
+    if ids:
+        _note_queued()
+    return len(ids)
+
+
+def queue_password_reset(organiser: Organiser, reset_url: str) -> OutboxMessage:
+    """Render the password reset email for an organiser and add it to the outbox (no commit)."""
+    kind = MessageKind.PASSWORD_RESET
+    text, html = _render(kind, {"name": organiser.name, "reset_url": reset_url})
     message = OutboxMessage(
-        kind=kind.value,
-        sender="Convene <no-reply@convene.localhost>",
-        recipient=registration.email,
-        subject=f"{kind.value}: {registration.event.title}",
-        message_id=f"<{uuid.uuid4().hex}@convene.localhost>",
-        text_body="",
-        html_body="",
-        event_id=registration.event_id,
-        registration_id=registration.id,
-        dedupe_key=dedupe_key,
+        **_envelope(kind, organiser.email, organiser.name, reply_to=""),
+        subject=SUBJECTS[kind],
+        text_body=text,
+        html_body=html,
     )
     db.session.add(message)
+    _note_queued()
     return message
+
+
+def _registration_values(
+    registration: Registration, kind: MessageKind, facts: content.EventFacts
+) -> dict[str, Any]:
+    """Every column of the outbox row for one registration and kind."""
+    event = registration.event
+    confirmed = registration.status == RegistrationStatus.CONFIRMED
+    manage_url = _manage_url(registration)
+    method = _invite_method(registration, kind)
+    ics = _invite(registration, method, manage_url) if method else None
+    context = {
+        "kind": kind.value,
+        "event": facts,
+        "first_name": registration.first_name,
+        "manage_url": manage_url,
+        "join_url": _join_url(registration, kind) if confirmed else "",
+        "position": _waitlist_position(registration) if kind == MessageKind.WAITLISTED else 0,
+        "waitlisted": registration.status == RegistrationStatus.WAITLISTED,
+        "invite_method": method or "",
+    }
+    text, html = _render(kind, context)
+    return {
+        **_envelope(kind, registration.email, registration.full_name, content.reply_to(event)),
+        "subject": content.one_line(SUBJECTS[kind].format(title=event.title), 300),
+        "text_body": text,
+        "html_body": html,
+        "ics": ics,
+        "ics_method": method,
+        "event_id": event.id,
+        "registration_id": registration.id,
+    }
+
+
+def _envelope(kind: MessageKind, address: str, name: str, reply_to: str) -> dict[str, Any]:
+    return {
+        "kind": kind.value,
+        "status": OutboxStatus.QUEUED,
+        "sender": content.default_sender(),
+        "recipient": content.one_line(address, 320),
+        "recipient_name": content.one_line(name),
+        "reply_to": reply_to,
+        "message_id": f"<{uuid.uuid4().hex}@{content.message_domain()}>",
+    }
+
+
+def _invite_method(registration: Registration, kind: MessageKind) -> str | None:
+    """Only people who hold a seat get invites; only those who held one get cancellations."""
+    method = INVITE_METHODS.get(kind)
+    if kind == MessageKind.CANCELLED:
+        return method if registration.confirmed_at is not None else None
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return None
+    return method
+
+
+def _invite(registration: Registration, method: str, manage_url: str) -> str:
+    """The calendar file, checked so the MIME method always equals the file's METHOD."""
+    from webapp.calendar.ics import registration_invite
+
+    data = registration_invite(
+        registration, method=method, base_url=content.base_url(), manage_url=manage_url
+    ).decode("utf-8")
+    found = _METHOD_LINE.search(data)
+    if found is None or found.group(1) != method:
+        raise ValueError(f"calendar file has METHOD {found and found.group(1)}, not {method}")
+    return data
+
+
+def _manage_url(registration: Registration) -> str:
+    from webapp.registration.services import manage_token
+
+    return f"{content.base_url()}/r/{manage_token(registration)}"
+
+
+def _join_url(registration: Registration, kind: MessageKind) -> str:
+    """The webinar link, never shown publicly: online events and online attendees only."""
+    event = registration.event
+    if kind not in JOIN_LINK_KINDS or not event.online_url:
+        return ""
+    if event.format == EventFormat.ONLINE or registration.attendance_mode == AttendanceMode.ONLINE:
+        return event.online_url
+    return ""
+
+
+def _waitlist_position(registration: Registration) -> int:
+    """1 for the first person waiting: waiting lists are served in registration order."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            Registration.id <= registration.id,
+        )
+    )
+
+
+def _render(kind: MessageKind, context: dict[str, Any]) -> tuple[str, str]:
+    """The text and HTML bodies; templates get the subject too, for the HTML title."""
+    env = current_app.jinja_env
+    text = env.get_template(f"email/{kind.value}.txt").render(context)
+    html = env.get_template(f"email/{kind.value}.html").render(context)
+    text = _BLANK_LINES.sub("\n\n", _TRAILING_SPACE.sub("\n", text)).strip() + "\n"
+    return text, html
+
+
+def _note_queued() -> None:
+    """Tell the development after-request sender (if enabled) that mail is waiting."""
+    g.convene_mail_queued = True

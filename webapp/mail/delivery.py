@@ -1,0 +1,314 @@
+"""How mail leaves: claim due outbox rows, send them with Flask-Mail, record the outcome.
+
+- Claiming marks rows `sending` in a short write transaction of its own (FOR UPDATE SKIP
+  LOCKED on PostgreSQL, so several workers share the work; BEGIN IMMEDIATE on SQLite, one
+  sender at a time). No transaction stays open while SMTP talks.
+- Each outcome is committed on its own right after the server answered, so a message the
+  server accepted is never claimed again in the normal path. Only a crash between the
+  server's answer and that commit can repeat a message: rows left `sending` longer than
+  STALE_CLAIM are claimed again.
+- One SMTP connection per batch, with a socket timeout (MAIL_TIMEOUT) on every connection.
+- Temporary failures (refused connection, timeout, 4xx) retry with exponential backoff;
+  5xx answers and exhausted attempts mark the row `failed` with the server's text.
+- Without MAIL_SERVER the messages are written to instance/mail/*.eml instead.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from threading import Event
+
+import flask_mail
+import sqlalchemy as sa
+from flask import current_app
+
+from webapp.db import begin_write, now_utc
+from webapp.extensions import db
+from webapp.mail import mime
+from webapp.mail.models import OutboxMessage, OutboxStatus
+
+BATCH_SIZE = 50
+# Backoff doubles from one minute up to six hours: with the default 12 attempts the last
+# one happens about 20 hours after the first.
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=6)
+STALE_CLAIM = timedelta(minutes=30)
+
+
+@dataclass
+class DeliveryReport:
+    """What one pass did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    files: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed message, detached from the session: everything SMTP needs."""
+
+    id: int
+    attempts: int
+    kind: str
+    sender: str
+    recipient: str
+    subject: str
+    raw: bytes
+    filename: str
+
+
+class Failure(Exception):
+    """A delivery attempt failed; `permanent` failures are not retried."""
+
+    def __init__(self, text: str, *, permanent: bool):
+        super().__init__(text)
+        self.permanent = permanent
+
+
+class TimeoutConnection(flask_mail.Connection):
+    """Flask-Mail's connection with a socket timeout: Flask-Mail opens sockets without one,
+    so a server that accepts and never answers would block the sender forever."""
+
+    def __init__(self, mail, timeout: float):
+        super().__init__(mail)
+        self.timeout = timeout
+
+    def configure_host(self) -> smtplib.SMTP:
+        """Connect, STARTTLS and log in as Flask-Mail does, with every socket timing out."""
+        mail = self.mail
+        factory = smtplib.SMTP_SSL if mail.use_ssl else smtplib.SMTP
+        host = factory(mail.server, mail.port, timeout=self.timeout)
+        try:
+            host.set_debuglevel(int(mail.debug))
+            if mail.use_tls:
+                host.starttls()
+            if mail.username and mail.password:
+                host.login(mail.username, mail.password)
+        except BaseException:
+            host.close()
+            raise
+        return host
+
+    def __exit__(self, exc_type, exc_value, tb) -> None:
+        self.close()  # Flask-Mail's QUIT would raise on a connection that already broke
+
+    def close(self) -> None:
+        """QUIT politely, or just drop a connection that is already broken."""
+        if self.host is None:
+            return
+        try:
+            self.host.quit()
+        except (smtplib.SMTPException, OSError):
+            self.host.close()
+        self.host = None
+
+
+class OutboxMail(flask_mail.Message):
+    """A Flask-Mail message whose bytes are the prebuilt MIME of an outbox row."""
+
+    def __init__(self, claimed: Claimed):
+        super().__init__(
+            subject=claimed.subject, recipients=[claimed.recipient], sender=claimed.sender
+        )
+        self.raw = claimed.raw
+
+    def as_bytes(self) -> bytes:
+        return self.raw
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed attempt."""
+    return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+
+
+def send_pending(
+    *, now: datetime | None = None, batch_size: int = BATCH_SIZE, stop: Event | None = None
+) -> DeliveryReport:
+    """One pass: deliver every message due now, batch by batch; returns what happened.
+
+    `stop` (set by a worker's signal handler) ends the pass after the current batch.
+    """
+    report = DeliveryReport()
+    while stop is None or not stop.is_set():
+        batch = claim(batch_size, now=now)
+        if not batch:
+            break
+        connection_ok = _deliver(batch, report, now)
+        if not connection_ok or len(batch) < batch_size:
+            break
+    return report
+
+
+def claim(limit: int, *, now: datetime | None = None) -> list[Claimed]:
+    """Mark up to `limit` due messages as `sending` (committed) and return them."""
+    now = now or now_utc()
+    session = db.session
+    begin_write(session)
+    due = sa.or_(
+        sa.and_(
+            OutboxMessage.status.in_((OutboxStatus.QUEUED, OutboxStatus.RETRY)),
+            OutboxMessage.next_attempt_at <= now,
+        ),
+        sa.and_(
+            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.claimed_at < now - STALE_CLAIM,
+        ),
+    )
+    rows = session.scalars(
+        sa.select(OutboxMessage)
+        .where(due)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    attach = current_app.config["MAIL_ICS_ATTACHMENT"]
+    claimed = []
+    for row in rows:
+        row.attempts += 1
+        try:
+            raw = mime.as_bytes(row, attach_ics=attach)
+        except (ValueError, UnicodeError) as exc:
+            row.status, row.last_error = OutboxStatus.FAILED, f"Cannot build message: {exc}"
+            continue
+        row.status, row.claimed_at = OutboxStatus.SENDING, now
+        claimed.append(_claimed(row, raw))
+    session.commit()
+    return claimed
+
+
+def _claimed(row: OutboxMessage, raw: bytes) -> Claimed:
+    stamp = row.created_at.strftime("%Y%m%d-%H%M%S")
+    return Claimed(
+        id=row.id,
+        attempts=row.attempts,
+        kind=row.kind,
+        sender=row.sender,
+        recipient=mime.envelope_recipient(row),
+        subject=row.subject,
+        raw=raw,
+        filename=f"{stamp}-{row.id:06d}-{row.kind}.eml",
+    )
+
+
+def _deliver(batch: list[Claimed], report: DeliveryReport, now: datetime | None) -> bool:
+    """Send a claimed batch over one connection; False if the connection failed."""
+    if not current_app.config.get("MAIL_SERVER"):
+        for item in batch:
+            report.files.append(_write_eml(item))
+            _record_sent(item, report, now)
+        return True
+    state = current_app.extensions["mail"]
+    connection = TimeoutConnection(state, current_app.config["MAIL_TIMEOUT"])
+    try:
+        connection.host = None if state.suppress else connection.configure_host()
+    except (smtplib.SMTPException, OSError) as exc:
+        # Whatever the server said while we connected, greeted, or logged in is about the
+        # server or our settings, not this message: always worth another try later.
+        for item in batch:
+            _record_failure(item, Failure(_describe(exc), permanent=False), report, now)
+        return False
+    try:
+        for index, item in enumerate(batch):
+            try:
+                connection.send(OutboxMail(item))
+            except Exception as exc:
+                _record_failure(item, _classify(exc), report, now)
+                if connection.host is not None and connection.host.sock is None:
+                    # The server hung up (timeout, 421): give the rest back untried.
+                    _release(batch[index + 1 :])
+                    return False
+            else:
+                _record_sent(item, report, now)
+    finally:
+        connection.close()
+    return True
+
+
+def _classify(exc: Exception) -> Failure:
+    """Permanent for 5xx answers and malformed messages; temporary for everything else."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(exc.recipients.values()))
+        return Failure(_response(code, text), permanent=code >= 500)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return Failure(_response(exc.smtp_code, exc.smtp_error), permanent=exc.smtp_code >= 500)
+    if isinstance(exc, flask_mail.BadHeaderError | ValueError | UnicodeError):
+        return Failure(f"Cannot send message: {_describe(exc)}", permanent=True)
+    if not isinstance(exc, smtplib.SMTPException | OSError):
+        current_app.logger.exception("Mail: unexpected error while sending")
+    return Failure(_describe(exc), permanent=False)
+
+
+def _response(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {text}".strip()
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _write_eml(item: Claimed) -> Path:
+    folder = Path(current_app.instance_path) / "mail"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / item.filename
+    path.write_bytes(item.raw)
+    current_app.logger.info("Mail: no MAIL_SERVER set, wrote %s", path)
+    return path
+
+
+def _update(item: Claimed, **values) -> None:
+    """Apply the outcome, only if the row is still ours (status `sending`)."""
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == item.id, OutboxMessage.status == OutboxStatus.SENDING)
+        .values(**values)
+    )
+    db.session.commit()
+
+
+def _record_sent(item: Claimed, report: DeliveryReport, now: datetime | None) -> None:
+    _update(item, status=OutboxStatus.SENT, sent_at=now or now_utc(), last_error="")
+    report.sent += 1
+
+
+def _record_failure(
+    item: Claimed, failure: Failure, report: DeliveryReport, now: datetime | None
+) -> None:
+    now = now or now_utc()
+    text = str(failure)[:2000]
+    if failure.permanent:
+        _update(item, status=OutboxStatus.FAILED, last_error=text)
+        report.failed += 1
+    elif item.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        _update(
+            item,
+            status=OutboxStatus.FAILED,
+            last_error=f"Gave up after {item.attempts} attempts. Last error: {text}",
+        )
+        report.failed += 1
+    else:
+        _update(
+            item,
+            status=OutboxStatus.RETRY,
+            last_error=text,
+            next_attempt_at=now + backoff(item.attempts),
+        )
+        report.retried += 1
+    current_app.logger.warning("Mail: message %s to %s: %s", item.id, item.recipient, text)
+
+
+def _release(items: list[Claimed]) -> None:
+    """Give claimed, untried messages back, without counting an attempt."""
+    for item in items:
+        _update(
+            item,
+            status=OutboxStatus.RETRY if item.attempts > 1 else OutboxStatus.QUEUED,
+            attempts=item.attempts - 1,
+            claimed_at=None,
+        )

@@ -1,0 +1,92 @@
+"""Reminders before an event: one 24 hours before, and for webinars one an hour before.
+
+Everything is decided on UTC instants (Event.starts_at), so events in any zone are
+reminded at the same distance from their start. Each reminder is queued once per
+registration: its dedupe_key ("reminder-24h:<registration id>") is unique in the outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from webapp.db import now_utc
+from webapp.events.models import Event, EventKind, EventStatus
+from webapp.extensions import db
+from webapp.mail.messages import MessageKind, queue_for_registration
+from webapp.mail.models import OutboxMessage
+from webapp.registration.models import Registration, RegistrationStatus
+
+
+@dataclass(frozen=True)
+class Reminder:
+    kind: MessageKind
+    key_prefix: str
+    # Due from `lead` before the start until `until` before the start.
+    lead: timedelta
+    until: timedelta
+    webinars_only: bool
+
+
+REMINDERS = (
+    # An hour before the start it is too late to be useful for a venue; webinars get the
+    # one-hour reminder with the join link instead.
+    Reminder(
+        MessageKind.REMINDER_24H, "reminder-24h", timedelta(hours=24), timedelta(hours=1), False
+    ),
+    Reminder(MessageKind.REMINDER_1H, "reminder-1h", timedelta(hours=1), timedelta(0), True),
+)
+
+
+def dedupe_key(reminder: Reminder, registration_id: int) -> str:
+    """The outbox key that makes a reminder unique per registration."""
+    return f"{reminder.key_prefix}:{registration_id}"
+
+
+def due_events(reminder: Reminder, now: datetime) -> list[Event]:
+    """Published events whose reminder window contains `now`."""
+    stmt = sa.select(Event).where(
+        Event.status == EventStatus.PUBLISHED,
+        Event.starts_at > now + reminder.until,
+        Event.starts_at <= now + reminder.lead,
+    )
+    if reminder.webinars_only:
+        stmt = stmt.where(Event.kind == EventKind.WEBINAR)
+    return list(db.session.scalars(stmt.order_by(Event.starts_at, Event.id)))
+
+
+def due_registrations(reminder: Reminder, event: Event) -> list[Registration]:
+    """The event's confirmed registrations still without this reminder.
+
+    People confirmed after the reminder became due are skipped: their confirmation,
+    sent moments before, already carries everything.
+    """
+    key = sa.literal(reminder.key_prefix + ":") + sa.cast(Registration.id, sa.String)
+    due_at = event.starts_at - reminder.lead
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+                sa.func.coalesce(Registration.confirmed_at, Registration.created_at) < due_at,
+                ~sa.exists().where(OutboxMessage.dedupe_key == key),
+            )
+            .order_by(Registration.id)
+        )
+    )
+
+
+def queue_due_reminders(*, now: datetime | None = None) -> int:
+    """Queue every reminder due at `now` (no commit); returns how many were queued."""
+    now = now or now_utc()
+    count = 0
+    for reminder in REMINDERS:
+        for event in due_events(reminder, now):
+            for registration in due_registrations(reminder, event):
+                key = dedupe_key(reminder, registration.id)
+                queue_for_registration(registration, reminder.kind, dedupe_key=key)
+                count += 1
+    return count
