@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -12,6 +13,8 @@ from flask.cli import AppGroup
 from webapp.db import now_utc
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
+from webapp.organiser import accounts
+from webapp.organiser.models import Organiser
 
 demo_cli = AppGroup("demo", help="Demo data for trying Convene out.")
 
@@ -184,20 +187,46 @@ def build_event(spec: DemoEvent, today: date) -> Event:
     return event
 
 
-def load_demo_events(today: date | None = None) -> list[Event]:
+DEMO_ADMIN_EMAIL = "admin@convene.localhost"
+
+
+def ensure_demo_admin() -> tuple[Organiser, str | None]:
+    """The demo administrator; a new random password is returned only when it is created."""
+    admin = accounts.find_by_email(DEMO_ADMIN_EMAIL)
+    if admin is not None:
+        return admin, None
+    password = secrets.token_urlsafe(12)
+    admin = accounts.create_organiser(
+        DEMO_ADMIN_EMAIL, password, name="Demo administrator", is_admin=True
+    )
+    return admin, password
+
+
+def load_demo_events(today: date | None = None, owner: Organiser | None = None) -> list[Event]:
     """Create the demo events that do not exist yet; returns the ones created."""
     today = today or now_utc().date()
     existing = set(db.session.scalars(sa.select(Event.slug)))
     created = [build_event(spec, today) for spec in DEMO_EVENTS if spec.slug not in existing]
     db.session.add_all(created)
+    if owner is not None:
+        slugs = [spec.slug for spec in DEMO_EVENTS]
+        for event in db.session.scalars(sa.select(Event).where(Event.slug.in_(slugs))):
+            event.owner_id = event.owner_id or owner.id
     db.session.commit()
     return created
 
 
 @demo_cli.command("load")
 def load_command() -> None:
-    """Create the demo events (idempotent: existing ones are left alone)."""
-    created = load_demo_events()
+    """Create the demo events and a demo administrator (idempotent)."""
+    admin, password = ensure_demo_admin()
+    created = load_demo_events(owner=admin)
     click.echo(
         f"Demo events: {len(created)} created, {len(DEMO_EVENTS) - len(created)} already there."
     )
+    if password is not None:
+        # Shown once: only its hash is stored. Lost it? `flask organiser create` another admin.
+        click.echo(
+            f"Demo organiser created. Sign in at /organiser/sign-in as {DEMO_ADMIN_EMAIL} "
+            f"with the password {password}  (shown only this once)."
+        )

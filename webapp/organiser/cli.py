@@ -1,5 +1,37 @@
 """`flask organiser ...` commands."""
 
+from __future__ import annotations
+
+import sys
+
+import click
 from flask.cli import AppGroup
 
+from webapp.extensions import db
+from webapp.organiser.accounts import AccountError, create_organiser
+
 organiser_cli = AppGroup("organiser", help="Manage organiser accounts.")
+
+
+def _read_password() -> str:
+    """Ask twice on a terminal; read one line from stdin when piped (for scripts)."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@organiser_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="Name shown to other organisers.")
+@click.option("--admin", is_flag=True, help="May manage every event and add organisers.")
+def create_command(email: str, name: str, admin: bool) -> None:
+    """Create an organiser account; the password is prompted for, or read from stdin."""
+    password = _read_password()
+    try:
+        organiser = create_organiser(email, password, name=name, is_admin=admin)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    role = "admin" if organiser.is_admin else "organiser"
+    click.echo(f"Created {role} {organiser.email}. Sign in at /organiser/sign-in.")

@@ -1,7 +1,192 @@
-"""Organiser routes."""
+"""Organiser routes: the blueprint, signing in and out, passwords, and accounts.
 
-from flask import Blueprint
+Event and attendee routes live in event_views.py and attendee_views.py on the same
+blueprint. Every route requires a signed-in organiser unless listed in OPEN_ENDPOINTS.
+"""
 
-from webapp.organiser import auth  # noqa: F401  (registers the user loader)
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_user, logout_user
+
+from webapp import timezones
+from webapp.extensions import db, limiter, login_manager
+from webapp.organiser import accounts
+from webapp.organiser.auth import safe_next
+from webapp.organiser.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    NewPasswordForm,
+    SignInForm,
+)
 
 bp = Blueprint("organiser", __name__)
+
+OPEN_ENDPOINTS = {"organiser.sign_in", "organiser.forgot_password", "organiser.reset_password"}
+BAD_CREDENTIALS = "The email address or password is not right. Please try again."
+RESET_SENT = (
+    "If an organiser account uses that address, we have emailed it a link to choose a new "
+    "password. The link works once, within {hours} hours."
+)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _submitted_email() -> str:
+    return "sign-in:" + accounts.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _failed(response) -> bool:
+    # Only failed attempts count: a successful sign-in redirects.
+    return response.status_code != 302
+
+
+@bp.before_request
+def require_sign_in():
+    """Signed-out visitors are sent to sign in, on every organiser URL but the open ones."""
+    if request.endpoint not in OPEN_ENDPOINTS and not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+@bp.after_request
+def no_store(response):
+    """Organiser pages hold attendees' personal data: keep them out of shared caches."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.app_template_filter("local_time")
+def local_time(instant, zone: str) -> str:
+    """An instant as '2027-02-28 18:00' in the given zone, for organiser tables."""
+    return timezones.to_local(instant, zone).strftime("%Y-%m-%d %H:%M") if instant else ""
+
+
+@bp.get("/")
+def home():
+    """The organiser's start page is their event list."""
+    return redirect(url_for("organiser.events"))
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=get_remote_address, deduct_when=_failed)
+@limiter.limit(_login_limit, methods=["POST"], key_func=_submitted_email, deduct_when=_failed)
+def sign_in():
+    """Email and password; the same answer whether the email or the password was wrong."""
+    target = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(target or url_for("organiser.events"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        organiser = accounts.authenticate(form.email.data, form.password.data)
+        if organiser is not None:
+            session.clear()  # a fresh session: nothing carried over from before sign-in
+            login_user(organiser)
+            return redirect(target or url_for("organiser.events"))
+        form.password.errors.append(BAD_CREDENTIALS)
+    status = 422 if request.method == "POST" else 200
+    return render_template("organiser/sign_in.html", form=form, next=target), status
+
+
+@bp.post("/sign-out")
+def sign_out():
+    """End this session and every copy of its cookie."""
+    accounts.end_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "success")
+    return redirect(url_for("organiser.sign_in"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=get_remote_address)
+def forgot_password():
+    """Email a reset link, with the same answer whether or not the account exists."""
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("organiser/forgot_password.html", form=form), status
+    organiser = accounts.find_by_email(form.email.data)
+    if organiser is not None and organiser.is_active_account:
+        send_reset_link(organiser)
+        db.session.commit()
+    hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600
+    flash(RESET_SENT.format(hours=hours), "success")
+    return redirect(url_for("organiser.sign_in"))
+
+
+def send_reset_link(organiser) -> None:
+    base_url = current_app.config["CONVENE_BASE_URL"]
+    accounts.send_password_reset(
+        organiser,
+        current_app.config["SECRET_KEY"],
+        lambda token: base_url + url_for("organiser.reset_password", token=token),
+    )
+
+
+def _organiser_for_token(token: str):
+    return accounts.organiser_for_reset(
+        token,
+        current_app.config["SECRET_KEY"],
+        max_age=current_app.config["PASSWORD_RESET_MAX_AGE"],
+    )
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=get_remote_address)
+def reset_password(token: str):
+    """Choose a new password from an emailed link; the link then stops working."""
+    organiser = _organiser_for_token(token)
+    if organiser is None:
+        return render_template("organiser/reset_invalid.html"), 400
+    form = NewPasswordForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("organiser/reset_password.html", form=form), status
+    accounts.set_password(organiser, form.password.data)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("Your new password is set. Please sign in with it.", "success")
+    return redirect(url_for("organiser.sign_in"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=get_remote_address, deduct_when=_failed)
+def change_password():
+    """A signed-in organiser chooses a new password; other sessions end."""
+    form = ChangePasswordForm()
+    valid = form.validate_on_submit()
+    if valid and accounts.authenticate(current_user.email, form.current.data) is None:
+        form.current.errors.append("This is not your current password.")
+    if request.method == "GET" or any(field.errors for field in form):
+        status = 422 if request.method == "POST" else 200
+        return render_template("organiser/change_password.html", form=form), status
+    organiser = current_user._get_current_object()
+    accounts.set_password(organiser, form.password.data)
+    db.session.commit()
+    session.clear()
+    login_user(organiser)  # this browser keeps working with the new session version
+    flash("Your password is changed. Other browsers have been signed out.", "success")
+    return redirect(url_for("organiser.events"))
+
+
+# The remaining routes register themselves on `bp`.
+from webapp.organiser import (  # noqa: E402
+    account_views,  # noqa: F401
+    attendee_views,  # noqa: F401
+    event_views,  # noqa: F401
+)

@@ -1,0 +1,147 @@
+"""Attendee pages for one event: counts, chart, searchable table, actions and exports."""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+
+from webapp.extensions import db
+from webapp.organiser import attendees, export
+from webapp.organiser.auth import event_or_404, registration_or_404, safe_next
+from webapp.organiser.chart import per_day_chart
+from webapp.organiser.views import bp
+from webapp.registration import services as registration_services
+from webapp.registration.models import RegistrationStatus
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _cursor(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+@bp.get("/events/<int:event_id>/attendees")
+def attendee_list(event_id: int):
+    """Counts, registrations per day, and a page of the filtered attendee table."""
+    event = event_or_404(event_id)
+    wanted = attendees.AttendeeFilter.from_args(request.args)
+    page = attendees.attendee_page(
+        event.id,
+        wanted,
+        per_page=current_app.config["ATTENDEES_PER_PAGE"],
+        older=_cursor("older"),
+        newer=_cursor("newer"),
+    )
+    counts = attendees.counts_for_events([event.id])[event.id]
+    return render_template(
+        "organiser/attendees.html",
+        event=event,
+        counts=counts,
+        capacity_left=counts.capacity_left(event.capacity),
+        chart=per_day_chart(attendees.registrations_per_day(event)),
+        wanted=wanted,
+        page=page,
+        statuses=attendees.STATUS_FILTERS,
+        count_cap=attendees.COUNT_CAP,
+        here=request.full_path.rstrip("?"),
+    )
+
+
+# Each action: the registration service that performs it, and what to tell the organiser.
+ACTIONS = {
+    "cancel": ("cancel", "{name}'s registration is cancelled and they will get an email."),
+    "promote": ("promote", "{name} now has a seat and will get an email."),
+    "check-in": ("check_in", "{name} is checked in."),
+    "undo-check-in": ("undo_check_in", "{name}'s check-in is undone."),
+    "resend": ("resend_confirmation", "The confirmation email will be sent to {name} again."),
+}
+
+
+def _back_to_list(event_id: int):
+    target = safe_next(request.form.get("next"))
+    prefix = url_for("organiser.attendee_list", event_id=event_id)
+    if target is None or not target.startswith(prefix):
+        target = prefix
+    return redirect(target)
+
+
+ACTION_RULE = "<any(" + ", ".join(f'"{name}"' for name in ACTIONS) + "):action>"
+
+
+@bp.post(f"/events/<int:event_id>/attendees/<int:registration_id>/{ACTION_RULE}")
+def attendee_action(event_id: int, registration_id: int, action: str):
+    """Cancel, promote, check in, undo a check-in, or resend: each through the service layer."""
+    event = event_or_404(event_id)
+    registration = registration_or_404(event, registration_id)
+    service, message = ACTIONS[action]
+    name = registration.full_name
+    try:
+        result = getattr(registration_services, service)(registration)
+    except registration_services.RegistrationError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        promoted = result.full_name if action == "cancel" and result is not None else None
+        db.session.commit()
+        flash(message.format(name=name), "success")
+        if promoted:
+            flash(f"{promoted} from the waiting list gets the freed seat.", "success")
+    return _back_to_list(event.id)
+
+
+@bp.get("/events/<int:event_id>/attendees/<int:registration_id>/cancel")
+def attendee_cancel_confirm(event_id: int, registration_id: int):
+    """Ask before cancelling someone's registration (they are emailed)."""
+    event = event_or_404(event_id)
+    registration = registration_or_404(event, registration_id)
+    if registration.status == RegistrationStatus.CANCELLED:
+        flash(f"{registration.full_name}'s registration is already cancelled.", "error")
+        return redirect(url_for("organiser.attendee_list", event_id=event.id))
+    return render_template(
+        "organiser/attendee_cancel.html",
+        event=event,
+        registration=registration,
+        next=safe_next(request.args.get("next")),
+    )
+
+
+@bp.get("/events/<int:event_id>/attendees.csv")
+def export_csv(event_id: int):
+    """The filtered list as CSV; `?sep=semicolon` for Excel in European locales."""
+    event = event_or_404(event_id)
+    wanted = attendees.AttendeeFilter.from_args(request.args)
+    delimiter = ";" if request.args.get("sep") == "semicolon" else ","
+    chunks = export.csv_stream(event, export.export_rows(event, wanted), delimiter=delimiter)
+    name = export.file_name(event, "csv")
+    return Response(
+        stream_with_context(chunks),
+        mimetype="text/csv",
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}"',
+        },
+    )
+
+
+@bp.get("/events/<int:event_id>/attendees.xlsx")
+def export_xlsx(event_id: int):
+    """The filtered list as an Excel workbook."""
+    event = event_or_404(event_id)
+    wanted = attendees.AttendeeFilter.from_args(request.args)
+    output = export.write_xlsx(event, export.export_rows(event, wanted))
+    return send_file(
+        output,
+        mimetype=XLSX_MIMETYPE,
+        as_attachment=True,
+        download_name=export.file_name(event, "xlsx"),
+    )

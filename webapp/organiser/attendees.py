@@ -1,0 +1,199 @@
+"""Attendee lists: counts, search and status filter, keyset pages, registrations per day.
+
+Built for events with 100,000 registrations: pages are read by id from the
+(event_id, status, id) index instead of OFFSET, and the number of matches is counted
+only up to COUNT_CAP, so no request reads or counts more rows than it must.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from webapp import timezones
+from webapp.events.models import Event
+from webapp.extensions import db
+from webapp.registration.models import Registration, RegistrationStatus
+
+COUNT_CAP = 10_000
+CHECKED_IN = "checked_in"
+STATUS_FILTERS = (*(s.value for s in RegistrationStatus), CHECKED_IN)
+
+
+@dataclass(frozen=True)
+class EventCounts:
+    confirmed: int = 0
+    waitlisted: int = 0
+    cancelled: int = 0
+    checked_in: int = 0
+
+    def capacity_left(self, capacity: int | None) -> int | None:
+        """Free seats, or None when the event has no limit."""
+        return None if capacity is None else max(capacity - self.confirmed, 0)
+
+
+def counts_for_events(event_ids: list[int]) -> dict[int, EventCounts]:
+    """Registrations per status, and confirmed ones checked in, for each event."""
+    if not event_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            Registration.event_id,
+            Registration.status,
+            sa.func.count(),
+            sa.func.count(Registration.checked_in_at),
+        )
+        .where(Registration.event_id.in_(event_ids))
+        .group_by(Registration.event_id, Registration.status)
+    )
+    values: dict[int, dict[str, int]] = {event_id: {} for event_id in event_ids}
+    for event_id, status, count, checked_in in rows:
+        values[event_id][status.value] = count
+        if status == RegistrationStatus.CONFIRMED:
+            values[event_id][CHECKED_IN] = checked_in
+    return {event_id: EventCounts(**counts) for event_id, counts in values.items()}
+
+
+def active_count(event_id: int) -> int:
+    """Confirmed plus waitlisted registrations: the people an event change concerns."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(
+            Registration.event_id == event_id,
+            Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AttendeeFilter:
+    """What the organiser searched for: words to find and a status."""
+
+    query: str = ""
+    status: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> AttendeeFilter:
+        """From a query string; unknown statuses mean no filter."""
+        status = args.get("status", "")
+        return cls(
+            query=" ".join(args.get("q", "").split())[:100],
+            status=status if status in STATUS_FILTERS else "",
+        )
+
+    def as_args(self) -> dict[str, str]:
+        """The non-empty parts, for links that keep the filter."""
+        return {k: v for k, v in (("q", self.query), ("status", self.status)) if v}
+
+
+def _like(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def filtered(event_id: int, wanted: AttendeeFilter) -> sa.Select:
+    """Registrations of the event matching the filter; every word must match some field."""
+    stmt = sa.select(Registration).where(Registration.event_id == event_id)
+    if wanted.status == CHECKED_IN:
+        stmt = stmt.where(
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.checked_in_at.is_not(None),
+        )
+    elif wanted.status:
+        stmt = stmt.where(Registration.status == RegistrationStatus(wanted.status))
+    searched = (
+        Registration.first_name,
+        Registration.last_name,
+        Registration.email,
+        Registration.organisation,
+    )
+    for word in wanted.query.split()[:5]:
+        stmt = stmt.where(sa.or_(*(c.ilike(_like(word), escape="\\") for c in searched)))
+    return stmt
+
+
+@dataclass(frozen=True)
+class AttendeePage:
+    items: list[Registration]
+    matches: int  # capped at COUNT_CAP + 1, meaning "more than COUNT_CAP"
+    older: int | None  # cursor for the next page (older registrations)
+    newer: int | None  # cursor for the previous page
+
+
+def attendee_page(
+    event_id: int,
+    wanted: AttendeeFilter,
+    *,
+    per_page: int,
+    older: int | None = None,
+    newer: int | None = None,
+) -> AttendeePage:
+    """One page of matching registrations, newest first, after or before a cursor id."""
+    base = filtered(event_id, wanted)
+    if newer is not None:
+        stmt = base.where(Registration.id > newer).order_by(Registration.id)
+        items = list(db.session.scalars(stmt.limit(per_page + 1)))
+        has_more_newer = len(items) > per_page
+        items = items[:per_page][::-1]
+        has_more_older = bool(items)
+    else:
+        stmt = base.order_by(Registration.id.desc())
+        if older is not None:
+            stmt = stmt.where(Registration.id < older)
+        items = list(db.session.scalars(stmt.limit(per_page + 1)))
+        has_more_older = len(items) > per_page
+        items = items[:per_page]
+        has_more_newer = older is not None and bool(items) and _exists_newer(base, items[0].id)
+    return AttendeePage(
+        items=items,
+        matches=_capped_count(base),
+        older=items[-1].id if has_more_older and items else None,
+        newer=items[0].id if has_more_newer and items else None,
+    )
+
+
+def _exists_newer(base: sa.Select, first_id: int) -> bool:
+    stmt = base.with_only_columns(Registration.id).where(Registration.id > first_id).limit(1)
+    return db.session.scalar(stmt) is not None
+
+
+def _capped_count(base: sa.Select) -> int:
+    limited = base.with_only_columns(Registration.id).limit(COUNT_CAP + 1).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(limited))
+
+
+def registrations_per_day(event: Event, *, last_days: int = 60) -> list[tuple[date, int]]:
+    """New registrations per calendar day in the event's zone, every day of the span included."""
+    counts: Counter[date] = Counter()
+    for bucket, count in db.session.execute(_bucket_query(event)):
+        counts[_local_day(bucket, event.timezone)] += count
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    first = max(first, last - timedelta(days=last_days - 1))
+    span = (last - first).days + 1
+    return [(first + timedelta(days=n), counts[first + timedelta(days=n)]) for n in range(span)]
+
+
+def _bucket_query(event: Event) -> sa.Select:
+    # PostgreSQL turns instants into local days itself; SQLite has no zone rules, so it
+    # groups by UTC hour and Python moves each hour into the event's zone.
+    if db.session.get_bind().dialect.name == "postgresql":
+        utc = sa.func.timezone("UTC", Registration.created_at)
+        bucket = sa.func.date(sa.func.timezone(event.timezone, utc))
+    else:
+        bucket = sa.func.strftime("%Y-%m-%d %H:00:00", Registration.created_at)
+    return (
+        sa.select(bucket, sa.func.count()).where(Registration.event_id == event.id).group_by(bucket)
+    )
+
+
+def _local_day(bucket: date | str, zone: str) -> date:
+    if isinstance(bucket, date):
+        return bucket
+    hour = datetime.fromisoformat(bucket).replace(tzinfo=UTC)
+    return timezones.to_local(hour, zone).date()

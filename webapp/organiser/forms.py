@@ -1,0 +1,55 @@
+"""Organiser forms: sign-in, password, accounts, co-organisers."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+
+from webapp.organiser.accounts import MIN_PASSWORD_LENGTH
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[InputRequired(), Length(max=200)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[
+            InputRequired(),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=f"Use between {MIN_PASSWORD_LENGTH} and 200 characters.",
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField("Current password", validators=[InputRequired(), Length(max=200)])
+
+
+class OrganiserForm(FlaskForm):
+    """An admin adds an organiser; the new organiser sets a password from an emailed link."""
+
+    email = EmailField(
+        "Email address",
+        validators=[DataRequired(), Length(max=254), Email(message="Enter a valid email address.")],
+    )
+    name = StringField("Name", validators=[Length(max=200)])
+    is_admin = BooleanField("Administrator (sees every event and can add organisers)")
+
+
+class CoOrganiserForm(FlaskForm):
+    email = EmailField("Organiser's email address", validators=[DataRequired(), Length(max=254)])

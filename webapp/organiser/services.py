@@ -1,0 +1,294 @@
+"""Event management for organisers: create, edit, duplicate, publish, unpublish, cancel.
+
+Every function changes the session without committing; the view commits once, so an
+event change and the emails it causes are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+import sqlalchemy as sa
+
+from webapp import timezones
+from webapp.events.models import Event, EventFormat, EventKind, EventStatus
+from webapp.extensions import db
+from webapp.mail import messages
+from webapp.mail.messages import MessageKind
+from webapp.mail.models import OutboxMessage, OutboxStatus
+from webapp.organiser.models import Organiser
+
+# What attendees' calendars hold: a change to any of these is a change to announce.
+PLACE_FIELDS = ("format", "venue_name", "address", "city", "country", "online_url")
+
+
+class EventStateError(ValueError):
+    """An event change that is not allowed in the event's current state."""
+
+
+class SlugTaken(EventStateError):
+    """The requested web address already belongs to another event."""
+
+
+@dataclass
+class EventData:
+    """Validated values from the event form."""
+
+    PLAIN_FIELDS: ClassVar[tuple[str, ...]] = (
+        "title",
+        "slug",
+        "summary",
+        "description",
+        "timezone",
+        "venue_name",
+        "address",
+        "city",
+        "country",
+        "online_url",
+        "capacity",
+        "organiser_name",
+        "organiser_email",
+    )
+
+    title: str
+    slug: str
+    kind: EventKind
+    format: EventFormat
+    summary: str
+    description: str
+    start_local: datetime
+    end_local: datetime
+    timezone: str
+    venue_name: str = ""
+    address: str = ""
+    city: str = ""
+    country: str = ""
+    online_url: str = ""
+    capacity: int | None = None
+    registration_opens_local: datetime | None = None
+    registration_closes_local: datetime | None = None
+    organiser_name: str = ""
+    organiser_email: str = ""
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    """What an edit did: whether attendees must hear of it and how many emails were queued."""
+
+    announced: bool
+    queued: int
+
+
+def slugify(text: str) -> str:
+    """'Smart Regions – Brussels 2027' -> 'smart-regions-brussels-2027'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:100].rstrip("-") or "event"
+
+
+def _slug_exists(slug: str, except_id: int | None = None) -> bool:
+    stmt = sa.select(Event.id).where(Event.slug == slug)
+    if except_id is not None:
+        stmt = stmt.where(Event.id != except_id)
+    return db.session.scalar(stmt) is not None
+
+
+def free_slug(base: str) -> str:
+    """`base`, or `base-2`, `base-3`... whichever is not taken yet."""
+    candidate, number = base, 1
+    while _slug_exists(candidate):
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+def _apply(event: Event, data: EventData) -> None:
+    for name in EventData.PLAIN_FIELDS:
+        if name != "slug":
+            setattr(event, name, getattr(data, name))
+    event.kind, event.format = data.kind, data.format
+    event.set_schedule(data.start_local, data.end_local, data.timezone)
+    event.registration_opens_at = _instant(data.registration_opens_local, data.timezone)
+    event.registration_closes_at = _instant(data.registration_closes_local, data.timezone)
+
+
+def _instant(local: datetime | None, zone: str) -> datetime | None:
+    return timezones.to_utc(local, zone) if local is not None else None
+
+
+def create_event(organiser: Organiser, data: EventData) -> Event:
+    """A new draft event owned by `organiser`; remembers the zone as their next default."""
+    if data.slug and _slug_exists(data.slug):
+        raise SlugTaken("Another event already uses this web address.")
+    event = Event(slug=data.slug or free_slug(slugify(data.title)), owner_id=organiser.id)
+    event.status = EventStatus.DRAFT
+    _apply(event, data)
+    organiser.last_timezone = data.timezone
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _time_and_place(event: Event) -> tuple:
+    return (event.starts_at, event.ends_at, *(getattr(event, name) for name in PLACE_FIELDS))
+
+
+def update_event(event: Event, organiser: Organiser, data: EventData) -> ChangeOutcome:
+    """Apply the form; a published event whose time or place moved tells its attendees."""
+    if event.status == EventStatus.CANCELLED:
+        raise EventStateError("A cancelled event can no longer be edited.")
+    if event.status == EventStatus.DRAFT and data.slug and data.slug != event.slug:
+        if _slug_exists(data.slug, except_id=event.id):
+            raise SlugTaken("Another event already uses this web address.")
+        event.slug = data.slug
+    before = _time_and_place(event)
+    _apply(event, data)
+    organiser.last_timezone = data.timezone
+    if event.status != EventStatus.PUBLISHED or _time_and_place(event) == before:
+        return ChangeOutcome(announced=False, queued=0)
+    event.sequence += 1
+    db.session.flush()
+    return ChangeOutcome(
+        announced=True, queued=messages.queue_for_attendees(event, MessageKind.EVENT_CHANGED)
+    )
+
+
+def seats_added(capacity_before: int | None, event: Event) -> bool:
+    """Whether an edit freed seats that people on the waiting list should now get."""
+    if event.status != EventStatus.PUBLISHED or capacity_before is None:
+        return False
+    return event.capacity is None or event.capacity > capacity_before
+
+
+def duplicate_event(event: Event, organiser: Organiser) -> Event:
+    """A draft copy with a fresh web address, owned by whoever duplicated it."""
+    copy = Event(
+        slug=free_slug(f"{event.slug[:100]}-copy"),
+        owner_id=organiser.id,
+        status=EventStatus.DRAFT,
+        sequence=0,
+    )
+    for column in Event.__table__.columns:
+        if column.key not in {"id", "slug", "owner_id", "status", "sequence"} | {
+            "created_at",
+            "updated_at",
+        }:
+            setattr(copy, column.key, getattr(event, column.key))
+    copy.title = f"{event.title} (copy)"[:200]
+    copy.co_organisers = list(event.co_organisers)
+    db.session.add(copy)
+    db.session.flush()
+    return copy
+
+
+def publish(event: Event) -> None:
+    """Show a draft in the public catalogue."""
+    if event.status != EventStatus.DRAFT:
+        raise EventStateError("Only a draft can be published.")
+    event.status = EventStatus.PUBLISHED
+
+
+def unpublish(event: Event, active_registrations: int) -> None:
+    """Take a published event back to draft, unless people already registered for it."""
+    if event.status != EventStatus.PUBLISHED:
+        raise EventStateError("Only a published event can be unpublished.")
+    if active_registrations:
+        # Their confirmations, calendar entries and manage links point at the event page.
+        raise EventStateError(
+            "People have registered for this event, so it cannot be unpublished. "
+            "Cancel the event instead: they will be told."
+        )
+    event.status = EventStatus.DRAFT
+
+
+def cancel_event(event: Event) -> int:
+    """Cancel a published event and queue the cancellation for everyone registered."""
+    if event.status != EventStatus.PUBLISHED:
+        raise EventStateError("Only a published event can be cancelled.")
+    event.status = EventStatus.CANCELLED
+    event.sequence += 1
+    db.session.flush()
+    return messages.queue_for_attendees(event, MessageKind.EVENT_CANCELLED)
+
+
+def add_co_organiser(event: Event, organiser: Organiser | None) -> None:
+    """Let another organiser manage the event."""
+    if organiser is None or not organiser.is_active_account:
+        raise EventStateError("There is no organiser account with that email address.")
+    if organiser.id == event.owner_id or organiser in event.co_organisers:
+        raise EventStateError(f"{organiser.email} already manages this event.")
+    event.co_organisers.append(organiser)
+
+
+def remove_co_organiser(event: Event, organiser_id: int) -> None:
+    """Stop a co-organiser from managing the event (unknown ids change nothing)."""
+    event.co_organisers = [co for co in event.co_organisers if co.id != organiser_id]
+
+
+@dataclass(frozen=True)
+class SchedulePreview:
+    """The event's times as the organiser entered them, and as UTC instants."""
+
+    start_local: str
+    end_local: str
+    start_utc: str
+    end_utc: str
+    utc_offset: str
+    ambiguous: bool
+
+
+def _format_instant(instant: datetime, zone: str) -> str:
+    local = timezones.to_local(instant, zone)
+    return f"{timezones.format_day(local.date())}, {local:%H:%M} {timezones.abbreviation(instant, zone)}"
+
+
+def schedule_preview(event: Event) -> SchedulePreview:
+    """What the form's local times mean in UTC, with the zone abbreviation in force."""
+    zone = event.timezone
+    return SchedulePreview(
+        start_local=_format_instant(event.starts_at, zone),
+        end_local=_format_instant(event.ends_at, zone),
+        start_utc=_format_instant(event.starts_at, "UTC"),
+        end_utc=_format_instant(event.ends_at, "UTC"),
+        utc_offset=timezones.utc_offset_label(event.starts_at, zone),
+        ambiguous=timezones.is_ambiguous(event.start_local, zone)
+        or timezones.is_ambiguous(event.end_local, zone),
+    )
+
+
+@dataclass(frozen=True)
+class DeliverySummary:
+    """Emails about one event: counts per kind and status, and the latest failures."""
+
+    totals: dict[OutboxStatus, int]
+    by_kind: dict[str, dict[OutboxStatus, int]]
+    failures: list[OutboxMessage]
+
+
+def delivery_summary(event_id: int) -> DeliverySummary:
+    """How the emails about an event are doing, read from the outbox."""
+    rows = db.session.execute(
+        sa.select(OutboxMessage.kind, OutboxMessage.status, sa.func.count())
+        .where(OutboxMessage.event_id == event_id)
+        .group_by(OutboxMessage.kind, OutboxMessage.status)
+        .order_by(OutboxMessage.kind)
+    )
+    by_kind: dict[str, dict[OutboxStatus, int]] = {}
+    totals = dict.fromkeys(OutboxStatus, 0)
+    for kind, status, count in rows:
+        by_kind.setdefault(kind, dict.fromkeys(OutboxStatus, 0))[status] = count
+        totals[status] += count
+    failures = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(
+            OutboxMessage.event_id == event_id,
+            OutboxMessage.status.in_([OutboxStatus.FAILED, OutboxStatus.RETRY]),
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(20)
+    )
+    return DeliverySummary(totals=totals, by_kind=by_kind, failures=list(failures))
