@@ -17,6 +17,9 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     "PRIVACY_NOTICE_VERSION": "2026-01",
     "EVENTS_PER_PAGE": 12,
+    "ATTENDEES_PER_PAGE": 50,
+    # Seconds an emailed organiser password link stays valid (it also works only once).
+    "PASSWORD_RESET_MAX_AGE": 2 * 3600,
     # Flask-Limiter: in-memory by default, Redis via RATELIMIT_STORAGE_URI in production.
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
