@@ -7,8 +7,10 @@ it is over. A feed of a thousand events takes a while to serialise, so:
   the feed's events, the latest `updated_at` of any event, the latest moment an event
   left the 90-day window). ETag and Last-Modified come from it, so a conditional request
   is answered 304 without loading a single event.
-- `FeedCache` keeps the built bytes per version; a new version is a new key, so a stale
-  file is never served. It lives on the application (one per process).
+- `FeedCache` keeps the built bytes per version (a new version is a new key, so a stale
+  file is never served), and each event's serialised VEVENT per event version, so the
+  rebuild after an edit serialises only what changed. It lives on the application
+  (one per process).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -84,26 +86,51 @@ def feed_events(kind: EventKind | None, *, now: datetime | None = None) -> list[
     return list(db.session.scalars(stmt))
 
 
-class FeedCache:
-    """A small thread-safe LRU of built feed files, keyed by version (and base URL)."""
+class Lru(MutableMapping):
+    """A small thread-safe mapping that forgets its least recently used items."""
 
-    def __init__(self, size: int = 16):
+    def __init__(self, size: int):
         self._size = size
-        self._items: OrderedDict[tuple, bytes] = OrderedDict()
+        self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_build(self, key: tuple, build: Callable[[], bytes]) -> bytes:
-        """The cached bytes for `key`, building (outside the lock) on a miss."""
+    def __getitem__(self, key):
         with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        body = build()
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def __setitem__(self, key, value) -> None:
         with self._lock:
-            self._items[key] = body
+            self._items[key] = value
+            self._items.move_to_end(key)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
-        return body
+
+    def __delitem__(self, key) -> None:
+        with self._lock:
+            del self._items[key]
+
+    def __contains__(self, key) -> bool:
+        return key in self._items
+
+    def __iter__(self):
+        return iter(list(self._items))
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class FeedCache:
+    """Built feed files by version, and each event's serialised entry by event version."""
+
+    def __init__(self, files: int = 16, entries: int = 5000):
+        self.files = Lru(files)
+        self.entries = Lru(entries)
+
+    def get_or_build(self, key: tuple, build: Callable[[], bytes]) -> bytes:
+        """The cached file for `key`, building it (outside any lock) on a miss."""
+        try:
+            return self.files[key]
+        except KeyError:
+            body = self.files[key] = build()
+            return body

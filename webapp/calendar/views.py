@@ -98,9 +98,12 @@ def feed_file():
         return _not_modified_response(version.etag, version.last_modified)
     name = _feed_name(kind)
     base_url = _base_url()
-    body = current_app.extensions[CACHE_KEY].get_or_build(
+    cache = current_app.extensions[CACHE_KEY]
+    body = cache.get_or_build(
         (base_url, version),
-        lambda: ics.feed_calendar(feed.feed_events(kind), base_url=base_url, name=name),
+        lambda: ics.feed_calendar(
+            feed.feed_events(kind), base_url=base_url, name=name, entries=cache.entries
+        ),
     )
     filename = name.lower().replace(" ", "-") + ".ics"
     response = _calendar_response(body, filename, PUBLIC_CACHE)

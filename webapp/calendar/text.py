@@ -1,0 +1,93 @@
+"""Plain-text values for calendar properties and links: titles, places, descriptions.
+
+No iCalendar syntax here (icalendar escapes what we return); only what the text says.
+"""
+
+from __future__ import annotations
+
+import pycountry
+
+from webapp.events.models import Event, EventFormat, EventStatus
+from webapp.events.services import public_url
+from webapp.registration.models import AttendanceMode, Registration
+
+
+def public_location(event: Event) -> str:
+    """Venue and address (with city and country), or 'Online'."""
+    if event.format == EventFormat.ONLINE:
+        return "Online"
+    country = pycountry.countries.get(alpha_2=event.country) if event.country else None
+    parts = [event.venue_name, event.address, event.city, country.name if country else ""]
+    place = ", ".join(one_line(part) for part in parts if part and one_line(part))
+    return place or "To be announced"
+
+
+def summary(event: Event, *, cancelled: bool) -> str:
+    """The title on one line; Google ignores STATUS in subscribed feeds, so say it here too."""
+    title = one_line(event.title)
+    return f"Cancelled: {title}" if cancelled else title
+
+
+def public_description(event: Event, base_url: str) -> str:
+    """The summary and the event page link; never the private join link."""
+    lines = []
+    if event.status == EventStatus.CANCELLED:
+        lines.append("This event has been cancelled.")
+    if event.summary:
+        lines.append(event.summary)
+    if event.format != EventFormat.IN_PERSON:
+        lines.append("Online: the join link is sent to registered attendees.")
+    lines.append(f"Event page: {public_url(event, base_url)}")
+    return "\n\n".join(lines)
+
+
+def invite_description(
+    registration: Registration, base_url: str, manage_url: str, cancel: bool
+) -> str:
+    """The attendee's own text: summary, join link (unless cancelled), page and manage links."""
+    event = registration.event
+    lines = []
+    if cancel:
+        lines.append(
+            "This event has been cancelled."
+            if event.status == EventStatus.CANCELLED
+            else "Your registration has been cancelled."
+        )
+    elif event.summary:
+        lines.append(event.summary)
+    link = "" if cancel else join_url(event)
+    if link:
+        lines.append(f"Join online: {link}")
+    lines.append(f"Event page: {public_url(event, base_url)}")
+    lines.append(f"Manage your registration: {manage_url}")
+    return "\n\n".join(lines)
+
+
+def invite_location(registration: Registration, link: str) -> str:
+    """The join link for those attending online, otherwise the venue."""
+    event = registration.event
+    online = event.format == EventFormat.ONLINE or (
+        event.format == EventFormat.HYBRID and registration.attendance_mode == AttendanceMode.ONLINE
+    )
+    if online and link:
+        return link
+    return public_location(event)
+
+
+def join_url(event: Event) -> str:
+    """The private join link of an online or hybrid event (empty for in-person events)."""
+    return event.online_url if event.format != EventFormat.IN_PERSON else ""
+
+
+def one_line(text: str) -> str:
+    """Text for a one-line property: control characters and runs of spaces become one space."""
+    return " ".join("".join(" " if ord(ch) < 32 or ch == "\x7f" else ch for ch in text).split())
+
+
+def param_text(text: str) -> str:
+    """A parameter value clients show as typed: one line, no double quotes.
+
+    icalendar already quotes parameters safely (RFC 6868 caret escapes), but Outlook
+    shows those escapes literally, so names are flattened instead.
+    """
+    return one_line(text).replace('"', "'")
