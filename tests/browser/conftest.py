@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -25,6 +26,8 @@ from tests.conftest import BACKEND, TEST_CONFIG, _detach, _migrate, build_event
 from webapp import PROJECT_ROOT, create_app
 from webapp.events.models import Event
 from webapp.extensions import db
+from webapp.registration.models import Registration
+from webapp.registration.tokens import manage_token
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Never `playwright install`: the suite drives the distribution's Chromium.
@@ -38,14 +41,17 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+# Generous, because the machine may be busy; a timeout only ever matters for a failing test.
+TIMEOUT_MS = 15_000
 HERE = Path(__file__).parent
 
 try:
-    from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+    from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 except ImportError as exc:  # pragma: no cover - depends on the machine
     SKIP_REASON: str | None = f"Playwright for Python cannot be imported ({exc})"
 else:
     SKIP_REASON = None if CHROMIUM.exists() else f"Chromium is not installed at {CHROMIUM}"
+    expect.set_options(timeout=TIMEOUT_MS)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -86,6 +92,26 @@ class LiveServer:
             db.session.add(event)
             db.session.commit()
             return _detach(event)
+
+    def registrations(self, event: Event) -> dict[str, str]:
+        """Each registration's email and status, in order of registration."""
+        with self.app.app_context():
+            rows = db.session.scalars(
+                sa.select(Registration)
+                .where(Registration.event_id == event.id)
+                .order_by(Registration.id)
+            )
+            return {row.email: row.status.value for row in rows}
+
+    def manage_path(self, event: Event, email: str) -> str:
+        """The path of a registration's manage page (the link its emails carry)."""
+        with self.app.app_context():
+            registration = db.session.scalars(
+                sa.select(Registration).where(
+                    Registration.event_id == event.id, Registration.email == email
+                )
+            ).one()
+            return f"/r/{manage_token(registration)}"
 
 
 LIVE_CONFIG = {
@@ -161,8 +187,8 @@ def new_context(browser, live_server, request) -> Iterator[NewContext]:
             **options,
         }
         context = browser.new_context(**settings)
-        context.set_default_timeout(10_000)
-        context.tracing.start(screenshots=True, snapshots=True)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.tracing.start(snapshots=True)
         contexts.append(context)
         return context
 
@@ -174,11 +200,18 @@ def new_context(browser, live_server, request) -> Iterator[NewContext]:
     for number, context in enumerate(contexts):
         if keep:
             for index, page in enumerate(context.pages):
-                page.screenshot(path=folder / f"page-{number}-{index}.png", full_page=True)
+                _screenshot(page, folder / f"page-{number}-{index}.png")
             context.tracing.stop(path=folder / f"trace-{number}.zip")
         else:
             context.tracing.stop()
         context.close()
+
+
+def _screenshot(page: Page, path: Path) -> None:
+    try:
+        page.screenshot(path=path, full_page=True)
+    except Exception as exc:  # a crashed page must not hide the test's own failure
+        path.with_suffix(".txt").write_text(f"no screenshot: {exc}")
 
 
 @pytest.fixture
