@@ -1,0 +1,228 @@
+"""The outbox under faults: a dead, refusing or silent SMTP server loses nothing."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import free_port
+from tests.mail_support import deliver, outbox_rows
+from tests.registration_support import form_data, register
+from webapp.db import now_utc
+from webapp.extensions import db
+from webapp.mail.background import EXTENSION_KEY
+from webapp.mail.delivery import backoff, send_pending
+from webapp.mail.models import OutboxMessage, OutboxStatus
+from webapp.registration.models import Registration
+
+
+@pytest.fixture
+def silent_server(app_config):
+    """A listener that accepts connections and never says a word (no SMTP greeting)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", free_port()))
+    listener.listen(50)
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=listener.getsockname()[1], MAIL_TIMEOUT=1)
+    yield listener
+    listener.close()
+
+
+def _queue(app, make_event, count: int) -> None:
+    event = make_event()
+    for index in range(count):
+        register(app, event.id, f"person{index}@example.org")
+
+
+def test_smtp_down_while_twenty_register_then_each_is_delivered_once(
+    app, client, smtp_server, make_event
+):
+    event = make_event()
+    smtp_server.stop()
+    for index in range(20):
+        response = client.post(
+            f"/events/{event.slug}/register", data=form_data(email=f"p{index}@example.org")
+        )
+        assert response.status_code == 303
+
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 20
+    assert [row.status for row in outbox_rows(app)] == [OutboxStatus.QUEUED] * 20
+
+    down = deliver(app)
+    assert (down.sent, down.retried, down.failed) == (0, 20, 0)
+    rows = outbox_rows(app)
+    assert {row.status for row in rows} == {OutboxStatus.RETRY}
+    assert all("Connection refused" in row.last_error for row in rows)
+
+    smtp_server.start()
+    later = now_utc() + timedelta(minutes=2)
+    assert deliver(app, now=later).sent == 20
+    assert deliver(app, now=later + timedelta(hours=1)).sent == 0
+
+    recipients = Counter(m.rcpt_tos[0] for m in smtp_server.messages)
+    assert recipients == Counter(f"p{index}@example.org" for index in range(20))
+    assert {row.status for row in outbox_rows(app)} == {OutboxStatus.SENT}
+
+
+def test_a_4xx_answer_is_retried_with_growing_delays(app, smtp_server, make_event):
+    _queue(app, make_event, 1)
+    smtp_server.respond_with("451 4.3.0 Mailbox busy, try again later")
+    start = now_utc()
+
+    deliver(app, now=start)
+    (row,) = outbox_rows(app)
+    assert (row.status, row.attempts) == (OutboxStatus.RETRY, 1)
+    assert row.last_error == "451 4.3.0 Mailbox busy, try again later"
+    assert row.next_attempt_at == start + timedelta(minutes=1)
+
+    assert deliver(app, now=start + timedelta(seconds=30)).retried == 0  # not due yet
+    second = start + timedelta(minutes=1)
+    deliver(app, now=second)
+    (row,) = outbox_rows(app)
+    assert row.attempts == 2
+    assert row.next_attempt_at == second + timedelta(minutes=2)
+
+    smtp_server.respond_with(None)
+    assert deliver(app, now=row.next_attempt_at).sent == 1
+    assert len(smtp_server.messages) == 1
+    assert outbox_rows(app)[0].status == OutboxStatus.SENT
+
+
+def test_backoff_doubles_up_to_six_hours_and_spans_about_a_day():
+    assert [backoff(n) for n in (1, 2, 3)] == [timedelta(minutes=m) for m in (1, 2, 4)]
+    assert backoff(20) == timedelta(hours=6)
+    total = sum((backoff(n) for n in range(1, 12)), timedelta())  # 12 attempts, 11 waits
+    assert timedelta(hours=18) < total < timedelta(hours=30)
+
+
+def test_a_5xx_answer_fails_the_message_with_the_server_text(app, smtp_server, make_event):
+    _queue(app, make_event, 1)
+    smtp_server.respond_with("550 5.1.1 No such user here")
+
+    report = deliver(app)
+
+    assert (report.sent, report.retried, report.failed) == (0, 0, 1)
+    (row,) = outbox_rows(app)
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 1)
+    assert row.last_error == "550 5.1.1 No such user here"
+    assert deliver(app, now=now_utc() + timedelta(days=2)).failed == 0  # never tried again
+    assert smtp_server.data_commands == 1
+
+
+@pytest.fixture
+def three_attempts(app_config):
+    app_config["MAIL_MAX_ATTEMPTS"] = 3
+
+
+def test_temporary_failures_fail_after_the_configured_attempts(
+    three_attempts, app, smtp_server, make_event
+):
+    _queue(app, make_event, 1)
+    smtp_server.respond_with("421 4.7.0 Too many connections")
+    when = now_utc()
+    for _ in range(5):
+        deliver(app, now=when)
+        when += timedelta(days=1)
+
+    (row,) = outbox_rows(app)
+    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 3)
+    assert row.last_error.startswith("Gave up after 3 attempts. Last error: 421")
+    assert smtp_server.data_commands == 3
+
+
+def test_a_silent_server_times_out_into_a_retry(silent_server, app, make_event):
+    _queue(app, make_event, 2)
+
+    report = deliver(app)
+
+    assert (report.sent, report.retried) == (0, 2)
+    rows = outbox_rows(app)
+    assert {row.status for row in rows} == {OutboxStatus.RETRY}
+    assert all("timed out" in row.last_error for row in rows)
+
+
+def test_one_connection_carries_a_whole_batch(app, smtp_server, make_event):
+    _queue(app, make_event, 5)
+
+    assert deliver(app).sent == 5
+
+    assert len({m.peer for m in smtp_server.messages}) == 1
+
+
+def test_a_message_left_sending_by_a_crashed_sender_is_claimed_again(app, smtp_server, make_event):
+    _queue(app, make_event, 2)
+    with app.app_context():
+        db.session.execute(
+            sa.update(OutboxMessage).values(
+                status=OutboxStatus.SENDING, attempts=1, claimed_at=now_utc() - timedelta(hours=1)
+            )
+        )
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == 2)
+            .values(claimed_at=now_utc() - timedelta(minutes=1))
+        )
+        db.session.commit()
+
+    assert deliver(app).sent == 1  # the recent claim may still be in flight: left alone
+
+    assert [row.status for row in outbox_rows(app)] == [OutboxStatus.SENT, OutboxStatus.SENDING]
+
+
+def _sender(app, start: threading.Barrier, results: list) -> None:
+    # Each thread has its own application context, hence its own session and connection.
+    with app.app_context():
+        start.wait()
+        results.append(send_pending(batch_size=3).sent)
+
+
+def test_two_senders_never_deliver_the_same_message(app, smtp_server, make_event):
+    _queue(app, make_event, 30)
+    start, results = threading.Barrier(2), []
+    threads = [threading.Thread(target=_sender, args=(app, start, results)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sum(results) == 30
+    ids = Counter(m.message["Message-ID"] for m in smtp_server.messages)
+    assert len(ids) == 30 and set(ids.values()) == {1}
+    assert {row.status for row in outbox_rows(app)} == {OutboxStatus.SENT}
+
+
+@pytest.fixture
+def deliver_after_request(app_config):
+    app_config["MAIL_DELIVER_AFTER_REQUEST"] = True
+
+
+def test_development_mode_delivers_right_after_the_request(
+    deliver_after_request, app, client, smtp_server, make_event
+):
+    event = make_event()
+
+    response = client.post(f"/events/{event.slug}/register", data=form_data())
+
+    assert response.status_code == 303
+    (mail,) = smtp_server.wait_for(1)
+    assert mail.rcpt_tos == ["ana@example.org"]
+
+
+def test_development_mode_survives_a_dead_mail_server(
+    deliver_after_request, silent_server, app, client, make_event
+):
+    event = make_event()
+
+    response = client.post(f"/events/{event.slug}/register", data=form_data())
+
+    assert response.status_code == 303
+    assert client.get(f"/events/{event.slug}").status_code == 200
+    assert app.extensions[EXTENSION_KEY].wait_idle(timeout=30)
+    (row,) = outbox_rows(app)
+    assert row.status == OutboxStatus.RETRY
+    assert "timed out" in row.last_error
