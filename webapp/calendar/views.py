@@ -8,6 +8,7 @@ and so is a place on the waiting list (there is no seat to put in a calendar yet
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, current_app, request
 
 from webapp.calendar import feed, ics
+from webapp.errors import render_error
 from webapp.events import services as events
 from webapp.events.models import EventKind, EventStatus
 from webapp.extensions import limiter
@@ -26,6 +28,10 @@ bp = Blueprint("calendar", __name__)
 
 CACHE_KEY = "convene.feed_cache"
 PUBLIC_CACHE = "public, max-age=300"
+WAITING_LIST_MESSAGE = (
+    "There is no calendar invite while you are on the waiting list. "
+    "You will receive one by email as soon as a seat is yours."
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,8 @@ def calendar_feed_links(kind: EventKind | None = None) -> FeedLinks:
 def event_file(slug: str):
     """The public event as an .ics file (Add to calendar)."""
     event = events.get_public_or_404(slug)
-    etag = f"{event.id}-{event.sequence}-{event.status.value}-{event.updated_at.timestamp()}"
+    version = f"{event.id}|{event.sequence}|{event.status.value}|{event.updated_at.isoformat()}"
+    etag = hashlib.sha256(version.encode()).hexdigest()[:32]
     last_modified = event.updated_at.replace(microsecond=0)
     if _not_modified(etag, last_modified):
         return _not_modified_response(etag, last_modified)
@@ -118,7 +125,7 @@ def invite_file(token: str):
     if registration is None or registration.event.status == EventStatus.DRAFT:
         abort(404)
     if registration.status == RegistrationStatus.WAITLISTED:
-        abort(404, "There is no calendar invite while you are on the waiting list.")
+        return render_error(404, WAITING_LIST_MESSAGE)
     cancelled = (
         registration.status == RegistrationStatus.CANCELLED
         or registration.event.status == EventStatus.CANCELLED
