@@ -115,7 +115,8 @@ def test_hybrid_invite_puts_the_join_link_where_the_attendee_attends():
     online = vevent(invite(sample_registration(event, attendance_mode=AttendanceMode.ONLINE)))
     assert at_venue["LOCATION"] == "Hall A, Rue 1"
     assert online["LOCATION"] == "https://meet.example.org/secret-room"
-    assert "Join online: https://meet.example.org/secret-room" in str(at_venue["DESCRIPTION"])
+    assert "secret-room" not in str(at_venue["DESCRIPTION"]) + str(at_venue["URL"])
+    assert "Join online: https://meet.example.org/secret-room" in str(online["DESCRIPTION"])
 
 
 def test_in_person_invite_has_the_venue_and_no_join_link():
@@ -153,9 +154,11 @@ def test_event_cancelled_by_the_organiser():
     assert "This event has been cancelled." in str(cancel["DESCRIPTION"])
 
 
-def test_unknown_method_is_refused():
+def test_unknown_method_and_unsaved_registration_are_refused():
     with pytest.raises(ValueError, match="method"):
         invite(sample_registration(sample_event()), "PUBLISH")
+    with pytest.raises(ValueError, match="flush"):
+        invite(sample_registration(sample_event(), id=None))
 
 
 def test_uids_are_stable_and_sequence_rises_when_the_organiser_moves_the_event():

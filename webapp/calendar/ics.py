@@ -17,10 +17,11 @@ Choices, and why:
   is not public, and Outlook treats a VEVENT with ORGANIZER as a meeting to answer.
 - A personal invite is an iTIP message (RFC 5546). METHOD:REQUEST carries ORGANIZER
   (organiser name and address; no-reply@<host> when the event has none) and the attendee as
-  ATTENDEE with PARTSTAT=ACCEPTED and RSVP=FALSE, so no client asks for an answer. The
-  join link (online and hybrid events) is the LOCATION for those attending online and the
-  URL, and is repeated in DESCRIPTION because Thunderbird does not show URL; the manage
-  link is in DESCRIPTION. A REQUEST has a display alarm 30 minutes before the start.
+  ATTENDEE with PARTSTAT=ACCEPTED and RSVP=FALSE, so no client asks for an answer. For
+  those who attend online (online events; hybrid events when they chose online) the join
+  link is the LOCATION and the URL, and is repeated in DESCRIPTION because Thunderbird does
+  not show URL; others get the venue and the event page. The manage link is in
+  DESCRIPTION. A REQUEST has a display alarm 30 minutes before the start.
 - SEQUENCE is `event.sequence` in every file, raised by organisers whenever the time or
   place of a published event changes, so clients apply the newer REQUEST in place.
   A CANCEL carries `event.sequence + 1`: an attendee's cancellation does not change the
@@ -125,16 +126,18 @@ def registration_invite(
     """A registration's personal iTIP invite: METHOD:REQUEST, or METHOD:CANCEL."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    if registration.id is None:
+        raise ValueError("flush the registration first: its id makes the invite's UID")
     event = registration.event
     cancel = method == "CANCEL"
     calendar = _calendar(method)
-    last_modified = max(event.updated_at, registration.updated_at)
+    last_modified = max(filter(None, (event.updated_at, registration.updated_at)))
     vevent = _base_vevent(event, now or now_utc(), last_modified)
     vevent.add("UID", registration_uid(registration, base_url))
     vevent.add("SEQUENCE", event.sequence + 1 if cancel else event.sequence)
     vevent.add("STATUS", "CANCELLED" if cancel or not _active(registration) else "CONFIRMED")
     vevent.add("SUMMARY", text.one_line(event.title))
-    join_url = "" if cancel else text.join_url(event)
+    join_url = "" if cancel else text.join_url(registration)
     vevent.add("DESCRIPTION", text.invite_description(registration, base_url, manage_url, cancel))
     vevent.add("LOCATION", text.invite_location(registration, join_url))
     vevent.add("URL", join_url or public_url(event, base_url))
@@ -151,7 +154,7 @@ def google_calendar_url(event: Event, *, base_url: str) -> str:
     start, end = (_utc_stamp(t) for t in (event.starts_at, event.ends_at))
     query = {
         "action": "TEMPLATE",
-        "text": event.title,
+        "text": text.one_line(event.title),
         "dates": f"{start}/{end}",
         "details": text.public_description(event, base_url),
         "location": text.public_location(event),
@@ -166,7 +169,7 @@ def outlook_calendar_url(event: Event, *, base_url: str, office365: bool = False
     query = {
         "path": "/calendar/action/compose",
         "rru": "addevent",
-        "subject": event.title,
+        "subject": text.one_line(event.title),
         "startdt": timezones.iso_utc(event.starts_at),
         "enddt": timezones.iso_utc(event.ends_at),
         "body": text.public_description(event, base_url),

@@ -55,7 +55,7 @@ def invite_description(
         )
     elif event.summary:
         lines.append(event.summary)
-    link = "" if cancel else join_url(event)
+    link = "" if cancel else join_url(registration)
     if link:
         lines.append(f"Join online: {link}")
     lines.append(f"Event page: {public_url(event, base_url)}")
@@ -65,18 +65,17 @@ def invite_description(
 
 def invite_location(registration: Registration, link: str) -> str:
     """The join link for those attending online, otherwise the venue."""
+    return link or public_location(registration.event)
+
+
+def join_url(registration: Registration) -> str:
+    """The private join link, for those who attend online (empty for everyone else)."""
     event = registration.event
-    online = event.format == EventFormat.ONLINE or (
+    if event.format == EventFormat.ONLINE or (
         event.format == EventFormat.HYBRID and registration.attendance_mode == AttendanceMode.ONLINE
-    )
-    if online and link:
-        return link
-    return public_location(event)
-
-
-def join_url(event: Event) -> str:
-    """The private join link of an online or hybrid event (empty for in-person events)."""
-    return event.online_url if event.format != EventFormat.IN_PERSON else ""
+    ):
+        return event.online_url
+    return ""
 
 
 def one_line(text: str) -> str:
