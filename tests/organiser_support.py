@@ -7,6 +7,7 @@ import re
 import uuid
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from webapp.db import now_utc
@@ -14,6 +15,7 @@ from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail.models import OutboxMessage
 from webapp.organiser import accounts
+from webapp.organiser.models import Organiser
 from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 
 PASSWORD = "correct horse battery staple"
@@ -47,7 +49,7 @@ def share_event(app, event_id: int, organiser_id: int) -> None:
     """Make an organiser a co-organiser of an event."""
     with app.app_context():
         event = db.session.get(Event, event_id)
-        event.co_organisers.append(db.session.get(accounts.Organiser, organiser_id))
+        event.co_organisers.append(db.session.get(Organiser, organiser_id))
         db.session.commit()
 
 
@@ -104,3 +106,9 @@ def event_values(app, event_id: int, *names: str) -> tuple:
     with app.app_context():
         event = db.session.get(Event, event_id)
         return tuple(getattr(event, name) for name in names)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(app_config):
+    """scrypt costs most of a second per hash here; the organiser tests need no such cost."""
+    app_config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"

@@ -8,7 +8,14 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.organiser_support import PASSWORD, csrf_token, make_organiser, outbox_rows, sign_in
+from tests.organiser_support import (
+    PASSWORD,
+    csrf_token,
+    fast_password_hashing,  # noqa: F401  (autouse)
+    make_organiser,
+    outbox_rows,
+    sign_in,
+)
 from webapp.db import now_utc
 from webapp.extensions import db
 from webapp.organiser import accounts
@@ -29,6 +36,7 @@ def _organiser(app, email: str = EMAIL) -> Organiser:
 
 
 def test_cli_creates_an_admin_with_a_hashed_password_read_from_stdin(app, runner):
+    app.config["PASSWORD_HASH_METHOD"] = "scrypt"  # the production default
     result = runner.invoke(
         args=["organiser", "create", "Olga@Cluster.example", "--admin", "--name", "Olga"],
         input=PASSWORD + "\n",

@@ -20,6 +20,8 @@ DEFAULTS = {
     "ATTENDEES_PER_PAGE": 50,
     # Seconds an emailed organiser password link stays valid (it also works only once).
     "PASSWORD_RESET_MAX_AGE": 2 * 3600,
+    # werkzeug password hashing method for organiser accounts.
+    "PASSWORD_HASH_METHOD": "scrypt",
     # Flask-Limiter: in-memory by default, Redis via RATELIMIT_STORAGE_URI in production.
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -58,7 +59,7 @@ def create_organiser(
     organiser = Organiser(
         email=email,
         name=name.strip(),
-        password_hash=generate_password_hash(password),
+        password_hash=_hash(password),
         is_admin=is_admin,
     )
     db.session.add(organiser)
@@ -66,9 +67,14 @@ def create_organiser(
     return organiser
 
 
+def _hash(password: str) -> str:
+    # werkzeug's scrypt by default; tests choose a cheaper method to stay fast.
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
 @functools.cache
-def _dummy_hash() -> str:
-    return generate_password_hash(secrets.token_urlsafe(16))
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def authenticate(email: str, password: str) -> Organiser | None:
@@ -79,7 +85,7 @@ def authenticate(email: str, password: str) -> Organiser | None:
     """
     organiser = find_by_email(email)
     if organiser is None:
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     if not check_password_hash(organiser.password_hash, password):
         return None
@@ -94,7 +100,7 @@ def end_sessions(organiser: Organiser) -> None:
 def set_password(organiser: Organiser, password: str) -> None:
     """Change the password and sign the organiser out everywhere (no commit)."""
     check_password_rules(password)
-    organiser.password_hash = generate_password_hash(password)
+    organiser.password_hash = _hash(password)
     end_sessions(organiser)
 
 

@@ -19,6 +19,7 @@ from wtforms import (
     TimeField,
     URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     URL,
     DataRequired,
@@ -40,10 +41,11 @@ TIME_MESSAGE = "Enter a time, for example 18:00."
 
 
 @functools.cache
-def country_choices() -> list[tuple[str, str]]:
+def country_choices() -> tuple[SelectChoice, ...]:
     """ISO 3166 countries by name, for the venue's country."""
     countries = sorted(pycountry.countries, key=lambda c: getattr(c, "common_name", c.name))
-    return [("", "—")] + [(c.alpha_2, getattr(c, "common_name", c.name)) for c in countries]
+    named = (SelectChoice(c.alpha_2, getattr(c, "common_name", c.name)) for c in countries)
+    return (SelectChoice("", "—"), *named)
 
 
 def _optional_text(label: str, max_length: int, *extra) -> StringField:
@@ -60,8 +62,12 @@ class EventForm(FlaskForm):
             message="Use lower-case letters, digits and single hyphens, e.g. smart-regions-2027.",
         ),
     )
-    kind = SelectField("Type", choices=[(k.value, k.value.capitalize()) for k in EventKind])
-    format = SelectField("Format", choices=[(f.value, FORMAT_LABELS[f.value]) for f in EventFormat])
+    kind = SelectField(
+        "Type", choices=[SelectChoice(k.value, k.value.capitalize()) for k in EventKind]
+    )
+    format = SelectField(
+        "Format", choices=[SelectChoice(f.value, FORMAT_LABELS[f.value]) for f in EventFormat]
+    )
     summary = TextAreaField("Summary", validators=[Optional(), Length(max=500)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=20000)])
     start_date = DateField("Start date", validators=[InputRequired(DATE_MESSAGE)])
