@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
+from sqlalchemy.orm import lazyload
 
 from webapp import timezones
 from webapp.db import now_utc
@@ -89,7 +90,12 @@ def _like_pattern(query: str) -> str:
 
 
 def _catalogue_query(kind: EventKind | None, query: str) -> sa.Select:
-    stmt = sa.select(Event).where(Event.status.in_(PUBLIC_STATUSES))
+    # Cards never show co-organisers: skip the extra SELECT their selectin loading would run.
+    stmt = (
+        sa.select(Event)
+        .where(Event.status.in_(PUBLIC_STATUSES))
+        .options(lazyload(Event.co_organisers))
+    )
     if kind is not None:
         stmt = stmt.where(Event.kind == kind)
     if query:
@@ -130,6 +136,22 @@ def list_past(
     stmt = _catalogue_query(kind, query).where(Event.ends_at <= now)
     stmt = stmt.order_by(Event.starts_at.desc(), Event.id.desc())
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+
+
+def next_catalogue_change(now: datetime) -> datetime | None:
+    """When the listings next change by themselves: the next public event to end."""
+    return db.session.scalar(
+        sa.select(sa.func.min(Event.ends_at)).where(
+            Event.status.in_(PUBLIC_STATUSES), Event.ends_at > now
+        )
+    )
+
+
+def next_event_change(event: Event, now: datetime) -> datetime | None:
+    """When the event's page next changes by itself: registration opens or closes, it starts
+    or ends."""
+    instants = (event.registration_opens_at, event.closes_at, event.starts_at, event.ends_at)
+    return min((t for t in instants if t is not None and t > now), default=None)
 
 
 def get_public_or_404(slug: str) -> Event:

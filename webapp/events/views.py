@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, current_app, render_template, request
 
-from webapp.events import services
+from webapp.db import now_utc
+from webapp.events import cache, services
 from webapp.events.models import EventKind
 from webapp.registration.services import availability
 
@@ -14,21 +17,28 @@ bp = Blueprint("events", __name__)
 def _listing(list_events, template: str):
     kind = services.parse_kind(request.args.get("kind"))
     query = request.args.get("q", "").strip()[:100]
-    page = request.args.get("page", 1, type=int)
-    pagination = list_events(
-        page=max(page, 1),
-        per_page=current_app.config["EVENTS_PER_PAGE"],
-        kind=kind,
-        query=query,
-    )
-    return render_template(
-        template,
-        pagination=pagination,
-        events=[(event, services.event_time(event)) for event in pagination.items],
-        kinds=list(EventKind),
-        kind=kind,
-        query=query,
-    )
+    page = max(request.args.get("page", 1, type=int), 1)
+
+    def render() -> tuple[str, datetime | None]:
+        now = now_utc()
+        pagination = list_events(
+            page=page,
+            per_page=current_app.config["EVENTS_PER_PAGE"],
+            kind=kind,
+            query=query,
+            now=now,
+        )
+        body = render_template(
+            template,
+            pagination=pagination,
+            events=[(event, services.event_time(event)) for event in pagination.items],
+            kinds=list(EventKind),
+            kind=kind,
+            query=query,
+        )
+        return body, services.next_catalogue_change(now)
+
+    return cache.cached_page((template, kind, query, page), render)
 
 
 @bp.get("/")
@@ -46,17 +56,23 @@ def past():
 @bp.get("/events/<slug>")
 def detail(slug: str):
     """One event: time in its zone and the reader's, place, seats, registration state."""
-    event = services.get_public_or_404(slug)
-    base_url = current_app.config["CONVENE_BASE_URL"]
-    return render_template(
-        "events/detail.html",
-        event=event,
-        time=services.event_time(event),
-        availability=availability(event),
-        description_html=services.render_description(event.description),
-        page_url=services.public_url(event, base_url),
-        structured_data=services.structured_data(event, base_url),
-    )
+
+    def render() -> tuple[str, datetime | None]:
+        now = now_utc()
+        event = services.get_public_or_404(slug)
+        base_url = current_app.config["CONVENE_BASE_URL"]
+        body = render_template(
+            "events/detail.html",
+            event=event,
+            time=services.event_time(event),
+            availability=availability(event, now=now),
+            description_html=services.render_description(event.description),
+            page_url=services.public_url(event, base_url),
+            structured_data=services.structured_data(event, base_url),
+        )
+        return body, services.next_event_change(event, now)
+
+    return cache.cached_page(("detail", slug), render)
 
 
 @bp.get("/privacy")

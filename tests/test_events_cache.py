@@ -1,0 +1,163 @@
+"""The page cache of the listing and event pages: reused while valid, never stale.
+
+Each test renders a page (filling the cache), changes the data the way the app or another
+process would (a separate session commit), and checks the next response shows the change.
+Reuse itself is shown by counting the SQL statements a repeated request runs.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.registration_support import register
+from webapp.db import now_utc
+from webapp.events import cache as page_cache
+from webapp.events import services as event_services
+from webapp.events import views as event_views
+from webapp.events.models import Event, EventStatus
+from webapp.extensions import db
+
+
+@pytest.fixture
+def statements(app):
+    """A list that collects every SQL statement the app runs while the test records."""
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def _update(app, event_id: int, **values) -> None:
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        for name, value in values.items():
+            setattr(event, name, value)
+        db.session.commit()
+
+
+def _move_clock(monkeypatch, instant) -> None:
+    """Let the catalogue and its cache believe it is `instant`, without touching the data."""
+    for module in (page_cache, event_services, event_views):
+        monkeypatch.setattr(module, "now_utc", lambda: instant)
+
+
+def test_repeated_listing_and_event_page_run_no_queries(client, make_event, statements):
+    event = make_event(title="Cluster summit")
+    for path in ("/", f"/events/{event.slug}"):
+        first = client.get(path)
+        statements.clear()
+        again = client.get(path)
+        assert again.status_code == 200
+        assert again.text == first.text
+        assert statements == []
+
+
+def test_listing_shows_an_edited_title_at_once(client, make_event):
+    event = make_event(title="Old title")
+    assert "Old title" in client.get("/").text
+    _update(client.application, event.id, title="New title")
+    html = client.get("/").text
+    assert "New title" in html
+    assert "Old title" not in html
+
+
+def test_listing_shows_new_events_and_drops_unpublished_and_deleted_ones(client, make_event):
+    kept = make_event(title="Kept event")
+    unpublished = make_event(title="Soon a draft")
+    assert "Soon a draft" in client.get("/").text
+    added = make_event(title="Brand new event")
+    assert "Brand new event" in client.get("/").text
+    _update(client.application, unpublished.id, status=EventStatus.DRAFT)
+    assert "Soon a draft" not in client.get("/").text
+    with client.application.app_context():
+        db.session.execute(sa.delete(Event).where(Event.id == added.id))
+        db.session.commit()
+    html = client.get("/").text
+    assert "Brand new event" not in html
+    assert kept.title in html
+
+
+def test_event_page_seats_left_follow_registrations(client, make_event):
+    event = make_event(capacity=2)
+    assert "2 of 2" in client.get(f"/events/{event.slug}").text
+    register(client.application, event.id)
+    assert "1 of 2" in client.get(f"/events/{event.slug}").text
+    register(client.application, event.id)
+    html = client.get(f"/events/{event.slug}").text
+    assert "0 of 2" in html
+    assert "waiting list" in html
+
+
+def test_event_page_shows_a_cancellation_at_once(client, make_event):
+    event = make_event()
+    assert "This event has been cancelled" not in client.get(f"/events/{event.slug}").text
+    _update(client.application, event.id, status=EventStatus.CANCELLED)
+    assert "This event has been cancelled" in client.get(f"/events/{event.slug}").text
+
+
+def test_unpublished_event_page_is_gone_at_once(client, make_event):
+    event = make_event()
+    assert client.get(f"/events/{event.slug}").status_code == 200
+    _update(client.application, event.id, status=EventStatus.DRAFT)
+    assert client.get(f"/events/{event.slug}").status_code == 404
+
+
+def test_pages_change_when_time_passes_a_boundary(client, make_event, monkeypatch):
+    soon = make_event(title="Ends soon")
+    later = make_event(title="Later event", start_local=soon.start_local + timedelta(days=3))
+    assert "Ends soon" in client.get("/").text
+    assert "Registration is open" in client.get(f"/events/{soon.slug}").text
+    # Move the clock past the first event's end, with no change in the database.
+    _move_clock(monkeypatch, soon.ends_at + timedelta(minutes=1))
+    html = client.get("/").text
+    assert "Ends soon" not in html
+    assert later.title in html
+    assert "Ends soon" in client.get("/events/past").text
+
+
+def test_registration_window_closing_changes_the_event_page(client, make_event, monkeypatch):
+    closes = now_utc() + timedelta(days=1)
+    event = make_event(registration_closes_at=closes)
+    assert "Registration is open" in client.get(f"/events/{event.slug}").text
+    _move_clock(monkeypatch, closes + timedelta(seconds=1))
+    assert "Registration is closed" in client.get(f"/events/{event.slug}").text
+
+
+def test_visitor_with_a_flash_message_sees_it(client, make_event):
+    make_event(title="Flash test event")
+    client.get("/")  # cached for visitors without session data
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Your registration has been cancelled.")]
+    assert "Your registration has been cancelled." in client.get("/").text
+    # Shown once, then the shared page again.
+    assert "Your registration has been cancelled." not in client.get("/").text
+
+
+def test_filters_and_pages_are_cached_separately(client, make_event):
+    make_event(title="Summit of regions", kind="summit")
+    make_event(title="Webinar on clusters", kind="webinar")
+    assert "Webinar on clusters" in client.get("/").text
+    only_summits = client.get("/?kind=summit").text
+    assert "Summit of regions" in only_summits
+    assert "Webinar on clusters" not in only_summits
+    assert "Webinar on clusters" in client.get("/?q=clusters").text
+
+
+@pytest.mark.parametrize("path", ["/", "/events/past"])
+def test_disabled_cache_queries_every_time(app, make_event, statements, path):
+    app.config["PAGE_CACHE"] = False
+    client = app.test_client()
+    make_event()
+    client.get(path)
+    statements.clear()
+    client.get(path)
+    assert statements
