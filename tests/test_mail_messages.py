@@ -7,6 +7,7 @@ import re
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from tests.conftest import local
@@ -24,6 +25,7 @@ from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
 from webapp.mail import messages
 from webapp.mail.messages import MessageKind
+from webapp.mail.models import OutboxMessage
 from webapp.organiser.models import Organiser
 from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 
@@ -182,6 +184,23 @@ def test_cancellation_by_the_attendee_sends_a_calendar_cancel(app, client, smtp_
     assert "meet.example.org" not in cancelled.message.get_body(("plain",)).get_content()
 
 
+def test_the_freed_seat_goes_to_the_first_waiting_with_an_invite(
+    app, client, smtp_server, make_event
+):
+    event = make_event(capacity=1)
+    _, token, _ = register(app, event.id, "first@example.org")
+    register(app, event.id, "waiting@example.org", first_name="Wanda")
+    client.post(f"/r/{token}/cancel")
+    deliver(app)
+
+    promoted = smtp_server.messages[-1]
+    assert promoted.rcpt_tos == ["waiting@example.org"]
+    assert str(promoted.message["Subject"]).startswith("A seat is yours:")
+    assert calendar_of(promoted.message)["METHOD"] == "REQUEST"
+    text = promoted.message.get_body(("plain",)).get_content()
+    assert "Wanda" in text and "https://meet.example.org/secret-room" in text
+
+
 def _attendees(app, make_event, **event_values):
     event = make_event(capacity=2, **event_values)
     for index in range(4):
@@ -253,7 +272,12 @@ def test_event_cancellation_cancels_the_invites_of_confirmed_people(app, smtp_se
     assert b"text/calendar" not in received["a2@example.org"].raw
 
 
-def test_password_reset_goes_to_the_organiser(app, smtp_server):
+@pytest.fixture
+def two_hour_reset_links(app_config):
+    app_config["PASSWORD_RESET_MAX_AGE"] = 2 * 3600
+
+
+def test_password_reset_goes_to_the_organiser(two_hour_reset_links, app, smtp_server):
     with app.app_context():
         organiser = Organiser(email="org@example.org", name="Inès Organiser", password_hash="x")
         db.session.add(organiser)
@@ -268,6 +292,8 @@ def test_password_reset_goes_to_the_organiser(app, smtp_server):
     assert str(mail.message["Subject"]) == "Reset your Convene password"
     for body in (mail.message.get_body(("plain",)), mail.message.get_body(("html",))):
         assert "https://convene.test/organiser/reset/abc" in body.get_content()
+        assert "Inès" in body.get_content()
+    assert "works once, for 2 hours" in mail.message.get_body(("plain",)).get_content()
 
 
 def test_without_mail_server_messages_become_eml_files(app, runner, make_event, caplog):
@@ -286,3 +312,45 @@ def test_without_mail_server_messages_become_eml_files(app, runner, make_event, 
     assert len(files) == 1
     assert b"method=REQUEST" in files[0].read_bytes()
     assert any(str(files[0]) in record.getMessage() for record in caplog.records)
+
+
+def test_queueing_for_many_attendees_takes_a_few_statements_per_chunk(app, make_event, monkeypatch):
+    monkeypatch.setattr(messages, "CHUNK", 50)
+    event = make_event(capacity=None)
+    people = 120
+    with app.app_context():
+        db.session.execute(
+            sa.insert(Registration),
+            [
+                {
+                    "event_id": event.id,
+                    "status": RegistrationStatus.CONFIRMED,
+                    "first_name": f"Person{index}",
+                    "last_name": "Attendee",
+                    "email": f"p{index}@example.org",
+                    "email_key": f"p{index}@example.org",
+                    "attendance_mode": AttendanceMode.ONLINE,
+                    "consent_at": now_utc(),
+                    "confirmed_at": now_utc(),
+                    "privacy_notice_version": "2026-01",
+                    "token_salt": f"salt{index}",
+                    "manage_token_hash": f"hash{index}",
+                }
+                for index in range(people)
+            ],
+        )
+        db.session.commit()
+
+        statements = []
+        sa.event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(1))
+        stored = db.session.get(Event, event.id)
+        queued = messages.queue_for_attendees(stored, MessageKind.EVENT_CHANGED)
+        db.session.commit()
+
+        assert queued == people
+        # Loading the event and the ids, then one select and one insert per chunk of 50.
+        assert len(statements) <= 4 + 2 * 3
+        count = db.session.scalar(
+            sa.select(sa.func.count()).where(OutboxMessage.ics_method == "REQUEST")
+        )
+        assert count == people

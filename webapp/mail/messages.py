@@ -117,7 +117,13 @@ def queue_for_attendees(event: Event, kind: MessageKind) -> int:
 def queue_password_reset(organiser: Organiser, reset_url: str) -> OutboxMessage:
     """Render the password reset email for an organiser and add it to the outbox (no commit)."""
     kind = MessageKind.PASSWORD_RESET
-    text, html = _render(kind, {"name": organiser.name, "reset_url": reset_url})
+    max_age = current_app.config.get("PASSWORD_RESET_MAX_AGE")
+    context = {
+        "name": organiser.name,
+        "reset_url": reset_url,
+        "valid_for": _duration(max_age) if max_age else "a short time",
+    }
+    text, html = _render(kind, context)
     message = OutboxMessage(
         **_envelope(kind, organiser.email, organiser.name, reply_to=""),
         subject=SUBJECTS[kind],
@@ -213,14 +219,18 @@ def _join_url(registration: Registration, kind: MessageKind) -> str:
 
 
 def _waitlist_position(registration: Registration) -> int:
-    """1 for the first person waiting: waiting lists are served in registration order."""
-    return db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Registration.event_id == registration.event_id,
-            Registration.status == RegistrationStatus.WAITLISTED,
-            Registration.id <= registration.id,
-        )
-    )
+    from webapp.registration.services import waitlist_position
+
+    return waitlist_position(registration) or 0
+
+
+def _duration(seconds: int) -> str:
+    """'2 hours', '1 hour', '30 minutes'."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = max(seconds // 60, 1)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def _render(kind: MessageKind, context: dict[str, Any]) -> tuple[str, str]:
