@@ -21,13 +21,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from threading import Event
 
-import flask_mail
 import sqlalchemy as sa
 from flask import current_app
 
 from webapp.db import begin_write, now_utc
 from webapp.extensions import db
-from webapp.mail import mime
+from webapp.mail import mime, smtp
 from webapp.mail.models import OutboxMessage, OutboxStatus
 
 BATCH_SIZE = 50
@@ -60,65 +59,6 @@ class Claimed:
     subject: str
     raw: bytes
     filename: str
-
-
-class Failure(Exception):
-    """A delivery attempt failed; `permanent` failures are not retried."""
-
-    def __init__(self, text: str, *, permanent: bool):
-        super().__init__(text)
-        self.permanent = permanent
-
-
-class TimeoutConnection(flask_mail.Connection):
-    """Flask-Mail's connection with a socket timeout: Flask-Mail opens sockets without one,
-    so a server that accepts and never answers would block the sender forever."""
-
-    def __init__(self, mail, timeout: float):
-        super().__init__(mail)
-        self.timeout = timeout
-
-    def configure_host(self) -> smtplib.SMTP:
-        """Connect, STARTTLS and log in as Flask-Mail does, with every socket timing out."""
-        mail = self.mail
-        factory = smtplib.SMTP_SSL if mail.use_ssl else smtplib.SMTP
-        host = factory(mail.server, mail.port, timeout=self.timeout)
-        try:
-            host.set_debuglevel(int(mail.debug))
-            if mail.use_tls:
-                host.starttls()
-            if mail.username and mail.password:
-                host.login(mail.username, mail.password)
-        except BaseException:
-            host.close()
-            raise
-        return host
-
-    def __exit__(self, exc_type, exc_value, tb) -> None:
-        self.close()  # Flask-Mail's QUIT would raise on a connection that already broke
-
-    def close(self) -> None:
-        """QUIT politely, or just drop a connection that is already broken."""
-        if self.host is None:
-            return
-        try:
-            self.host.quit()
-        except (smtplib.SMTPException, OSError):
-            self.host.close()
-        self.host = None
-
-
-class OutboxMail(flask_mail.Message):
-    """A Flask-Mail message whose bytes are the prebuilt MIME of an outbox row."""
-
-    def __init__(self, claimed: Claimed):
-        super().__init__(
-            subject=claimed.subject, recipients=[claimed.recipient], sender=claimed.sender
-        )
-        self.raw = claimed.raw
-
-    def as_bytes(self) -> bytes:
-        return self.raw
 
 
 def backoff(attempts: int) -> timedelta:
@@ -203,21 +143,28 @@ def _deliver(batch: list[Claimed], report: DeliveryReport, now: datetime | None)
             _record_sent(item, report, now)
         return True
     state = current_app.extensions["mail"]
-    connection = TimeoutConnection(state, current_app.config["MAIL_TIMEOUT"])
+    connection = smtp.TimeoutConnection(state, current_app.config["MAIL_TIMEOUT"])
     try:
         connection.host = None if state.suppress else connection.configure_host()
     except (smtplib.SMTPException, OSError) as exc:
         # Whatever the server said while we connected, greeted, or logged in is about the
         # server or our settings, not this message: always worth another try later.
         for item in batch:
-            _record_failure(item, Failure(_describe(exc), permanent=False), report, now)
+            _record_failure(item, smtp.Failure(smtp.describe(exc), permanent=False), report, now)
         return False
     try:
         for index, item in enumerate(batch):
             try:
-                connection.send(OutboxMail(item))
+                connection.send(
+                    smtp.OutboxMail(
+                        sender=item.sender,
+                        recipient=item.recipient,
+                        subject=item.subject,
+                        raw=item.raw,
+                    )
+                )
             except Exception as exc:
-                _record_failure(item, _classify(exc), report, now)
+                _record_failure(item, smtp.classify(exc), report, now)
                 if connection.host is not None and connection.host.sock is None:
                     # The server hung up (timeout, 421): give the rest back untried.
                     _release(batch[index + 1 :])
@@ -227,30 +174,6 @@ def _deliver(batch: list[Claimed], report: DeliveryReport, now: datetime | None)
     finally:
         connection.close()
     return True
-
-
-def _classify(exc: Exception) -> Failure:
-    """Permanent for 5xx answers and malformed messages; temporary for everything else."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        code, text = next(iter(exc.recipients.values()))
-        return Failure(_response(code, text), permanent=code >= 500)
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return Failure(_response(exc.smtp_code, exc.smtp_error), permanent=exc.smtp_code >= 500)
-    if isinstance(exc, flask_mail.BadHeaderError | ValueError | UnicodeError):
-        return Failure(f"Cannot send message: {_describe(exc)}", permanent=True)
-    if not isinstance(exc, smtplib.SMTPException | OSError):
-        current_app.logger.exception("Mail: unexpected error while sending")
-    return Failure(_describe(exc), permanent=False)
-
-
-def _response(code: int, text: bytes | str) -> str:
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    return f"{code} {text}".strip()
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _write_eml(item: Claimed) -> Path:
@@ -278,7 +201,7 @@ def _record_sent(item: Claimed, report: DeliveryReport, now: datetime | None) ->
 
 
 def _record_failure(
-    item: Claimed, failure: Failure, report: DeliveryReport, now: datetime | None
+    item: Claimed, failure: smtp.Failure, report: DeliveryReport, now: datetime | None
 ) -> None:
     now = now or now_utc()
     text = str(failure)[:2000]
