@@ -12,12 +12,14 @@ import sqlalchemy as sa
 
 from tests.conftest import free_port
 from tests.mail_support import deliver, outbox_rows
-from tests.registration_support import form_data, register
+from tests.registration_support import applicant, form_data, register
 from webapp.db import now_utc
+from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail.background import EXTENSION_KEY
 from webapp.mail.delivery import backoff, send_pending
 from webapp.mail.models import OutboxMessage, OutboxStatus
+from webapp.registration import services
 from webapp.registration.models import Registration
 
 
@@ -226,3 +228,14 @@ def test_development_mode_survives_a_dead_mail_server(
     (row,) = outbox_rows(app)
     assert row.status == OutboxStatus.RETRY
     assert "timed out" in row.last_error
+
+
+def test_a_change_that_is_rolled_back_sends_nothing(app, smtp_server, make_event):
+    event = make_event()
+    with app.app_context():
+        services.register(db.session.get(Event, event.id), applicant("ana@example.org"))
+        db.session.rollback()
+
+    assert deliver(app).sent == 0
+    assert outbox_rows(app) == []
+    assert smtp_server.messages == []

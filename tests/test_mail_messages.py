@@ -354,3 +354,23 @@ def test_queueing_for_many_attendees_takes_a_few_statements_per_chunk(app, make_
             sa.select(sa.func.count()).where(OutboxMessage.ics_method == "REQUEST")
         )
         assert count == people
+
+
+def test_hybrid_join_link_only_for_people_attending_online(app, smtp_server, make_event):
+    event = make_event(
+        format=EventFormat.HYBRID,
+        venue_name="Hub",
+        city="Ghent",
+        country="BE",
+        kind=EventKind.SUMMIT,
+    )
+    register(app, event.id, "online@example.org", attendance_mode=AttendanceMode.ONLINE)
+    register(app, event.id, "venue@example.org", attendance_mode=AttendanceMode.IN_PERSON)
+    deliver(app)
+
+    bodies = {
+        m.rcpt_tos[0]: m.message.get_body(("plain",)).get_content() for m in smtp_server.messages
+    }
+    assert "https://meet.example.org/secret-room" in bodies["online@example.org"]
+    assert "https://meet.example.org/secret-room" not in bodies["venue@example.org"]
+    assert "Hub, Ghent, Belgium (and online)" in bodies["venue@example.org"]
