@@ -66,7 +66,8 @@ def assert_labelled_inputs(page: Page) -> None:
     """Every visible form control has an accessible name from a label (not a placeholder)."""
     unlabelled = page.evaluate(
         """() => [...document.querySelectorAll("input, select, textarea")]
-            .filter(el => el.type !== "hidden" && el.offsetParent !== null)
+            .filter(el => !["hidden", "submit", "button", "reset", "image"].includes(el.type))
+            .filter(el => el.offsetParent !== null)
             .filter(el => !(el.labels && el.labels.length) && !el.getAttribute("aria-labelledby"))
             .map(el => el.outerHTML)"""
     )

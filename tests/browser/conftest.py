@@ -22,10 +22,20 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from tests.conftest import BACKEND, TEST_CONFIG, _detach, _migrate, build_event
+from tests.conftest import (
+    BACKEND,
+    TEST_CONFIG,
+    ReceivedMail,
+    SMTPServer,
+    _detach,
+    _migrate,
+    build_event,
+)
 from webapp import PROJECT_ROOT, create_app
 from webapp.events.models import Event
 from webapp.extensions import db
+from webapp.mail.delivery import DeliveryReport, send_pending
+from webapp.mail.models import OutboxMessage
 from webapp.registration.models import Registration
 from webapp.registration.tokens import manage_token
 
@@ -84,6 +94,7 @@ class LiveServer:
 
     url: str
     app: Flask
+    smtp: SMTPServer
 
     def make_event(self, **overrides) -> Event:
         """Create and commit an event (conftest.build_event defaults); returns it detached."""
@@ -92,6 +103,30 @@ class LiveServer:
             db.session.add(event)
             db.session.commit()
             return _detach(event)
+
+    def event(self, slug: str) -> Event:
+        """An event by its slug, detached."""
+        with self.app.app_context():
+            return _detach(db.session.scalars(sa.select(Event).where(Event.slug == slug)).one())
+
+    def deliver_mail(self) -> DeliveryReport:
+        """Send every queued email to the test SMTP server, as `flask mail send-pending` does."""
+        with self.app.app_context():
+            return send_pending()
+
+    def mail_to(self, address: str) -> list[ReceivedMail]:
+        """Messages the SMTP server received for one address, oldest first."""
+        return [mail for mail in self.smtp.messages if address in mail.rcpt_tos]
+
+    def outbox(self, event: Event) -> list[tuple[str, str, str]]:
+        """The event's queued and sent emails as (kind, recipient, status), oldest first."""
+        with self.app.app_context():
+            rows = db.session.scalars(
+                sa.select(OutboxMessage)
+                .where(OutboxMessage.event_id == event.id)
+                .order_by(OutboxMessage.id)
+            )
+            return [(row.kind, row.recipient, row.status.value) for row in rows]
 
     def registrations(self, event: Event) -> dict[str, str]:
         """Each registration's email and status, in order of registration."""
@@ -121,6 +156,8 @@ LIVE_CONFIG = {
     "RATELIMIT_ENABLED": False,
     # Tests create events side by side; keep them all on the first page of the listing.
     "EVENTS_PER_PAGE": 200,
+    # Tests deliver queued mail themselves (deliver_mail), at the moment they choose.
+    "MAIL_DELIVER_AFTER_REQUEST": False,
 }
 
 
@@ -130,8 +167,20 @@ def _not_ready(environ, start_response):  # pragma: no cover - replaced before s
 
 
 @pytest.fixture(scope="package")
-def live_server(tmp_path_factory, request) -> Iterator[LiveServer]:
-    """The app served by werkzeug in a thread on 127.0.0.1 (free port), on its own SQLite."""
+def live_smtp() -> Iterator[SMTPServer]:
+    """The suite's SMTP server (the one `smtp_server` uses), shared by every browser test."""
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="package")
+def live_server(tmp_path_factory, request, live_smtp) -> Iterator[LiveServer]:
+    """The app served by werkzeug in a thread on 127.0.0.1 (free port), on its own SQLite.
+
+    Mail goes to `live_smtp` only when a test calls deliver_mail(), so tests decide when.
+    """
     instance = tmp_path_factory.mktemp("live-instance")
     path = tmp_path_factory.mktemp("live-db") / "convene.db"
     if BACKEND == "sqlite":
@@ -143,6 +192,7 @@ def live_server(tmp_path_factory, request) -> Iterator[LiveServer]:
     app = create_app(
         {
             **LIVE_CONFIG,
+            **live_smtp.config,
             "CONVENE_BASE_URL": url,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "INSTANCE_PATH": str(instance),
@@ -152,7 +202,7 @@ def live_server(tmp_path_factory, request) -> Iterator[LiveServer]:
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(url=url, app=app)
+        yield LiveServer(url=url, app=app, smtp=live_smtp)
     finally:
         server.shutdown()
         server.server_close()

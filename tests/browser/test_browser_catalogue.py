@@ -1,4 +1,7 @@
-"""In Chromium: the public catalogue, an event's page in two time zones, the 404 page."""
+"""In Chromium: the public catalogue, reader time, the 404 page, keyboard, axe and phones.
+
+The listing-to-registration journey in New York time is in test_browser_attendee.py.
+"""
 
 from __future__ import annotations
 
@@ -21,45 +24,6 @@ from webapp.events.models import EventFormat, EventKind
 
 def _tag() -> str:
     return uuid.uuid4().hex[:6]
-
-
-def test_attendee_filters_to_webinars_and_reads_the_time_in_both_zones(live_server, new_context):
-    tag = _tag()
-    webinar = live_server.make_event(
-        title=f"Brussels winter webinar {tag}",
-        start_local=local("2027-02-28 18:00"),
-        end_local=local("2027-02-28 19:30"),
-    )
-    live_server.make_event(
-        title=f"Ghent workshop {tag}",
-        kind=EventKind.WORKSHOP,
-        format=EventFormat.IN_PERSON,
-        venue_name="ICC",
-        city="Ghent",
-        online_url="",
-    )
-    page = new_context(timezone_id="America/New_York").new_page()
-    page.goto("/")
-    expect(page.get_by_role("heading", name="Upcoming events", level=1)).to_be_visible()
-    expect(page.get_by_role("link", name=f"Ghent workshop {tag}")).to_be_visible()
-
-    page.get_by_label("Type of event").select_option("webinar")
-    page.get_by_role("button", name="Show events").click()
-    expect(page).to_have_url(f"{live_server.url}/?q=&kind=webinar")
-    expect(page.get_by_role("link", name=f"Ghent workshop {tag}")).to_have_count(0)
-
-    page.get_by_role("link", name=f"Brussels winter webinar {tag}").click()
-    expect(page).to_have_url(f"{live_server.url}/events/{webinar.slug}")
-    expect(page.get_by_role("heading", level=1)).to_have_text(webinar.title)
-    expect(page.locator(".event-time")).to_have_text("Sun 28 Feb 2027, 18:00–19:30 CET")
-    expect(page.locator(".utc-offset")).to_contain_text("Europe/Brussels")
-    # 18:00 in Brussels (UTC+1) is 12:00 in New York (UTC-5), shown by the page's own script.
-    reader = page.locator(".reader-time")
-    expect(reader).to_be_visible()
-    expect(reader).to_contain_text("Your time (America/New_York)")
-    expect(reader).to_contain_text("28 Feb 2027")
-    expect(reader).to_contain_text("12:00")
-    expect(reader).to_contain_text("13:30")
 
 
 def test_reader_in_the_event_zone_sees_the_same_wall_time(live_server, page):

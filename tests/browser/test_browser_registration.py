@@ -1,87 +1,20 @@
-"""In Chromium: registering with mistakes, with the keyboard alone, on a phone, for the last seat."""
+"""In Chromium: registering with the keyboard alone, on a phone, and for the last seat."""
 
 from __future__ import annotations
 
-import re
 import uuid
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.browser.a11y import (
     PHONE_WIDTH,
     assert_accessible,
     assert_focus_visible,
-    assert_labelled_inputs,
     assert_no_sideways_scroll,
     tab_until,
 )
+from tests.browser.people import fill_registration, unique_email
 from webapp.events.models import EventFormat, EventKind
-
-
-def _email(name: str) -> str:
-    return f"{name}.{uuid.uuid4().hex[:6]}@example.org"
-
-
-def fill_registration(
-    page: Page, first: str, last: str, email: str, *, country: str = "Belgium"
-) -> None:
-    """Fill the form the way a person does, by the visible labels."""
-    page.get_by_label("First name").fill(first)
-    page.get_by_label("Last name").fill(last)
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Organisation").fill("Flanders Make")
-    page.get_by_label("Country").select_option(label=country)
-    page.get_by_label("I agree").check()
-
-
-def test_errors_appear_beside_fields_and_in_a_focused_summary_then_registration_succeeds(
-    live_server, page
-):
-    event = live_server.make_event(title=f"Error webinar {uuid.uuid4().hex[:6]}", capacity=30)
-    page.goto(f"/events/{event.slug}")
-    page.get_by_role("link", name="Register").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Register for {event.title}")
-    assert_labelled_inputs(page)
-
-    page.get_by_label("First name").fill("Ana")
-    page.get_by_label("Email address").fill("ana@@example")
-    with page.expect_response(re.compile(r"/register$")) as answer:
-        page.get_by_role("button", name="Register").click()
-    assert answer.value.status == 422
-    expect(page).to_have_title(re.compile(r"^Error: "))
-
-    summary = page.locator("#error-summary")
-    expect(summary).to_be_focused()
-    expect(summary.get_by_role("heading")).to_have_text("Please correct these 5 problems")
-    expected = {
-        "last_name": "Enter your last name.",
-        "email": "Enter a valid email address.",
-        "organisation": "Enter your organisation.",
-        "country": "Select your country.",
-        "consent": "You need to agree to the privacy notice to register.",
-    }
-    for field_id, message in expected.items():
-        expect(page.locator(f"#{field_id}-error")).to_contain_text(message)
-        expect(page.locator(f"#{field_id}")).to_have_attribute("aria-invalid", "true")
-        described = page.locator(f"#{field_id}").get_attribute("aria-describedby")
-        assert f"{field_id}-error" in described.split()
-        expect(summary.locator(f'a[href="#{field_id}"]')).to_contain_text(message)
-    # What the person typed is kept.
-    expect(page.get_by_label("First name")).to_have_value("Ana")
-    expect(page.get_by_label("Email address")).to_have_value("ana@@example")
-    assert_accessible(page)
-
-    # A summary link takes the person to the field.
-    summary.get_by_role("link", name=re.compile("^Last name")).click()
-    expect(page.get_by_label("Last name")).to_be_focused()
-
-    email = _email("ana")
-    fill_registration(page, "Ana", "Müller-Łukasiewicz", email)
-    page.get_by_role("button", name="Register").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
-    expect(page.get_by_role("status")).to_contain_text(email)
-    assert_accessible(page)
-    assert live_server.registrations(event) == {email: "confirmed"}
 
 
 def test_keyboard_alone_registers_with_visible_focus(live_server, page):
@@ -102,7 +35,7 @@ def test_keyboard_alone_registers_with_visible_focus(live_server, page):
     page.keyboard.type("Zoë")
     page.keyboard.press("Tab")  # last name left empty on purpose
     tab_until(page, lambda focus: focus["id"] == "email")
-    email = _email("zoe")
+    email = unique_email("zoe")
     page.keyboard.type(email)
     page.keyboard.press("Enter")  # Enter in a text field submits the form
 
@@ -153,7 +86,7 @@ def test_registration_pages_fit_a_375px_phone(live_server, new_context):
     expect(page.locator("#error-summary")).to_be_focused()
     assert_no_sideways_scroll(page)
 
-    email = _email("mette")
+    email = unique_email("mette")
     fill_registration(page, "Mette", "Frederiksen-Ødegaard", email, country="Denmark")
     page.get_by_label("Online").check()
     button.scroll_into_view_if_needed()
@@ -181,7 +114,11 @@ def test_second_person_takes_the_last_seat_and_a_third_joins_the_waiting_list(
     live_server, new_context
 ):
     event = live_server.make_event(title=f"Two-seat webinar {uuid.uuid4().hex[:6]}", capacity=2)
-    people = [("Ines", _email("ines")), ("Jonas", _email("jonas")), ("Kaja", _email("kaja"))]
+    people = [
+        ("Ines", unique_email("ines")),
+        ("Jonas", unique_email("jonas")),
+        ("Kaja", unique_email("kaja")),
+    ]
     for name, email in people[:2]:
         page = new_context().new_page()
         page.goto(f"/events/{event.slug}")
