@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
 
+import icalendar
 from playwright.sync_api import expect
 
 from tests.browser.a11y import (
@@ -108,3 +110,26 @@ def test_public_pages_fit_a_375px_phone(live_server, new_context):
     link.click()
     expect(page).to_have_url(f"{live_server.url}/events/{event.slug}")
     assert_no_sideways_scroll(page)
+
+
+def test_event_page_adds_the_event_to_a_calendar_at_the_right_instant(live_server, page, tmp_path):
+    event = live_server.make_event(
+        title=f"Calendar webinar {_tag()}",
+        start_local=local("2027-02-28 18:00"),
+        end_local=local("2027-02-28 19:30"),
+    )
+    page.goto(f"/events/{event.slug}")
+    google = page.get_by_role("link", name="Google Calendar")
+    expect(google).to_have_attribute(
+        "href", re.compile(r"dates=20270228T170000Z%2F20270228T183000Z")
+    )
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Add to calendar (.ics)").click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    calendar = icalendar.Calendar.from_ical(path.read_bytes())
+    (vevent,) = calendar.walk("VEVENT")
+    assert str(vevent["SUMMARY"]) == event.title
+    assert vevent["DTSTART"].dt.astimezone(UTC) == datetime(2027, 2, 28, 17, 0, tzinfo=UTC)
+    assert "ATTENDEE" not in vevent  # the public file names nobody
+    assert "secret-room" not in path.read_text()  # nor the private join link
