@@ -199,7 +199,24 @@ def _insert_chunks(conn, table: sa.Table, rows) -> int:
     return total
 
 
-def load(url: str, sizes: Sizes, *, seed: int = 7) -> dict:
+def _managed_registration(event_id: int, now: datetime, secret: str) -> tuple[dict, str]:
+    """A registration whose manage link is known, made with the app's own token rules."""
+    from types import SimpleNamespace
+
+    from flask import Flask
+
+    from webapp.registration import tokens
+
+    row = _registration_row(event_id, 10_000_000, "confirmed", now)
+    signer = Flask("bench-tokens")
+    signer.config["SECRET_KEY"] = secret
+    with signer.app_context():
+        token = tokens.manage_token(SimpleNamespace(token_salt=row["token_salt"]))
+    row["manage_token_hash"] = tokens.token_hash(token)
+    return row, token
+
+
+def load(url: str, sizes: Sizes, *, secret: str, seed: int = 7) -> dict:
     """Insert the data set into a migrated database; returns a summary with the ids."""
     from webapp.events.models import Event
     from webapp.registration.models import Registration
@@ -234,11 +251,18 @@ def load(url: str, sizes: Sizes, *, seed: int = 7) -> dict:
             for k in range(sizes.per_small_event)
         )
         _insert_chunks(conn, reg_t, small)
+        managed, token = _managed_registration(ids[LISTED_SLUG], now, secret)
+        conn.execute(reg_t.insert(), [managed])
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("ANALYZE")
     engine.dispose()
-    return {"event_ids": ids, "events": sizes.events, "loaded_at": now.isoformat()}
+    return {
+        "event_ids": ids,
+        "events": sizes.events,
+        "manage_token": token,
+        "loaded_at": now.isoformat(),
+    }
 
 
 def secret_key() -> str:

@@ -27,6 +27,8 @@ class _FormParser(HTMLParser):
         elif self._form is None:
             return
         elif tag in ("input", "textarea"):
+            if a.get("tabindex") == "-1":
+                return  # out of reach for a person (a honeypot): left empty, as people do
             self._form["fields"].append(
                 (a.get("name"), (a.get("type") or tag).lower(), a.get("value") or "")
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from collections import defaultdict
@@ -43,33 +42,8 @@ def _feed_304(base: str) -> Target:
     return Target("feed_304", "/calendar.ics", {"If-None-Match": etag})
 
 
-def register_once(base: str, slug: str, email: str) -> httpx.Response:
-    """One real registration through the form; returns the response to the POST."""
-    plan = forms.registration_plan(base, slug, 1, tag="once")
-    cookie, token = plan.sessions[0]
-    body = plan.body_template.replace("{TOKEN}", token).replace(
-        "{EMAIL}", email.replace("@", "%40")
-    )
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
-    return httpx.post(base + plan.path, content=body, headers=headers, timeout=30)
-
-
-def _manage(base: str) -> Target:
-    try:
-        response = register_once(base, dataset.OPEN_SLUG, f"manage-{uuid.uuid4().hex}@example.org")
-    except (httpx.HTTPError, RuntimeError) as exc:
-        return Target("manage", skipped=f"registration unavailable: {exc}")
-    location = response.headers.get("Location", "")
-    if response.status_code not in (302, 303) or not location:
-        return Target("manage", skipped=f"registration POST answered {response.status_code}")
-    path = httpx.URL(base).join(location).raw_path.decode()
-    if not path.startswith("/r/"):
-        page = httpx.get(base + path, timeout=30, headers={"Cookie": ""})
-        match = re.search(r'href="(?:https?://[^/"]+)?(/r/[^"]+)"', page.text)
-        if not match:
-            return Target("manage", skipped=f"no /r/ link after registering ({path})")
-        path = match.group(1)
-    return _probe(base, "manage", path)
+def _manage(base: str, token: str) -> Target:
+    return _probe(base, "manage", f"/r/{token}")
 
 
 def _registration(base: str) -> Target:
@@ -84,7 +58,7 @@ def _registration(base: str) -> Target:
     return Target("registration_post", path, register_slug=dataset.OPEN_SLUG)
 
 
-def discover(base: str) -> list[Target]:
+def discover(base: str, manage_token: str) -> list[Target]:
     """Every measured endpoint, marked skipped when its feature does not answer yet."""
     event = f"/events/{dataset.LISTED_SLUG}"
     return [
@@ -95,7 +69,7 @@ def discover(base: str) -> list[Target]:
         _probe(base, "feed_full", "/calendar.ics"),
         _feed_304(base),
         _registration(base),
-        _manage(base),
+        _manage(base, manage_token),
     ]
 
 

@@ -67,7 +67,15 @@ def _other_line(r: dict) -> str:
     for key, value in r.items():
         if isinstance(value, dict) and "median" in value:
             parts.append(f"{key} {value['median']:g} [{value['min']:g}-{value['max']:g}]")
-        elif key in ("confirmed", "waitlisted", "errors", "attempts", "capacity", "note"):
+        elif key in (
+            "confirmed",
+            "waitlisted",
+            "errors",
+            "attempts",
+            "capacity",
+            "accepted",
+            "stored",
+        ):
             parts.append(f"{key} {value}")
     return "  ".join(parts)
 

@@ -51,6 +51,27 @@ def app_env(url: str, instance: Path, secret: str) -> dict:
     }
 
 
+def _stored_check(name: str, url: str, info: dict, results: dict) -> list[dict]:
+    """Every accepted registration POST must have stored a registration (not a bot's fake)."""
+    accepted = sum(
+        r.extra.get("registered", 0)
+        for by_name in results.values()
+        for r in by_name.get("registration_post", [])
+    )
+    if not accepted:
+        return []
+    stored = sum(rush.counts(url, info["event_ids"][dataset.OPEN_SLUG]).values())
+    return [
+        {
+            "backend": name,
+            "kind": "stored",
+            "name": "registrations_stored",
+            "accepted": accepted,
+            "stored": stored,
+        }
+    ]
+
+
 def bench_backend(name: str, url: str, work: Path, args, log) -> tuple[list, list, dict]:
     """Every measurement on one database; returns (records, skipped, info)."""
     secret = dataset.secret_key()
@@ -59,7 +80,7 @@ def bench_backend(name: str, url: str, work: Path, args, log) -> tuple[list, lis
     sizes = dataset.SMOKE if args.smoke else dataset.FULL
     started = time.perf_counter()
     dataset.migrate(url, instance, secret)
-    info = dataset.load(url, sizes)
+    info = dataset.load(url, sizes, secret=secret)
     info["build_seconds"] = round(time.perf_counter() - started, 2)
     log(f"[{name}] data set: {sizes.events} events, built in {info['build_seconds']} s")
     records, skipped = [], []
@@ -70,7 +91,7 @@ def bench_backend(name: str, url: str, work: Path, args, log) -> tuple[list, lis
             Server("bench.wsgi_app:app", HTTP_CONFIG, env) as app,
             Server("bench.ceiling_app:app", HTTP_CONFIG) as ceiling,
         ):
-            targets = http_bench.discover(app.base_url)
+            targets = http_bench.discover(app.base_url, info["manage_token"])
             skipped += [
                 {"backend": name, "name": t.name, "reason": t.skipped} for t in targets if t.skipped
             ]
@@ -85,6 +106,7 @@ def bench_backend(name: str, url: str, work: Path, args, log) -> tuple[list, lis
                 log=log,
             )
         records += report.http_records(name, measured["results"])
+        records += _stored_check(name, url, info, measured["results"])
 
     if "offline" in args.only:
         off, off_skipped = offline.measure_all(url, instance, secret, info, args, log)

@@ -42,7 +42,8 @@ async def _post_all(base: str, plan, attempts: int) -> tuple[list[int | str], fl
         return statuses, time.perf_counter() - started
 
 
-def _counts(url: str, event_id: int) -> dict[str, int]:
+def counts(url: str, event_id: int) -> dict[str, int]:
+    """Registrations of one event per status, read straight from the database."""
     from webapp.registration.models import Registration
 
     engine = sa.create_engine(url)
@@ -64,14 +65,14 @@ def run(base: str, url: str, info: dict, *, smoke: bool, log=print) -> dict:
     except (httpx.HTTPError, RuntimeError) as exc:
         return {"skipped": f"registration form unavailable: {exc}"}
     statuses, seconds = asyncio.run(_post_all(base, plan, attempts))
-    counts = _counts(url, info["event_ids"][dataset.RUSH_SLUG])
+    stored = counts(url, info["event_ids"][dataset.RUSH_SLUG])
     ok = sum(1 for s in statuses if s in (302, 303))
     errors = {str(s): statuses.count(s) for s in set(statuses) if s not in (302, 303)}
     record = {
         "attempts": attempts,
         "capacity": 100,
-        "confirmed": counts.get("confirmed", 0),
-        "waitlisted": counts.get("waitlisted", 0),
+        "confirmed": stored.get("confirmed", 0),
+        "waitlisted": stored.get("waitlisted", 0),
         "accepted_responses": ok,
         "errors": sum(errors.values()),
         "error_statuses": errors,
@@ -100,4 +101,6 @@ def failures(records: list[dict]) -> list[str]:
                 found.append(f"{where}: {r['errors']} errors {r['error_statuses']}")
         elif r["kind"] == "http" and r["errors"]:
             found.append(f"{where} c={r['concurrency']}: {r['errors']} errors")
+        elif r["kind"] == "stored" and r["stored"] < r["accepted"]:
+            found.append(f"{where}: {r['accepted']} POSTs accepted but {r['stored']} stored")
     return found

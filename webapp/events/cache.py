@@ -26,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, g, session
@@ -95,7 +96,7 @@ class ChangeGate:
 class Entry:
     token: Hashable
     valid_until: datetime | None
-    body: str
+    body: Any
 
 
 class PageCache:
@@ -108,9 +109,16 @@ class PageCache:
         self._lock = threading.Lock()
 
     def get_or_render(
-        self, key: Hashable, render: Callable[[], tuple[str, datetime | None]]
-    ) -> str:
-        """The cached body for `key` if still valid, else `render()`'s (body, valid_until)."""
+        self,
+        key: Hashable,
+        render: Callable[[], tuple[Any, datetime | None]],
+        *,
+        page: bool = True,
+    ) -> Any:
+        """The cached value for `key` if still valid, else `render()`'s (value, valid_until).
+
+        For a page (the default), a render that embedded session data is not kept.
+        """
         token = self.gate.token()
         now = now_utc()
         with self._lock:
@@ -124,7 +132,7 @@ class PageCache:
         ):
             return entry.body
         body, valid_until = render()
-        if _storable():
+        if not page or _storable():
             with self._lock:
                 self._entries[key] = Entry(token, valid_until, body)
                 self._entries.move_to_end(key)
@@ -172,3 +180,9 @@ def cached_page(key: Hashable, render: Callable[[], tuple[str, datetime | None]]
     if not cacheable_request():
         return render()[0]
     return page_cache().get_or_render(key, render)
+
+
+def memoised(key: Hashable, compute: Callable[[], tuple[Any, datetime | None]]) -> Any:
+    """A value read from the database (e.g. a feed's validator), reused on the same terms
+    as pages: until anything is committed or its `valid_until` passes."""
+    return page_cache().get_or_render(("memoised", key), compute, page=False)

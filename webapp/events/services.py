@@ -156,7 +156,10 @@ def next_event_change(event: Event, now: datetime) -> datetime | None:
 
 def get_public_or_404(slug: str) -> Event:
     """A published or cancelled event by slug; drafts and unknown slugs are 404."""
-    event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
+    # Co-organisers load on first use only: most callers (registration, .ics) never ask.
+    event = db.session.scalar(
+        sa.select(Event).where(Event.slug == slug).options(lazyload(Event.co_organisers))
+    )
     if event is None or not event.is_public:
         abort(404)
     return event
