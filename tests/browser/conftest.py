@@ -36,6 +36,7 @@ from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail.delivery import DeliveryReport, send_pending
 from webapp.mail.models import OutboxMessage
+from webapp.organiser.models import Organiser
 from webapp.registration.models import Registration
 from webapp.registration.tokens import manage_token
 
@@ -108,6 +109,15 @@ class LiveServer:
         """An event by its slug, detached."""
         with self.app.app_context():
             return _detach(db.session.scalars(sa.select(Event).where(Event.slug == slug)).one())
+
+    def give_event(self, event: Event, organiser_email: str) -> None:
+        """Make the organiser with that email the event's owner."""
+        with self.app.app_context():
+            owner = db.session.scalars(
+                sa.select(Organiser).where(Organiser.email == organiser_email)
+            ).one()
+            db.session.get(Event, event.id).owner_id = owner.id
+            db.session.commit()
 
     def deliver_mail(self) -> DeliveryReport:
         """Send every queued email to the test SMTP server, as `flask mail send-pending` does."""
