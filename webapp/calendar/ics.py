@@ -39,6 +39,7 @@ Choices, and why:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, MutableMapping
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit
@@ -192,11 +193,20 @@ def _finish(calendar: Calendar, events: list[Event]) -> bytes:
     years: dict[str, list[int]] = {}
     for event in events:
         years.setdefault(event.timezone, []).extend((event.start_local.year, event.end_local.year))
-    for tzid in sorted(calendar.get_missing_tzids()):
-        calendar.add_component(vtimezone(tzid, min(years[tzid]), max(years[tzid])))
+    zones = b"".join(
+        _vtimezone_ical(tzid, min(years[tzid]), max(years[tzid]))
+        for tzid in sorted(calendar.get_missing_tzids())
+    )
     # RFC 5545 puts VTIMEZONEs before the events that use them; some parsers insist.
-    calendar.subcomponents.sort(key=lambda component: component.name != "VTIMEZONE")
-    return calendar.to_ical()
+    body = calendar.to_ical()
+    first_component = body.find(b"\r\nBEGIN:") + 2
+    return body[:first_component] + zones + body[first_component:]
+
+
+@functools.lru_cache(maxsize=256)
+def _vtimezone_ical(tzid: str, first_year: int, last_year: int) -> bytes:
+    """A serialised VTIMEZONE: the same for every invite of a zone and years, so built once."""
+    return vtimezone(tzid, first_year, last_year).to_ical()
 
 
 def _feed_entry(
