@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from playwright.sync_api import expect
@@ -143,6 +144,12 @@ def test_second_person_takes_the_last_seat_and_a_third_joins_the_waiting_list(
         people[1][1]: "confirmed",
         people[2][1]: "waitlisted",
     }
-    third.goto(live_server.manage_path(event, people[2][1]))
+    live_server.deliver_mail()
+    (waitlisted,) = live_server.mail_to(people[2][1])
+    text = waitlisted.message.get_body(("plain",)).get_content()
+    assert "you are on the waiting list, at position 1" in text
+    assert not any(part.get_content_type() == "text/calendar" for part in waitlisted.message.walk())
+    manage_url = re.search(rf"{re.escape(live_server.url)}/r/[\w-]+", text).group(0)
+    third.goto(manage_url)
     expect(third.locator(".waitlist-position")).to_have_text("1")
     assert_accessible(third)
