@@ -17,30 +17,7 @@ from tests.browser.a11y import (
     assert_labelled_inputs,
     assert_no_sideways_scroll,
 )
-from tests.browser.people import fill_registration, unique_email
-
-PASSWORD = "a long organiser passphrase"
-
-
-def create_organiser(live_server, email: str) -> None:
-    """`flask organiser create EMAIL --name ...`, with the password on stdin."""
-    result = live_server.app.test_cli_runner().invoke(
-        args=["organiser", "create", email, "--name", "Lena Organiser"], input=f"{PASSWORD}\n"
-    )
-    assert result.exit_code == 0, result.output
-
-
-def sign_in(page: Page, email: str, *, check_accessibility: bool = False) -> None:
-    """Open an organiser page signed out, land on the sign-in form, and sign in."""
-    page.goto("/organiser/events")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Organiser sign-in")
-    if check_accessibility:
-        assert_labelled_inputs(page)
-        assert_accessible(page)
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("My events|All events"))
+from tests.browser.people import create_organiser, fill_registration, sign_in, unique_email
 
 
 def _create_event(page: Page, title: str, slug: str) -> None:

@@ -13,8 +13,7 @@ from tests.browser.a11y import (
     assert_no_sideways_scroll,
     tab_until,
 )
-from tests.browser.people import fill_registration, unique_email
-from tests.browser.test_browser_organiser import create_organiser, sign_in
+from tests.browser.people import create_organiser, fill_registration, sign_in, unique_email
 from tests.conftest import local
 from webapp.events.models import EventFormat, EventKind, EventStatus
 
