@@ -97,6 +97,21 @@ def test_the_chart_draws_one_bar_per_day_in_the_events_zone(app, client, make_ev
     assert "<script" not in html.split("</main>")[0]
 
 
+def test_days_are_cut_at_local_midnight_even_at_a_quarter_hour_offset(app, client, make_event):
+    owner = make_organiser(app, EMAIL)
+    sign_in(client, EMAIL)
+    event = make_event(owner_id=owner, timezone="Asia/Kathmandu")  # UTC+05:45
+    evening = now_utc().replace(hour=18, minute=10, second=0, microsecond=0) - timedelta(days=3)
+    add_registrations(
+        app,
+        event.id,
+        [{"created_at": evening}, {"created_at": evening + timedelta(minutes=10)}],
+    )
+    svg = _page(client, event).split("<svg", 1)[1]
+    bars = re.findall(r"<rect class=\"chart-bar\"[^>]*><title>([^<]+)</title>", svg)
+    assert [bar.split(": ")[1] for bar in bars] == ["1 registration", "1 registration"]
+
+
 def test_search_matches_name_email_and_organisation(app, client, event):
     add_registrations(
         app,

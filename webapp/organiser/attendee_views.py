@@ -42,13 +42,13 @@ def attendee_list(event_id: int):
         older=_cursor("older"),
         newer=_cursor("newer"),
     )
-    counts = attendees.counts_for_events([event.id])[event.id]
+    overview = attendees.summary(event)
     return render_template(
         "organiser/attendees.html",
         event=event,
-        counts=counts,
-        capacity_left=counts.capacity_left(event.capacity),
-        chart=per_day_chart(attendees.registrations_per_day(event)),
+        counts=overview.counts,
+        capacity_left=overview.counts.capacity_left(event.capacity),
+        chart=per_day_chart(overview.per_day),
         wanted=wanted,
         page=page,
         statuses=attendees.STATUS_FILTERS,

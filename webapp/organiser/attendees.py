@@ -39,22 +39,31 @@ def counts_for_events(event_ids: list[int]) -> dict[int, EventCounts]:
     """Registrations per status, and confirmed ones checked in, for each event."""
     if not event_ids:
         return {}
-    rows = db.session.execute(
-        sa.select(
-            Registration.event_id,
-            Registration.status,
-            sa.func.count(),
-            sa.func.count(Registration.checked_in_at),
-        )
+    values: dict[int, dict[str, int]] = {event_id: {} for event_id in event_ids}
+    by_status = db.session.execute(
+        sa.select(Registration.event_id, Registration.status, sa.func.count())
         .where(Registration.event_id.in_(event_ids))
         .group_by(Registration.event_id, Registration.status)
     )
-    values: dict[int, dict[str, int]] = {event_id: {} for event_id in event_ids}
-    for event_id, status, count, checked_in in rows:
+    for event_id, status, count in by_status:
         values[event_id][status.value] = count
-        if status == RegistrationStatus.CONFIRMED:
-            values[event_id][CHECKED_IN] = checked_in
+    for event_id, count in checked_in_counts(event_ids).items():
+        values[event_id][CHECKED_IN] = count
     return {event_id: EventCounts(**counts) for event_id, counts in values.items()}
+
+
+def checked_in_counts(event_ids: list[int]) -> dict[int, int]:
+    """Confirmed registrations checked in, per event (reads the check-in index)."""
+    rows = db.session.execute(
+        sa.select(Registration.event_id, sa.func.count())
+        .where(
+            Registration.event_id.in_(event_ids),
+            Registration.checked_in_at.is_not(None),
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+        .group_by(Registration.event_id)
+    )
+    return {event_id: count for event_id, count in rows}
 
 
 def active_count(event_id: int) -> int:
@@ -105,14 +114,19 @@ def filtered(event_id: int, wanted: AttendeeFilter) -> sa.Select:
         )
     elif wanted.status:
         stmt = stmt.where(Registration.status == RegistrationStatus(wanted.status))
+    # One ILIKE over the fields joined by spaces costs less than one per field, and since
+    # words hold no spaces a word never matches across two fields.
     searched = (
-        Registration.first_name,
-        Registration.last_name,
-        Registration.email,
-        Registration.organisation,
+        Registration.first_name
+        + " "
+        + Registration.last_name
+        + " "
+        + Registration.email
+        + " "
+        + Registration.organisation
     )
     for word in wanted.query.split()[:5]:
-        stmt = stmt.where(sa.or_(*(c.ilike(_like(word), escape="\\") for c in searched)))
+        stmt = stmt.where(searched.ilike(_like(word), escape="\\"))
     return stmt
 
 
@@ -148,9 +162,11 @@ def attendee_page(
         has_more_older = len(items) > per_page
         items = items[:per_page]
         has_more_newer = older is not None and bool(items) and _exists_newer(base, items[0].id)
+    # A first page that holds every match needs no second scan to count them.
+    complete = older is None and newer is None and not has_more_older
     return AttendeePage(
         items=items,
-        matches=_capped_count(base),
+        matches=len(items) if complete else _capped_count(base),
         older=items[-1].id if has_more_older and items else None,
         newer=items[0].id if has_more_newer and items else None,
     )
@@ -166,34 +182,55 @@ def _capped_count(base: sa.Select) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(limited))
 
 
-def registrations_per_day(event: Event, *, last_days: int = 60) -> list[tuple[date, int]]:
-    """New registrations per calendar day in the event's zone, every day of the span included."""
-    counts: Counter[date] = Counter()
-    for bucket, count in db.session.execute(_bucket_query(event)):
-        counts[_local_day(bucket, event.timezone)] += count
-    if not counts:
+@dataclass(frozen=True)
+class Summary:
+    counts: EventCounts
+    per_day: list[tuple[date, int]]  # new registrations per day in the event's zone
+
+
+def summary(event: Event, *, last_days: int = 60) -> Summary:
+    """Counts per status and registrations per day, from one pass over the event's rows."""
+    per_status: Counter[str] = Counter()
+    per_day: Counter[date] = Counter()
+    for bucket, status, count in db.session.execute(_bucket_query(event)):
+        per_status[status.value] += count
+        per_day[_local_day(bucket, event.timezone)] += count
+    checked_in = checked_in_counts([event.id]).get(event.id, 0)
+    counts = EventCounts(**per_status, checked_in=checked_in)
+    return Summary(counts=counts, per_day=_every_day(per_day, last_days))
+
+
+def _every_day(per_day: Counter[date], last_days: int) -> list[tuple[date, int]]:
+    if not per_day:
         return []
-    first, last = min(counts), max(counts)
-    first = max(first, last - timedelta(days=last_days - 1))
-    span = (last - first).days + 1
-    return [(first + timedelta(days=n), counts[first + timedelta(days=n)]) for n in range(span)]
+    last = max(per_day)
+    first = max(min(per_day), last - timedelta(days=last_days - 1))
+    return [
+        (first + timedelta(days=n), per_day[first + timedelta(days=n)])
+        for n in range((last - first).days + 1)
+    ]
 
 
 def _bucket_query(event: Event) -> sa.Select:
-    # PostgreSQL turns instants into local days itself; SQLite has no zone rules, so it
-    # groups by UTC hour and Python moves each hour into the event's zone.
+    # PostgreSQL turns instants into local days itself. SQLite has no zone rules: it groups
+    # by quarter hour in UTC (every zone's offset is a whole number of quarter hours) and
+    # Python moves each quarter into the event's zone.
+    created = Registration.created_at
     if db.session.get_bind().dialect.name == "postgresql":
-        utc = sa.func.timezone("UTC", Registration.created_at)
-        bucket = sa.func.date(sa.func.timezone(event.timezone, utc))
+        bucket = sa.func.date(sa.func.timezone(event.timezone, sa.func.timezone("UTC", created)))
     else:
-        bucket = sa.func.strftime("%Y-%m-%d %H:00:00", Registration.created_at)
+        quarter = sa.cast(sa.func.strftime("%M", created), sa.Integer) / 15 * 15
+        hour = sa.func.strftime("%Y-%m-%d %H:", created, type_=sa.String)
+        bucket = hour + sa.func.printf("%02d", quarter, type_=sa.String)
     return (
-        sa.select(bucket, sa.func.count()).where(Registration.event_id == event.id).group_by(bucket)
+        sa.select(bucket, Registration.status, sa.func.count())
+        .where(Registration.event_id == event.id)
+        .group_by(bucket, Registration.status)
     )
 
 
 def _local_day(bucket: date | str, zone: str) -> date:
     if isinstance(bucket, date):
         return bucket
-    hour = datetime.fromisoformat(bucket).replace(tzinfo=UTC)
-    return timezones.to_local(hour, zone).date()
+    quarter = datetime.fromisoformat(bucket).replace(tzinfo=UTC)
+    return timezones.to_local(quarter, zone).date()
