@@ -161,3 +161,26 @@ def test_disabled_cache_queries_every_time(app, make_event, statements, path):
     statements.clear()
     client.get(path)
     assert statements
+
+
+def test_event_ics_follows_an_edit_at_once(client, make_event):
+    event = make_event(title="Old calendar title")
+    assert b"Old calendar title" in client.get(f"/events/{event.slug}.ics").data
+    _update(client.application, event.id, title="New calendar title")
+    body = client.get(f"/events/{event.slug}.ics").data
+    assert b"New calendar title" in body
+    assert b"Old calendar title" not in body
+
+
+def test_feed_validator_is_reused_and_moves_on_an_edit(client, make_event, statements):
+    event = make_event(title="Feed event")
+    etag = client.get("/calendar.ics").headers["ETag"]
+    statements.clear()
+    repeat = client.get("/calendar.ics", headers={"If-None-Match": etag})
+    assert repeat.status_code == 304
+    assert statements == []
+    _update(client.application, event.id, title="Renamed feed event")
+    changed = client.get("/calendar.ics", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+    assert b"Renamed feed event" in changed.data

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from webapp.db import now_utc
+from webapp.events.cache import memoised
 from webapp.events.models import Event, EventKind
 from webapp.events.services import PUBLIC_STATUSES
 from webapp.extensions import db
@@ -77,6 +78,20 @@ def feed_version(kind: EventKind | None, *, now: datetime | None = None) -> Feed
     ).one()
     window_edge = last_left + WINDOW if last_left is not None else None
     return FeedVersion(kind, count, last_changed, window_edge)
+
+
+def current_feed_version(kind: EventKind | None) -> FeedVersion:
+    """feed_version() for now, reused until anything is committed or an event leaves the
+    90-day window, so a conditional request costs no query over the event table."""
+
+    def compute() -> tuple[FeedVersion, datetime | None]:
+        now = now_utc()
+        next_exit = db.session.scalar(
+            sa.select(sa.func.min(Event.ends_at)).where(_in_feed(kind, now - WINDOW))
+        )
+        return feed_version(kind, now=now), next_exit + WINDOW if next_exit else None
+
+    return memoised(("feed-version", kind), compute)
 
 
 def feed_events(kind: EventKind | None, *, now: datetime | None = None) -> list[Event]:

@@ -19,6 +19,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from webapp.calendar import feed, ics
 from webapp.errors import render_error
 from webapp.events import services as events
+from webapp.events.cache import memoised
 from webapp.events.models import EventKind, EventStatus
 from webapp.extensions import limiter
 from webapp.registration import services as registrations
@@ -85,22 +86,27 @@ def calendar_feed_links(kind: EventKind | None = None) -> FeedLinks:
 @bp.get("/events/<slug>.ics")
 def event_file(slug: str):
     """The public event as an .ics file (Add to calendar)."""
+    # Built once and reused until anything is committed (the page cache's rule).
+    etag, last_modified, body = memoised(("event-ics", slug, _base_url()), lambda: _event_ics(slug))
+    if _not_modified(etag, last_modified):
+        return _not_modified_response(etag, last_modified)
+    response = _calendar_response(body, f"{slug}.ics", PUBLIC_CACHE)
+    return _with_validators(response, etag, last_modified)
+
+
+def _event_ics(slug: str) -> tuple[tuple[str, datetime, bytes], None]:
     event = events.get_public_or_404(slug)
     version = f"{event.id}|{event.sequence}|{event.status.value}|{event.updated_at.isoformat()}"
     etag = hashlib.sha256(version.encode()).hexdigest()[:32]
     last_modified = event.updated_at.replace(microsecond=0)
-    if _not_modified(etag, last_modified):
-        return _not_modified_response(etag, last_modified)
-    body = ics.event_calendar(event, base_url=_base_url())
-    response = _calendar_response(body, f"{event.slug}.ics", PUBLIC_CACHE)
-    return _with_validators(response, etag, last_modified)
+    return (etag, last_modified, ics.event_calendar(event, base_url=_base_url())), None
 
 
 @bp.get("/calendar.ics")
 def feed_file():
     """The subscribable feed of public events, optionally of one kind (?kind=webinar)."""
     kind = events.parse_kind(request.args.get("kind"))
-    version = feed.feed_version(kind)
+    version = feed.current_feed_version(kind)
     if _not_modified(version.etag, version.last_modified):
         return _not_modified_response(version.etag, version.last_modified)
     name = _feed_name(kind)
