@@ -2,7 +2,7 @@
 
 `python -m bench.offline NAME DATABASE_URL INSTANCE SECRET EVENT_IDS_JSON` runs one
 measurement and prints one JSON line: seconds, peak RSS (ru_maxrss), RSS before the work
-(the imported app), and measurement-specific figures. The parent repeats each one and
+(the imported app), CPU seconds, and measurement-specific figures. The parent repeats each one and
 keeps median, min and max.
 """
 
@@ -21,6 +21,19 @@ ROUNDS, SMOKE_ROUNDS = 3, 1
 
 
 def _rss_mb() -> float:
+    """Peak RSS of this process image, in MB.
+
+    VmHWM from /proc when there is one: ru_maxrss survives exec on Linux, so a child
+    spawned by a large parent (the harness, after loading 100,000 rows) would report
+    the parent's peak instead of its own.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -36,9 +49,10 @@ def worker(name: str, url: str, instance: str, secret: str, ids_json: str) -> di
     with app.app_context():
         state = job.prepare(app, ids)
         rss_before = _rss_mb()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         figures = job.run(app, ids, state) or {}
         seconds = time.perf_counter() - started
+        figures["cpu_seconds"] = time.process_time() - cpu_started
         figures.update(job.check(app, ids, state) or {})
     count = figures.get("count")
     if count:

@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, g, session
+from flask import current_app, g, request, session
 
 from webapp.db import now_utc
 
@@ -153,9 +153,11 @@ def _storable() -> bool:
 
 def cacheable_request() -> bool:
     """True when the page cannot depend on this visitor's session (flashes, sign-in)."""
-    return current_app.config.get("PAGE_CACHE", True) and set(session.keys()) <= (
-        NEUTRAL_SESSION_KEYS
-    )
+    if not current_app.config.get("PAGE_CACHE", True):
+        return False
+    if not session.modified and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return True  # no session at all; not reading it keeps `Vary: Cookie` off shared pages
+    return set(session.keys()) <= NEUTRAL_SESSION_KEYS
 
 
 def page_cache() -> PageCache:

@@ -15,9 +15,7 @@ bp = Blueprint("events", __name__)
 
 
 def _listing(list_events, template: str):
-    kind = services.parse_kind(request.args.get("kind"))
-    query = request.args.get("q", "").strip()[:100]
-    page = max(request.args.get("page", 1, type=int), 1)
+    kind, query, page = _listing_args(request.args)
 
     def render() -> tuple[str, datetime | None]:
         now = now_utc()
@@ -39,6 +37,15 @@ def _listing(list_events, template: str):
         return body, services.next_catalogue_change(now)
 
     return cache.cached_page((template, kind, query, page), render)
+
+
+def _listing_args(args) -> tuple[EventKind | None, str, int]:
+    """Kind filter, search words and page number from the query string."""
+    if not args:  # the common case; MultiDict.get raises and catches KeyError per miss
+        return None, "", 1
+    kind = services.parse_kind(args.get("kind"))
+    query = args.get("q", "").strip()[:100]
+    return kind, query, max(args.get("page", 1, type=int), 1)
 
 
 @bp.get("/")
