@@ -21,9 +21,13 @@
     el.hidden = false;
   }
 
+  // After a submit that came back to the same page, move focus to what changed: the error
+  // summary, or else a result the page marks with data-focus-on-load (e.g. a time preview),
+  // so keyboard and screen-reader users start there instead of at the top.
   function focusErrorSummary() {
-    var summary = document.getElementById("error-summary");
-    if (summary) summary.focus();
+    var target = document.getElementById("error-summary") ||
+      document.querySelector("[data-focus-on-load]");
+    if (target) target.focus();
   }
 
   document.addEventListener("DOMContentLoaded", function () {

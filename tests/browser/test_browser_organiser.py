@@ -40,6 +40,7 @@ def _create_event(page: Page, title: str, slug: str) -> None:
     # New York is on summer time (EDT, UTC-4) from 14 March 2027: 10:00 there is 14:00 UTC.
     page.get_by_role("button", name="Check the time").click()
     preview = page.locator(".schedule-preview")
+    expect(preview).to_be_focused()
     expect(preview).to_contain_text("UTC-04:00")
     expect(preview).to_contain_text("14:00")
     assert_accessible(page)
