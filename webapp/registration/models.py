@@ -38,7 +38,8 @@ class Registration(db.Model):
         ),
         sa.Index("ix_registration_event_status_id", "event_id", "status", "id"),
         sa.Index("ix_registration_event_created_at", "event_id", "created_at"),
-        # Check-in counts and the "checked in" filter of the organiser's attendee table.
+        # The organiser's attendee table: pages by id, check-in counts and filter.
+        sa.Index("ix_registration_event_id_id", "event_id", "id"),
         sa.Index("ix_registration_event_checked_in_at", "event_id", "checked_in_at"),
     )
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:17:47.122884
+Create Date: 2026-11-25 12:28:51.654142
 
 """
 from alembic import op
@@ -107,6 +107,7 @@ def upgrade():
     with op.batch_alter_table('registration', schema=None) as batch_op:
         batch_op.create_index('ix_registration_event_checked_in_at', ['event_id', 'checked_in_at'], unique=False)
         batch_op.create_index('ix_registration_event_created_at', ['event_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_registration_event_id_id', ['event_id', 'id'], unique=False)
         batch_op.create_index('ix_registration_event_status_id', ['event_id', 'status', 'id'], unique=False)
         batch_op.create_index('uq_registration_active_email', ['event_id', 'email_key'], unique=True, sqlite_where=sa.text("status != 'cancelled'"), postgresql_where=sa.text("status != 'cancelled'"))
 
@@ -158,6 +159,7 @@ def downgrade():
     with op.batch_alter_table('registration', schema=None) as batch_op:
         batch_op.drop_index('uq_registration_active_email', sqlite_where=sa.text("status != 'cancelled'"), postgresql_where=sa.text("status != 'cancelled'"))
         batch_op.drop_index('ix_registration_event_status_id')
+        batch_op.drop_index('ix_registration_event_id_id')
         batch_op.drop_index('ix_registration_event_created_at')
         batch_op.drop_index('ix_registration_event_checked_in_at')
 
