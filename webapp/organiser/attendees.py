@@ -219,7 +219,7 @@ def _bucket_query(event: Event) -> sa.Select:
     if db.session.get_bind().dialect.name == "postgresql":
         bucket = sa.func.date(sa.func.timezone(event.timezone, sa.func.timezone("UTC", created)))
     else:
-        quarter = sa.cast(sa.func.strftime("%M", created), sa.Integer) / 15 * 15
+        quarter = sa.cast(sa.func.strftime("%M", created), sa.Integer) // 15 * 15
         hour = sa.func.strftime("%Y-%m-%d %H:", created, type_=sa.String)
         bucket = hour + sa.func.printf("%02d", quarter, type_=sa.String)
     return (

@@ -158,8 +158,8 @@ def write_xlsx(event: Event, rows: Iterator[tuple]) -> IO[bytes]:
 def _write_xlsx_row(sheet, row_number: int, row: tuple, when) -> None:
     sheet.write_number(row_number, 0, row[0])
     for column, value in enumerate(row[1:], start=1):
-        if value is None:
-            continue
+        if value is None or value == "":
+            continue  # an absent cell is an empty one, and costs nothing to write
         if isinstance(value, datetime):
             sheet.write_datetime(row_number, column, value, when)
         else:
