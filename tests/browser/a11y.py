@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
-from playwright.sync_api import Page
 
+from tests.browser.pw import Page
 from webapp import PROJECT_ROOT
 
 AXE_PATH = PROJECT_ROOT / ".node" / "node_modules" / "axe-core" / "axe.min.js"

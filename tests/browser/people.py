@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 import uuid
 
-from playwright.sync_api import Page, expect
-
 from tests.browser.a11y import assert_accessible, assert_labelled_inputs
+from tests.browser.pw import Page, expect
 
 
 def unique_email(name: str) -> str:

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import icalendar
-from playwright.sync_api import Page, expect
 
 from tests.browser.a11y import assert_accessible, assert_labelled_inputs
 from tests.browser.people import fill_registration
+from tests.browser.pw import Page, expect
 from tests.conftest import local
 from webapp.events.models import EventFormat, EventKind
 

@@ -10,7 +10,6 @@ import uuid
 from datetime import UTC, datetime
 
 import icalendar
-from playwright.sync_api import expect
 
 from tests.browser.a11y import (
     PHONE_WIDTH,
@@ -20,6 +19,7 @@ from tests.browser.a11y import (
     assert_no_sideways_scroll,
     tab_until,
 )
+from tests.browser.pw import expect
 from tests.conftest import local
 from webapp.events.models import EventFormat, EventKind
 

@@ -9,7 +9,6 @@ import uuid
 from pathlib import Path
 
 import openpyxl
-from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.a11y import (
     PHONE_WIDTH,
@@ -18,6 +17,7 @@ from tests.browser.a11y import (
     assert_no_sideways_scroll,
 )
 from tests.browser.people import create_organiser, fill_registration, sign_in, unique_email
+from tests.browser.pw import BrowserContext, Page, expect
 
 
 def _create_event(page: Page, title: str, slug: str) -> None:
@@ -106,7 +106,7 @@ def _move_the_event(page: Page) -> None:
     page.get_by_label("End time").fill("12:30")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text(
-        "1 attendees will get an email with the new details"
+        "1 attendee will get an email with the new details"
     )
     expect(page.locator(".event-facts")).to_contain_text("11:00–12:30 EDT")
     emails = page.locator(

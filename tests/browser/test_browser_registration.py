@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 
-from playwright.sync_api import expect
-
 from tests.browser.a11y import (
     PHONE_WIDTH,
     assert_accessible,
@@ -15,6 +13,7 @@ from tests.browser.a11y import (
     tab_until,
 )
 from tests.browser.people import fill_registration, unique_email
+from tests.browser.pw import expect
 from webapp.events.models import EventFormat, EventKind
 
 

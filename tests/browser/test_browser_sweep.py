@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from playwright.sync_api import Page, expect
-
 from tests.browser.a11y import (
     PHONE_WIDTH,
     assert_accessible,
@@ -14,6 +12,7 @@ from tests.browser.a11y import (
     tab_until,
 )
 from tests.browser.people import create_organiser, fill_registration, sign_in, unique_email
+from tests.browser.pw import Page, expect
 from tests.conftest import local
 from webapp.events.models import EventFormat, EventKind, EventStatus
 
