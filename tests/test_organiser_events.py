@@ -258,7 +258,7 @@ def test_moving_a_draft_sends_nothing(app, client, organiser_id, make_event):
 def test_raising_the_capacity_gives_waiting_people_a_seat(app, client, organiser_id, make_event):
     event = _registered_event(app, make_event, organiser_id)
     response = _edit(client, event, capacity="3")
-    assert "1 people on the waiting list now have a seat." in response.get_data(as_text=True)
+    assert "Seats went to 1 person from the waiting list." in response.get_data(as_text=True)
     assert [row[1] for row in outbox_rows(app, kind="promoted")] == ["cleo@example.org"]
 
 

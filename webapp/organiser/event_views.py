@@ -95,8 +95,13 @@ def event_edit(event_id: int):
         promoted = registration_services.fill_from_waitlist(event)
         db.session.commit()
         if promoted:
-            flash(f"{len(promoted)} people on the waiting list now have a seat.", "success")
+            moved = _people(len(promoted), "person", "people")
+            flash(f"Seats went to {moved} from the waiting list.", "success")
     return redirect(url_for("organiser.event_detail", event_id=event.id))
+
+
+def _people(count: int, one: str = "attendee", many: str = "attendees") -> str:
+    return f"{count} {one if count == 1 else many}"
 
 
 def _saved_message(outcome: services.ChangeOutcome) -> str:
@@ -105,7 +110,7 @@ def _saved_message(outcome: services.ChangeOutcome) -> str:
     if not outcome.queued:
         return "The event is saved. Nobody is registered yet, so no emails were needed."
     return (
-        f"The event is saved. {outcome.queued} attendees will get an email with the new "
+        f"The event is saved. {_people(outcome.queued)} will get an email with the new "
         "details and an updated calendar invitation."
     )
 
@@ -173,7 +178,7 @@ def event_cancel(event_id: int):
         event_id,
         services.cancel_event,
         lambda queued: (
-            f"The event is cancelled. {queued} attendees will get a cancellation "
+            f"The event is cancelled. {_people(queued)} will get a cancellation "
             "email that also removes it from their calendars."
         ),
     )
