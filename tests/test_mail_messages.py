@@ -316,6 +316,7 @@ def test_without_mail_server_messages_become_eml_files(app, runner, make_event, 
 
 def test_queueing_for_many_attendees_takes_a_few_statements_per_chunk(app, make_event, monkeypatch):
     monkeypatch.setattr(messages, "CHUNK", 50)
+    app.config["MAIL_INLINE_FANOUT_LIMIT"] = 1000
     event = make_event(capacity=None)
     people = 120
     with app.app_context():
@@ -348,8 +349,8 @@ def test_queueing_for_many_attendees_takes_a_few_statements_per_chunk(app, make_
         db.session.commit()
 
         assert queued == people
-        # Loading the event and the ids, then one select and one insert per chunk of 50.
-        assert len(statements) <= 4 + 2 * 3
+        # Loading the event, the audience and the ids, then a select and an insert per 50.
+        assert len(statements) <= 5 + 2 * 3
         count = db.session.scalar(
             sa.select(sa.func.count()).where(OutboxMessage.ics_method == "REQUEST")
         )

@@ -44,6 +44,8 @@ DEFAULTS = {
     "MAIL_SUPPRESS_SEND": False,
     # Also attach the calendar invite as invite.ics (besides the inline text/calendar part).
     "MAIL_ICS_ATTACHMENT": True,
+    # Organiser announcements to more people than this are queued by the sender, in chunks.
+    "MAIL_INLINE_FANOUT_LIMIT": 100,
 }
 
 # Environment variables read as strings, and the ones converted to other types.
@@ -59,7 +61,13 @@ ENV_STRINGS = (
     "MANAGE_RATE_LIMIT",
     "LOGIN_RATE_LIMIT",
 )
-ENV_INTS = ("MAIL_PORT", "MAIL_TIMEOUT", "MAIL_MAX_ATTEMPTS", "MAX_CONTENT_LENGTH")
+ENV_INTS = (
+    "MAIL_PORT",
+    "MAIL_TIMEOUT",
+    "MAIL_MAX_ATTEMPTS",
+    "MAIL_INLINE_FANOUT_LIMIT",
+    "MAX_CONTENT_LENGTH",
+)
 ENV_BOOLS = (
     "MAIL_USE_TLS",
     "MAIL_USE_SSL",

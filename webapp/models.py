@@ -1,11 +1,12 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all tables."""
 
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus, event_organisers
-from webapp.mail.models import OutboxMessage, OutboxStatus
+from webapp.mail.models import Announcement, OutboxMessage, OutboxStatus
 from webapp.organiser.models import Organiser
 from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 
 __all__ = [
+    "Announcement",
     "AttendanceMode",
     "Event",
     "EventFormat",

@@ -27,6 +27,7 @@ from flask import current_app
 from webapp.db import begin_write, now_utc
 from webapp.extensions import db
 from webapp.mail import mime, smtp
+from webapp.mail.fanout import expand_announcements
 from webapp.mail.models import OutboxMessage, OutboxStatus
 
 BATCH_SIZE = 50
@@ -74,6 +75,7 @@ def send_pending(
     `stop` (set by a worker's signal handler) ends the pass after the current batch.
     """
     report = DeliveryReport()
+    expand_announcements(now=now)
     while stop is None or not stop.is_set():
         batch = claim(batch_size, now=now)
         if not batch:

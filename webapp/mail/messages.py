@@ -20,7 +20,7 @@ from sqlalchemy import orm
 from webapp.events.models import Event, EventFormat
 from webapp.extensions import db
 from webapp.mail import content
-from webapp.mail.models import OutboxMessage, OutboxStatus
+from webapp.mail.models import Announcement, OutboxMessage, OutboxStatus
 from webapp.organiser.models import Organiser
 from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 
@@ -65,6 +65,7 @@ JOIN_LINK_KINDS = {
     MessageKind.REMINDER_1H,
 }
 ATTENDEE_KINDS = (MessageKind.EVENT_CHANGED, MessageKind.EVENT_CANCELLED)
+ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
 CHUNK = 500
 _METHOD_LINE = re.compile(r"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -88,18 +89,41 @@ def queue_for_registration(
 def queue_for_attendees(event: Event, kind: MessageKind) -> int:
     """Queue `kind` for every confirmed and waitlisted registration of the event (no commit).
 
-    For organiser changes (EVENT_CHANGED) and cancellation (EVENT_CANCELLED). Rows are
-    inserted in chunks with one statement each; returns how many were queued.
+    For organiser changes (EVENT_CHANGED) and cancellation (EVENT_CANCELLED); returns how
+    many people it addresses. Up to MAIL_INLINE_FANOUT_LIMIT people get their rows now;
+    a larger audience gets one Announcement row instead, in the same transaction, which
+    the sender expands in committed chunks (webapp.mail.fanout).
     """
     kind = MessageKind(kind)
     if kind not in ATTENDEE_KINDS:
         raise ValueError(f"{kind} is not a message for all attendees")
-    active = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+    audience, last_id = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(Registration.id)).where(
+            Registration.event_id == event.id, Registration.status.in_(ACTIVE)
+        )
+    ).one()
+    if audience > current_app.config["MAIL_INLINE_FANOUT_LIMIT"]:
+        db.session.add(
+            Announcement(
+                event_id=event.id,
+                kind=kind.value,
+                up_to_registration_id=last_id,
+                audience=audience,
+            )
+        )
+        _note_queued()
+        return audience
     ids = db.session.scalars(
         sa.select(Registration.id)
-        .where(Registration.event_id == event.id, Registration.status.in_(active))
+        .where(Registration.event_id == event.id, Registration.status.in_(ACTIVE))
         .order_by(Registration.id)
     ).all()
+    queue_for_registration_ids(event, kind, ids)
+    return len(ids)
+
+
+def queue_for_registration_ids(event: Event, kind: MessageKind, ids: list[int]) -> None:
+    """Insert the `kind` rows for these registrations of the event, a chunk per statement."""
     facts = content.event_facts(event)
     for start in range(0, len(ids), CHUNK):
         registrations = db.session.scalars(
@@ -111,7 +135,6 @@ def queue_for_attendees(event: Event, kind: MessageKind) -> int:
         db.session.execute(sa.insert(OutboxMessage), rows)
     if ids:
         _note_queued()
-    return len(ids)
 
 
 def queue_password_reset(organiser: Organiser, reset_url: str) -> OutboxMessage:

@@ -64,3 +64,24 @@ class OutboxMessage(db.Model):
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} {self.status}>"
+
+
+class Announcement(db.Model):
+    """An organiser's change or cancellation still to be fanned out to a large audience.
+
+    Written in the same transaction as the change; the sender expands it into outbox rows
+    in small committed chunks, resuming from `last_registration_id`, so an event with
+    100,000 registrations never holds a request (or the write lock) for minutes.
+    """
+
+    __tablename__ = "announcement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    # Registrations up to this id, active at expansion time, receive the message.
+    up_to_registration_id: Mapped[int]
+    last_registration_id: Mapped[int] = mapped_column(default=0)
+    audience: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:28:51.654142
+Create Date: 2026-11-25 12:31:09.617440
 
 """
 from alembic import op
@@ -70,6 +70,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_event_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_starts_at'), ['starts_at'], unique=False)
         batch_op.create_index('ix_event_status_starts_at', ['status', 'starts_at'], unique=False)
+
+    op.create_table('announcement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('up_to_registration_id', sa.Integer(), nullable=False),
+    sa.Column('last_registration_id', sa.Integer(), nullable=False),
+    sa.Column('audience', sa.Integer(), nullable=False),
+    sa.Column('created_at', webapp.db.UTCDateTime(), nullable=False),
+    sa.Column('completed_at', webapp.db.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_announcement_event_id_event'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_announcement'))
+    )
+    with op.batch_alter_table('announcement', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_announcement_completed_at'), ['completed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_announcement_event_id'), ['event_id'], unique=False)
 
     op.create_table('event_organiser',
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -165,6 +181,11 @@ def downgrade():
 
     op.drop_table('registration')
     op.drop_table('event_organiser')
+    with op.batch_alter_table('announcement', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_announcement_event_id'))
+        batch_op.drop_index(batch_op.f('ix_announcement_completed_at'))
+
+    op.drop_table('announcement')
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_index('ix_event_status_starts_at')
         batch_op.drop_index(batch_op.f('ix_event_starts_at'))
