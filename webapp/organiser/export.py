@@ -12,9 +12,11 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import IO
+from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 import xlsxwriter
 
 from webapp import timezones
@@ -26,7 +28,7 @@ from webapp.registration.models import Registration
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH = 500
-WINDOW = 1000
+WINDOW = 2000
 # Column title and Excel width; the two time columns in the event's zone get its name.
 COLUMNS = (
     ("ID", 9),
@@ -56,59 +58,58 @@ def neutralise(text: str) -> str:
 
 
 def export_rows(event: Event, wanted: AttendeeFilter) -> Iterator[tuple]:
-    """Matching registrations as plain tuples, oldest first, read in windows."""
+    """Matching registrations as plain tuples, oldest first, read in windows.
+
+    Instants arrive as naive UTC and enums as their text (type_coerce skips the per-value
+    conversions of the model's column types), since 100,000 rows make every call count.
+    """
     stmt = (
         filtered(event.id, wanted)
         .with_only_columns(
             Registration.id,
-            Registration.status,
+            sa.type_coerce(Registration.status, sa.String),
             Registration.first_name,
             Registration.last_name,
             Registration.email,
             Registration.organisation,
             Registration.role,
             Registration.country,
-            Registration.attendance_mode,
+            sa.type_coerce(Registration.attendance_mode, sa.String),
             Registration.needs,
-            Registration.created_at,
-            Registration.checked_in_at,
+            sa.type_coerce(Registration.created_at, sa.DateTime),
+            sa.type_coerce(Registration.checked_in_at, sa.DateTime),
         )
         .order_by(Registration.id)
-        .execution_options(yield_per=WINDOW)
     )
-    zone = event.timezone
-    for row in db.session.execute(stmt):
-        (id_, status, first, last, email, org, role, country, mode, needs, created, checked) = row
+    zone = timezones.get_zone(event.timezone)
+    result = db.session.connection().execution_options(yield_per=WINDOW).execute(stmt)
+    for *values, created, checked in result:
         yield (
-            id_,
-            status.value,
-            first,
-            last,
-            email,
-            org,
-            role,
-            country,
-            mode.value,
-            needs,
+            *values,
             _wall_time(created, zone),
-            timezones.iso_utc(created),
+            created.isoformat(timespec="seconds") + "Z",
             _wall_time(checked, zone) if checked else None,
         )
 
 
-def _wall_time(instant: datetime, zone: str) -> datetime:
+def _wall_time(naive_utc: datetime, zone: ZoneInfo) -> datetime:
     # Spreadsheets have no zones: a naive wall time, with the zone in the column title.
-    return timezones.to_local(instant, zone).replace(tzinfo=None, microsecond=0)
+    return naive_utc.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
 
 
-def _csv_cell(value) -> str | int:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, str):
-        return neutralise(value)
-    return value
+# Positions of text and wall-time cells in an export row.
+TEXT_CELLS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 11)
+TIME_CELLS = (10, 12)
+
+
+def _csv_cells(row: tuple) -> list:
+    cells = list(row)
+    for index in TEXT_CELLS:
+        if cells[index].startswith(FORMULA_PREFIXES):
+            cells[index] = "'" + cells[index]
+    for index in TIME_CELLS:
+        cells[index] = cells[index].isoformat(" ", "seconds") if cells[index] else ""
+    return cells
 
 
 def csv_stream(event: Event, rows: Iterator[tuple], *, delimiter: str = ",") -> Iterator[bytes]:
@@ -118,7 +119,7 @@ def csv_stream(event: Event, rows: Iterator[tuple], *, delimiter: str = ",") -> 
     buffer.write("\ufeff")
     writer.writerow(headers(event))
     for count, row in enumerate(rows, start=1):
-        writer.writerow([_csv_cell(value) for value in row])
+        writer.writerow(_csv_cells(row))
         if count % CSV_BATCH == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
