@@ -312,3 +312,22 @@ def test_deactivating_an_account_ends_its_sessions(app, client):
     assert sign_in(other, EMAIL).status_code == 422
     own = client.post("/organiser/accounts/1/active", data={"active": "0"})
     assert own.status_code == 302 and _organiser(app, "admin@cluster.example").is_active_account
+
+
+def test_demo_load_creates_an_admin_once_and_prints_its_password_once(app, runner, client):
+    from webapp.demo import DEMO_ADMIN_EMAIL, DEMO_EVENTS
+
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    password = re.search(r"with the password (\S+)", first.output).group(1)
+    second = runner.invoke(args=["demo", "load"])
+    assert "password" not in second.output
+    assert sign_in(client, DEMO_ADMIN_EMAIL, password).status_code == 302
+    listing = client.get("/organiser/events").get_data(as_text=True)
+    assert len(re.findall(r'href="/organiser/events/\d+"', listing)) == len(DEMO_EVENTS)
+    with app.app_context():
+        from webapp.events.models import Event
+
+        owners = set(db.session.scalars(sa.select(Event.owner_id)))
+        admin = accounts.find_by_email(DEMO_ADMIN_EMAIL)
+        assert owners == {admin.id} and admin.is_admin
