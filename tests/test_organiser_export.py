@@ -198,3 +198,12 @@ def test_only_organisers_of_the_event_can_export(app, client, event, people):
         assert signed_out.headers["Location"].startswith("/organiser/sign-in")
         sign_in(outsider, "outsider@cluster.example")
         assert outsider.get(url).status_code == 404
+
+
+def test_the_file_name_is_safe_whatever_the_slug(app):
+    from tests.conftest import build_event
+    from webapp.organiser.export import file_name
+
+    event = build_event(slug='odd "slug"\r\nX-Evil: 1/..', timezone="Europe/Brussels")
+    day = datetime(2027, 3, 1, 23, 30, tzinfo=UTC)  # already 2 March in Brussels
+    assert file_name(event, "csv", today=day) == "odd-slug-X-Evil-1-attendees-2027-03-02.csv"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -171,4 +172,6 @@ def _write_xlsx_row(sheet, row_number: int, row: tuple, when) -> None:
 def file_name(event: Event, extension: str, *, today: datetime | None = None) -> str:
     """'smart-regions-conference-attendees-2027-03-01.csv': the event and the export date."""
     day = timezones.to_local(today or now_utc(), event.timezone).strftime("%Y-%m-%d")
-    return f"{event.slug}-attendees-{day}.{extension}"
+    # Slugs from the form are already safe; keep the header safe whatever stored the event.
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", event.slug).strip("-")[:100] or "event"
+    return f"{slug}-attendees-{day}.{extension}"
