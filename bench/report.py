@@ -106,7 +106,71 @@ def markdown_table(records: list[dict]) -> str:
     return "\n".join(rows)
 
 
+def _offline_row(r: dict) -> str:
+    def fig(key: str, fmt: str) -> str:
+        return format(r[key]["median"], fmt) if key in r else ""
+
+    limits = []
+    if "limit_seconds" in r:
+        limits.append(f"< {r['limit_seconds']:g} s")
+    if "limit_peak_rss_mb" in r:
+        limits.append(f"< {r['limit_peak_rss_mb']} MB")
+    if "limit_per_second" in r:
+        limits.append(f">= {r['limit_per_second']}/s")
+    return (
+        f"| {r['backend']} | {r['name']} | {fig('seconds', '.3f')} "
+        f"[{r['seconds']['min']:.3f}–{r['seconds']['max']:.3f}] | {fig('cpu_seconds', '.3f')} | "
+        f"{fig('peak_rss_mb', '.0f')} | {fig('per_second', '.0f')} | {', '.join(limits)} |"
+    )
+
+
+def markdown(document: dict) -> str:
+    """The whole results document as Markdown tables (HTTP, offline, rush)."""
+    records = document["records"]
+    config = document["config"]
+    parts = [
+        f"Run of {document['generated_at']} ({document['mode']}), "
+        f"{document['machine']['cpus']} CPUs, Python {document['machine']['python']}; "
+        f"{config['server']}; load generator {config['loadgen']}; "
+        f"{config['rounds']} rounds of {config['duration_s']:g} s per endpoint and concurrency; "
+        f"load average {document['machine'].get('loadavg_start', ['?'])[0]} at the start, "
+        f"{document['machine'].get('loadavg_end', ['?'])[0]} at the end.",
+        "",
+        markdown_table(records),
+        "",
+        "| backend | offline job | seconds median [min–max] | CPU s | peak RSS MB | per s | goal |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    parts += [_offline_row(r) for r in records if r["kind"] == "offline"]
+    rush = [r for r in records if r["kind"] == "rush"]
+    if rush:
+        parts += [
+            "",
+            "| backend | rush attempts | seats | confirmed | waitlisted | errors | drain s |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        parts += [
+            f"| {r['backend']} | {r['attempts']} | {r['capacity']} | {r['confirmed']} | "
+            f"{r['waitlisted']} | {r['errors']} | {r['drain_s']['median']:.2f} |"
+            for r in rush
+        ]
+    skipped = document.get("skipped", [])
+    if skipped:
+        parts += ["", "Not measured:"]
+        parts += [f"- {s['backend']} {s['name']}: {s['reason']}" for s in skipped]
+    return "\n".join(parts)
+
+
 def write(path: Path, document: dict) -> None:
     """Write the results document as indented JSON."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2, default=str) + "\n")
+
+
+if __name__ == "__main__":
+    import sys
+
+    source = (
+        Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "results/latest.json"
+    )
+    print(markdown(json.loads(source.read_text())))

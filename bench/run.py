@@ -133,6 +133,8 @@ def main(argv=None) -> int:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            # Other work on the machine skews every figure: recorded, not corrected.
+            "loadavg_start": [round(x, 2) for x in os.getloadavg()],
         },
         "config": {
             "server": HTTP_CONFIG.describe(),
@@ -165,6 +167,7 @@ def main(argv=None) -> int:
             document["records"] += records
             document["skipped"] += skipped
             document.setdefault("datasets", {})[name] = info
+    document["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     print()
     print(report.table(document["records"], document["skipped"]))
     report.write(args.out, document)
