@@ -124,6 +124,7 @@ def test_attendee_finds_registers_gets_the_email_downloads_the_invite_and_cancel
     assert "https://meet.example.org/secret-room" in text  # the join link, only in the email
     # Open the email's HTML in the browser and follow its button, as in a mail client.
     page.set_content(mail.message.get_body(("html",)).get_content())
+    assert_accessible(page)  # the email itself: language, contrast, link names
     page.get_by_role("link", name="Manage my registration").click()
     expect(page).to_have_url(re.compile(rf"^{re.escape(live_server.url)}/r/[\w-]{{20,}}$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your registration")
