@@ -9,7 +9,12 @@ from pathlib import Path
 
 import icalendar
 
-from tests.browser.a11y import assert_accessible, assert_labelled_inputs
+from tests.browser.a11y import (
+    PHONE_WIDTH,
+    assert_accessible,
+    assert_labelled_inputs,
+    assert_no_sideways_scroll,
+)
 from tests.browser.people import fill_registration
 from tests.browser.pw import Page, expect
 from tests.conftest import local
@@ -123,7 +128,12 @@ def test_attendee_finds_registers_gets_the_email_downloads_the_invite_and_cancel
     text = mail.message.get_body(("plain",)).get_content()
     assert "https://meet.example.org/secret-room" in text  # the join link, only in the email
     # Open the email's HTML in the browser and follow its button, as in a mail client.
-    page.set_content(mail.message.get_body(("html",)).get_content())
+    html = mail.message.get_body(("html",)).get_content()
+    phone = new_context(viewport={"width": PHONE_WIDTH, "height": 740}, is_mobile=True)
+    phone_page = phone.new_page()
+    phone_page.set_content(html)
+    assert_no_sideways_scroll(phone_page)  # read on a phone, the email fits too
+    page.set_content(html)
     assert_accessible(page)  # the email itself: language, contrast, link names
     page.get_by_role("link", name="Manage my registration").click()
     expect(page).to_have_url(re.compile(rf"^{re.escape(live_server.url)}/r/[\w-]{{20,}}$"))
