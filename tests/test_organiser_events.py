@@ -336,3 +336,19 @@ def test_co_organisers_can_be_added_and_removed(app, client, organiser_id, make_
     assert other.get(f"/organiser/events/{event.id}").status_code == 200
     client.post(f"/organiser/events/{event.id}/organisers/{colleague}/remove")
     assert other.get(f"/organiser/events/{event.id}").status_code == 404
+
+
+def test_a_large_audience_is_shown_as_being_prepared_until_the_sender_writes_it(
+    app, client, organiser_id, make_event
+):
+    app.config["MAIL_INLINE_FANOUT_LIMIT"] = 2
+    event = _registered_event(app, make_event, organiser_id)
+    response = _edit(client, event, start_time="17:00")
+    assert "3 attendees will get an email" in response.get_data(as_text=True)
+    assert outbox_rows(app, kind="event_changed") == []
+    page = client.get(f"/organiser/events/{event.id}").get_data(as_text=True)
+    assert "Preparing emails for 3 people" in page
+    deliver(app)
+    assert len(outbox_rows(app, kind="event_changed")) == 3
+    page = client.get(f"/organiser/events/{event.id}").get_data(as_text=True)
+    assert "Preparing emails" not in page

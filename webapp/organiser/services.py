@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from webapp import timezones
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
-from webapp.mail import messages
+from webapp.mail import fanout, messages
 from webapp.mail.messages import MessageKind
 from webapp.mail.models import OutboxMessage, OutboxStatus
 from webapp.organiser.models import Organiser
@@ -267,6 +267,7 @@ class DeliverySummary:
     totals: dict[OutboxStatus, int]
     by_kind: dict[str, dict[OutboxStatus, int]]
     failures: list[OutboxMessage]
+    preparing: int  # people of a large announcement whose emails the sender is still writing
 
 
 def delivery_summary(event_id: int) -> DeliverySummary:
@@ -291,4 +292,9 @@ def delivery_summary(event_id: int) -> DeliverySummary:
         .order_by(OutboxMessage.id.desc())
         .limit(20)
     )
-    return DeliverySummary(totals=totals, by_kind=by_kind, failures=list(failures))
+    return DeliverySummary(
+        totals=totals,
+        by_kind=by_kind,
+        failures=list(failures),
+        preparing=fanout.pending_audience(event_id),
+    )
