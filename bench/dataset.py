@@ -49,11 +49,17 @@ class Sizes:
     big_registrations: int = 100_000
     small_events: int = 300
     per_small_event: int = 5
+    rush_capacity: int = 100
 
 
 FULL = Sizes()
 SMOKE = Sizes(
-    events=200, upcoming_published=50, big_registrations=500, small_events=10, per_small_event=3
+    events=200,
+    upcoming_published=50,
+    big_registrations=500,
+    small_events=10,
+    per_small_event=3,
+    rush_capacity=10,
 )
 
 
@@ -139,7 +145,7 @@ def _event_row(n: int, slug: str, starts_at: datetime, status: str, rng: random.
 
 
 def _event_rows(sizes: Sizes, now: datetime, rng: random.Random) -> list[dict]:
-    special = {LISTED_SLUG: 200, BIG_SLUG: None, OPEN_SLUG: None, RUSH_SLUG: 100}
+    special = {LISTED_SLUG: 200, BIG_SLUG: None, OPEN_SLUG: None, RUSH_SLUG: sizes.rush_capacity}
     rows = []
     for n in range(sizes.events - len(special)):
         if n < sizes.upcoming_published - len(special):
@@ -261,6 +267,7 @@ def load(url: str, sizes: Sizes, *, secret: str, seed: int = 7) -> dict:
         "event_ids": ids,
         "events": sizes.events,
         "manage_token": token,
+        "rush_capacity": sizes.rush_capacity,
         "loaded_at": now.isoformat(),
     }
 

@@ -99,8 +99,8 @@ class RegistrationLoad:
 
 
 def run_rounds(
-    app_base: str,
-    ceiling_base: str,
+    app,
+    ceiling,
     targets: list[Target],
     *,
     rounds: int,
@@ -110,20 +110,22 @@ def run_rounds(
     log=print,
 ) -> dict:
     """{concurrency: {name: [LoadResult per round]}}, the ceiling measured in every round."""
+    app_base, ceiling_base, ceiling_server = app.base_url, ceiling.base_url, ceiling
     live = [t for t in targets if not t.skipped]
     registration = RegistrationLoad(app_base, dataset.OPEN_SLUG, duration, smoke)
-    warmup = min(1.0, duration / 2)
-    for target in live:
-        if not target.register_slug:
-            loadgen.run(
-                app_base + target.path, connections=8, duration=warmup, headers=target.headers
-            )
-    loadgen.run(ceiling_base + "/", connections=8, duration=warmup)
+    if not smoke:  # first requests fill caches and compile templates: not measured
+        for target in live:
+            if not target.register_slug:
+                loadgen.run(
+                    app_base + target.path, connections=8, duration=1, headers=target.headers
+                )
+        loadgen.run(ceiling_base + "/", connections=8, duration=1)
 
     results: dict = defaultdict(lambda: defaultdict(list))
     for round_no in range(1, rounds + 1):
         for c in concurrencies:
             ceiling = loadgen.run(ceiling_base + "/", connections=c, duration=duration)
+            ceiling_server.settle()
             results[c]["ceiling"].append(ceiling)
             log(f"  round {round_no} c={c} ceiling {ceiling.rps:8.0f} req/s")
             for target in live:
@@ -136,6 +138,7 @@ def run_rounds(
                         duration=duration,
                         headers=target.headers,
                     )
+                app.settle()
                 results[c][target.name].append(result)
                 log(
                     f"  round {round_no} c={c} {target.name:<18} {result.rps:8.0f} req/s "

@@ -9,6 +9,7 @@ keeps median, min and max.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -66,10 +67,11 @@ def worker(name: str, url: str, instance: str, secret: str, ids_json: str) -> di
     }
 
 
-def _one(name: str, url: str, instance: Path, secret: str, info: dict) -> dict:
+def _one(name: str, url: str, instance: Path, secret: str, info: dict, smoke: bool) -> dict:
     cmd = [sys.executable, "-m", "bench.offline", name, url, str(instance), secret]
     cmd.append(json.dumps(info["event_ids"]))
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    env = {**os.environ, "BENCH_SMOKE": "1"} if smoke else None
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     for line in proc.stdout.splitlines():
         if line.startswith("BENCH_JSON "):
             return json.loads(line[len("BENCH_JSON ") :])
@@ -91,7 +93,7 @@ def measure_all(url: str, instance: Path, secret: str, info: dict, args, log) ->
         runs = []
         try:
             for _ in range(rounds):
-                runs.append(_one(name, url, instance, secret, info))
+                runs.append(_one(name, url, instance, secret, info, args.smoke))
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             skipped.append({"name": name, "reason": f"failed: {exc}"})
             log(f"  {name}: failed ({exc})")

@@ -27,12 +27,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true", help="tiny data set, one short round")
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--duration", type=float, help="seconds per HTTP measurement")
-    parser.add_argument("--concurrency", default="8,32")
+    parser.add_argument("--concurrency", help="comma-separated (default 8,32; smoke 8)")
     parser.add_argument("--only", default="", help="comma-separated: http,offline,rush")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     args.rounds = args.rounds or (1 if args.smoke else 3)
     args.duration = args.duration or (1.0 if args.smoke else 5.0)
+    args.concurrency = args.concurrency or ("8" if args.smoke else "8,32")
     args.concurrency = tuple(int(c) for c in args.concurrency.split(","))
     args.only = set(filter(None, args.only.split(","))) or {"http", "offline", "rush"}
     args.out = args.out or RESULTS / ("smoke.json" if args.smoke else "latest.json")
@@ -96,8 +97,8 @@ def bench_backend(name: str, url: str, work: Path, args, log) -> tuple[list, lis
                 {"backend": name, "name": t.name, "reason": t.skipped} for t in targets if t.skipped
             ]
             measured = http_bench.run_rounds(
-                app.base_url,
-                ceiling.base_url,
+                app,
+                ceiling,
                 targets,
                 rounds=args.rounds,
                 duration=args.duration,

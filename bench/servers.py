@@ -97,6 +97,40 @@ class Server:
             time.sleep(0.1)
         raise RuntimeError(f"gunicorn for {self.app} did not answer within {timeout} s")
 
+    def _cpu_ticks(self) -> int:
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime + stime
+            except (OSError, IndexError, ValueError):
+                continue
+        return total
+
+    def settle(self, timeout: float = 30.0) -> float:
+        """Wait until the server has finished the requests a load run left queued.
+
+        When the load generator stops, requests already accepted are still being served;
+        they would otherwise eat into the next measurement. Idle means no CPU tick spent
+        in 0.2 s (Linux /proc); elsewhere this waits one second. Returns seconds waited.
+        """
+        started = time.monotonic()
+        if not Path(f"/proc/{self.process.pid}/stat").exists():
+            time.sleep(1.0)
+            return 1.0
+        before = self._cpu_ticks()
+        while time.monotonic() - started < timeout:
+            time.sleep(0.2)
+            now = self._cpu_ticks()
+            if now == before:
+                break
+            before = now
+        return time.monotonic() - started
+
     def __exit__(self, *exc) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
