@@ -257,6 +257,8 @@ def new_context(browser, live_server, request) -> Iterator[NewContext]:
     folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.nodeid)
     if keep:
         folder.mkdir(parents=True, exist_ok=True)
+    elif folder.exists():  # what an earlier failing run left behind is stale now
+        shutil.rmtree(folder)
     for number, context in enumerate(contexts):
         if keep:
             for index, page in enumerate(context.pages):
