@@ -68,7 +68,7 @@ else:
 def pytest_collection_modifyitems(config, items):
     """Mark every test in this folder `browser`, and skip them all where Chromium is absent."""
     for item in items:
-        if HERE in Path(item.fspath).parents:
+        if HERE in item.path.parents:
             item.add_marker(pytest.mark.browser)
             if SKIP_REASON:
                 item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
