@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import request, request_started
 
 from tests.registration_support import register
 from webapp.db import now_utc
@@ -184,3 +185,45 @@ def test_feed_validator_is_reused_and_moves_on_an_edit(client, make_event, state
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag
     assert b"Renamed feed event" in changed.data
+
+
+def test_replayed_page_keeps_status_headers_and_body(client, make_event):
+    event = make_event(title="Replayed event")
+    for path in ("/", f"/events/{event.slug}"):
+        first = client.get(path)
+        again = client.get(path)
+        assert again.status_code == 200
+        assert again.data == first.data
+        for header in ("Content-Type", "Content-Security-Policy", "X-Frame-Options"):
+            assert again.headers[header] == first.headers[header]
+        assert "Set-Cookie" not in again.headers
+        head = client.head(path)
+        assert head.status_code == 200
+        assert head.data == b""
+
+
+def test_missing_event_page_is_not_kept(client, make_event):
+    assert client.get("/events/later-event").status_code == 404
+    make_event(slug="later-event", title="Published later")
+    response = client.get("/events/later-event")
+    assert response.status_code == 200
+    assert "Published later" in response.text
+
+
+def test_only_requests_without_cookies_are_replayed_before_the_app(app, make_event):
+    event = make_event(title="Cookie test event")
+    client = app.test_client()
+    started: list[str] = []
+
+    def record(sender, **extra):
+        started.append(request.path)
+
+    path = f"/events/{event.slug}"
+    with request_started.connected_to(record, app):
+        client.get(path)  # rendered by the app, then kept whole
+        replayed = client.get(path)
+        assert len(started) == 1
+        client.set_cookie("tracking", "1")
+        with_cookie = client.get(path)
+        assert len(started) == 2  # the app ran for the request with a cookie
+    assert replayed.data == with_cookie.data

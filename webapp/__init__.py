@@ -35,6 +35,10 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     security.register(app)
     templating.register(app)
     mail.init_app(app)  # development delivery after each request
+
+    from webapp.events import response_cache
+
+    response_cache.install(app)  # replays shared public pages before Flask runs
     return app
 
 

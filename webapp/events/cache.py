@@ -36,6 +36,10 @@ from webapp.db import now_utc
 EXTENSION_KEY = "convene.page_cache"
 # Session keys that do not change what a public page shows.
 NEUTRAL_SESSION_KEYS = frozenset({"csrf_token"})
+# Set by cached_page() on requests whose whole response may be shared (response_cache.py).
+ENVIRON_KEY = "convene.shared_page"
+# Requests carrying any of these may get a personal or partial answer: never shared.
+PERSONAL_HEADERS = ("HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_RANGE")
 
 
 class ChangeGate:
@@ -130,9 +134,13 @@ class PageCache:
             and entry.token == token
             and (entry.valid_until is None or now < entry.valid_until)
         ):
+            if page:
+                g.convene_shared_page = (entry.token, entry.valid_until)
             return entry.body
         body, valid_until = render()
         if not page or _storable():
+            if page:
+                g.convene_shared_page = (token, valid_until)
             with self._lock:
                 self._entries[key] = Entry(token, valid_until, body)
                 self._entries.move_to_end(key)
@@ -181,7 +189,11 @@ def cached_page(key: Hashable, render: Callable[[], tuple[str, datetime | None]]
     """Serve `key` from the page cache when the request allows it, else render."""
     if not cacheable_request():
         return render()[0]
-    return page_cache().get_or_render(key, render)
+    body = page_cache().get_or_render(key, render)
+    shared = g.pop("convene_shared_page", None)
+    if shared is not None and not any(h in request.environ for h in PERSONAL_HEADERS):
+        request.environ[ENVIRON_KEY] = shared  # the whole response may be replayed
+    return body
 
 
 def memoised(key: Hashable, compute: Callable[[], tuple[Any, datetime | None]]) -> Any:
