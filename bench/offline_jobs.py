@@ -71,6 +71,21 @@ class FeedBuild(Job):
         return {"bytes": len(response.data), "events": response.data.count(b"BEGIN:VEVENT")}
 
 
+class FeedRebuild(FeedBuild):
+    """GET /calendar.ics after one event was edited: the feed rebuilt from cached entries."""
+
+    def prepare(self, app, ids):
+        from webapp.events.models import Event
+        from webapp.extensions import db
+
+        client = super().prepare(app, ids)
+        client.get("/calendar.ics")  # the cold build, not timed here
+        event = db.session.get(Event, ids[dataset.LISTED_SLUG])
+        event.title += " (moved)"
+        db.session.commit()
+        return client
+
+
 class InviteBuild(Job):
     """One registration's personal invite (METHOD:REQUEST), averaged over 200 builds."""
 
@@ -227,6 +242,7 @@ JOBS: dict[str, Job] = {
     "export_csv": ExportCsv(),
     "export_xlsx": ExportXlsx(),
     "feed_build": FeedBuild(),
+    "feed_rebuild": FeedRebuild(),
     "invite_build": InviteBuild(),
     "outbox_delivery": OutboxDelivery(),
 }
