@@ -227,3 +227,28 @@ def test_only_requests_without_cookies_are_replayed_before_the_app(app, make_eve
         with_cookie = client.get(path)
         assert len(started) == 2  # the app ran for the request with a cookie
     assert replayed.data == with_cookie.data
+
+
+def test_feed_and_event_ics_are_replayed_with_their_validators(app, make_event):
+    event = make_event(title="Replayed calendar event")
+    client = app.test_client()
+    started: list[str] = []
+
+    def record(sender, **extra):
+        started.append(request.path)
+
+    with request_started.connected_to(record, app):
+        for path in ("/calendar.ics", f"/events/{event.slug}.ics"):
+            started.clear()
+            first = client.get(path)
+            etag = first.headers["ETag"]
+            again = client.get(path)
+            not_modified = client.get(path, headers={"If-None-Match": etag})
+            other = client.get(path, headers={"If-None-Match": 'W/"something-else"'})
+            assert started == [path]  # only the first request reached the app
+            assert again.data == other.data == first.data
+            assert not_modified.status_code == 304
+            assert not_modified.data == b""
+            assert not_modified.headers["ETag"] == etag
+            assert not_modified.headers["Cache-Control"] == first.headers["Cache-Control"]
+            assert "Content-Disposition" not in not_modified.headers

@@ -19,7 +19,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from webapp.calendar import feed, ics
 from webapp.errors import render_error
 from webapp.events import services as events
-from webapp.events.cache import memoised
+from webapp.events.cache import memoised, share_response
 from webapp.events.models import EventKind, EventStatus
 from webapp.extensions import limiter
 from webapp.registration import services as registrations
@@ -88,6 +88,7 @@ def event_file(slug: str):
     """The public event as an .ics file (Add to calendar)."""
     # Built once and reused until anything is committed (the page cache's rule).
     etag, last_modified, body = memoised(("event-ics", slug, _base_url()), lambda: _event_ics(slug))
+    share_response()
     if _not_modified(etag, last_modified):
         return _not_modified_response(etag, last_modified)
     response = _calendar_response(body, f"{slug}.ics", PUBLIC_CACHE)
@@ -107,6 +108,7 @@ def feed_file():
     """The subscribable feed of public events, optionally of one kind (?kind=webinar)."""
     kind = events.parse_kind(request.args.get("kind"))
     version = feed.current_feed_version(kind)
+    share_response()  # the response depends on the URL and this version only
     if _not_modified(version.etag, version.last_modified):
         return _not_modified_response(version.etag, version.last_modified)
     name = _feed_name(kind)

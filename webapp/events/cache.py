@@ -134,13 +134,11 @@ class PageCache:
             and entry.token == token
             and (entry.valid_until is None or now < entry.valid_until)
         ):
-            if page:
-                g.convene_shared_page = (entry.token, entry.valid_until)
+            _used(entry.token, entry.valid_until)
             return entry.body
         body, valid_until = render()
         if not page or _storable():
-            if page:
-                g.convene_shared_page = (token, valid_until)
+            _used(token, valid_until)
             with self._lock:
                 self._entries[key] = Entry(token, valid_until, body)
                 self._entries.move_to_end(key)
@@ -152,6 +150,27 @@ class PageCache:
         """Forget every page (tests and CLI commands that change data behind the app)."""
         with self._lock:
             self._entries.clear()
+
+
+def _used(token: Hashable, valid_until: datetime | None) -> None:
+    # What this request's response was built from, for share_response().
+    g.setdefault("convene_cache_validity", []).append((token, valid_until))
+
+
+def share_response() -> None:
+    """Let the response cache replay this request's whole response to visitors without
+    cookies, on the terms of the cached values it was built from (see response_cache.py).
+
+    Call only from views whose response depends on nothing but the URL and those values.
+    """
+    used = g.pop("convene_cache_validity", [])
+    if not used or any(h in request.environ for h in PERSONAL_HEADERS):
+        return
+    tokens = {token for token, _ in used}
+    if len(tokens) != 1:
+        return  # something was committed while the response was built
+    limits = [until for _, until in used if until is not None]
+    request.environ[ENVIRON_KEY] = (tokens.pop(), min(limits, default=None))
 
 
 def _storable() -> bool:
@@ -190,9 +209,7 @@ def cached_page(key: Hashable, render: Callable[[], tuple[str, datetime | None]]
     if not cacheable_request():
         return render()[0]
     body = page_cache().get_or_render(key, render)
-    shared = g.pop("convene_shared_page", None)
-    if shared is not None and not any(h in request.environ for h in PERSONAL_HEADERS):
-        request.environ[ENVIRON_KEY] = shared  # the whole response may be replayed
+    share_response()
     return body
 
 

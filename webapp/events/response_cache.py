@@ -7,8 +7,9 @@ so this WSGI middleware replays the exact status, headers and body Flask produce
 same path and query string, on the page cache's terms: the same change token (any commit
 invalidates) and the same `valid_until`. Everything else goes to Flask untouched.
 
-Only responses Flask marked as shared pages are kept (cached_page() sets the mark), and
-only a 200 without Set-Cookie.
+Only responses a view marked as shared are kept (cached_page() and share_response() set
+the mark), and only a 200 without Set-Cookie. A request naming the stored ETag in
+If-None-Match gets the 304 Flask would give; If-Modified-Since goes to Flask.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask
+from werkzeug.http import parse_etags, unquote_etag
 
 from webapp.events import cache
 from webapp.events.cache import ENVIRON_KEY, EXTENSION_KEY, PERSONAL_HEADERS
@@ -48,7 +50,10 @@ class ResponseCache:
             return self.wsgi_app(environ, start_response)
         key = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
         hit = self._fresh(key)
-        if hit is not None:
+        if hit is not None and "HTTP_IF_MODIFIED_SINCE" not in environ:
+            if _not_modified(environ, hit):
+                start_response("304 NOT MODIFIED", _validator_headers(hit))
+                return []
             start_response(hit.status, list(hit.headers))
             return [] if method == "HEAD" else [hit.body]
         captured: dict = {}
@@ -90,6 +95,25 @@ class ResponseCache:
             self._stored.move_to_end(key)
             while len(self._stored) > self.maxsize:
                 self._stored.popitem(last=False)
+
+
+# Headers a 304 keeps from the stored 200 (RFC 9110 15.4.5), besides the security headers.
+ENTITY_HEADERS = frozenset({"content-type", "content-length", "content-disposition"})
+
+
+def _not_modified(environ, stored: Stored) -> bool:
+    """If-None-Match names the stored response's ETag (weak comparison)."""
+    wanted = environ.get("HTTP_IF_NONE_MATCH")
+    if not wanted:
+        return False
+    etag = next((v for n, v in stored.headers if n.lower() == "etag"), None)
+    if etag is None:
+        return False
+    return parse_etags(wanted).contains_weak(unquote_etag(etag)[0])
+
+
+def _validator_headers(stored: Stored) -> list[tuple[str, str]]:
+    return [(n, v) for n, v in stored.headers if n.lower() not in ENTITY_HEADERS]
 
 
 def _shareable(captured: dict) -> bool:
