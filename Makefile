@@ -23,7 +23,8 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 run: $(VENV)/.runtime
 	$(FLASK) db upgrade
 	$(FLASK) demo load
-	MAIL_DELIVER_AFTER_REQUEST=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	MAIL_DELIVER_AFTER_REQUEST=1 CONVENE_BASE_URL=$${CONVENE_BASE_URL:-http://127.0.0.1:$(PORT)} \
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Node packages used only by tests (axe-core, Mozilla's ical.js); optional: tests skip without node.
 node-deps:

@@ -228,5 +228,5 @@ def load_command() -> None:
         # Shown once: only its hash is stored. Lost it? `flask organiser create` another admin.
         click.echo(
             f"Demo organiser created. Sign in at /organiser/sign-in as {DEMO_ADMIN_EMAIL} "
-            f"with the password {password}  (shown only this once)."
+            f"with the password {password} (shown only this once)."
         )
