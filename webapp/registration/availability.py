@@ -49,29 +49,59 @@ def status_counts(event_id: int) -> dict[RegistrationStatus, int]:
     return counts
 
 
+def confirmed_up_to(event_id: int, limit: int) -> int:
+    """Confirmed registrations of the event, counted no further than `limit` (cheap when full)."""
+    confirmed = (
+        sa.select(Registration.id)
+        .where(
+            Registration.event_id == event_id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+        .limit(limit)
+        .subquery()
+    )
+    return db.session.scalar(sa.select(sa.func.count()).select_from(confirmed)) or 0
+
+
+def seats_left(event: Event) -> int | None:
+    """Free seats, or None for unlimited capacity; reads at most `capacity` index entries."""
+    if event.capacity is None:
+        return None
+    return max(event.capacity - confirmed_up_to(event.id, event.capacity), 0)
+
+
+def registration_state(
+    event: Event, *, now: datetime | None = None
+) -> tuple[RegistrationState, int | None]:
+    """The state and the free seats: what a registration decision needs, and nothing more."""
+    free = seats_left(event)
+    return _state(event, now or now_utc(), free), free
+
+
+def _state(event: Event, now: datetime, free: int | None) -> RegistrationState:
+    if event.status == EventStatus.CANCELLED:
+        return RegistrationState.CANCELLED
+    if event.status != EventStatus.PUBLISHED:
+        return RegistrationState.UNAVAILABLE
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return RegistrationState.NOT_YET_OPEN
+    if now >= event.closes_at:
+        return RegistrationState.CLOSED
+    if free == 0:
+        return RegistrationState.WAITING_LIST
+    return RegistrationState.OPEN
+
+
 def availability(event: Event, *, now: datetime | None = None) -> Availability:
-    """Whether and how one can register for the event right now."""
-    now = now or now_utc()
+    """Whether and how one can register for the event right now, with the counts to show."""
     counts = status_counts(event.id)
     confirmed = counts[RegistrationStatus.CONFIRMED]
-    seats_left = None if event.capacity is None else max(event.capacity - confirmed, 0)
-    if event.status == EventStatus.CANCELLED:
-        state = RegistrationState.CANCELLED
-    elif event.status != EventStatus.PUBLISHED:
-        state = RegistrationState.UNAVAILABLE
-    elif event.registration_opens_at and now < event.registration_opens_at:
-        state = RegistrationState.NOT_YET_OPEN
-    elif now >= event.closes_at:
-        state = RegistrationState.CLOSED
-    elif seats_left == 0:
-        state = RegistrationState.WAITING_LIST
-    else:
-        state = RegistrationState.OPEN
+    free = None if event.capacity is None else max(event.capacity - confirmed, 0)
     return Availability(
-        state=state,
+        state=_state(event, now or now_utc(), free),
         confirmed=confirmed,
         waitlisted=counts[RegistrationStatus.WAITLISTED],
-        seats_left=seats_left,
+        seats_left=free,
         opens_at=event.registration_opens_at,
         closes_at=event.closes_at,
     )
@@ -79,6 +109,4 @@ def availability(event: Event, *, now: datetime | None = None) -> Availability:
 
 def has_free_seat(event: Event) -> bool:
     """Whether one more registration could be confirmed (capacity aside from the window)."""
-    if event.capacity is None:
-        return True
-    return status_counts(event.id)[RegistrationStatus.CONFIRMED] < event.capacity
+    return seats_left(event) != 0

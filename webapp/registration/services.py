@@ -22,7 +22,7 @@ from webapp.mail.models import OutboxMessage
 from webapp.registration.availability import Availability as Availability  # re-exported
 from webapp.registration.availability import RegistrationState as RegistrationState
 from webapp.registration.availability import availability as availability
-from webapp.registration.availability import has_free_seat
+from webapp.registration.availability import has_free_seat, registration_state
 from webapp.registration.availability import status_counts as status_counts
 from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 from webapp.registration.tokens import assign_token
@@ -100,14 +100,14 @@ def register(event: Event, applicant: Applicant, *, now: datetime | None = None)
     locked = lock_row(db.session, Event, event.id)
     if locked is None:
         raise RegistrationUnavailable(RegistrationState.UNAVAILABLE)
-    current = availability(locked, now=now)
-    if not current.state.accepts_registrations:
-        raise RegistrationUnavailable(current.state)
+    state, free = registration_state(locked, now=now)
+    if not state.accepts_registrations:
+        raise RegistrationUnavailable(state)
     key = email_key(applicant.email)
     existing = _active_registration(locked.id, key)
     if existing is not None:
         return _repeat(existing, now)
-    has_seat = current.seats_left is None or current.seats_left > 0
+    has_seat = free is None or free > 0
     status = RegistrationStatus.CONFIRMED if has_seat else RegistrationStatus.WAITLISTED
     registration = _new_registration(locked, applicant, key, status, now)
     try:

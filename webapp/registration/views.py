@@ -64,7 +64,7 @@ def _form_page(event, form, status: int = 200):
 def register_form(slug: str):
     """The registration form, or why one can't register now."""
     event = events.get_public_or_404(slug)
-    state = services.availability(event).state
+    state, _ = services.registration_state(event)
     if not state.accepts_registrations:
         return _unavailable(event, state)
     return _form_page(event, RegistrationForm(event=event))
@@ -75,7 +75,7 @@ def register_form(slug: str):
 def register(slug: str):
     """Validate, register (or quietly accept a repeat or a bot), then redirect."""
     event = events.get_public_or_404(slug)
-    state = services.availability(event).state
+    state, _ = services.registration_state(event)
     if not state.accepts_registrations:
         return _unavailable(event, state, 409)
     form = RegistrationForm(event=event)
