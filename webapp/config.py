@@ -99,6 +99,7 @@ def load(app: Flask, overrides: dict | None) -> None:
     if overrides:
         app.config.update(overrides)
 
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # SQLite file, secret key, mail
     app.config.setdefault(
         "SQLALCHEMY_DATABASE_URI", f"sqlite:///{Path(app.instance_path) / 'convene.db'}"
     )
