@@ -109,6 +109,7 @@ def load(app: Flask, overrides: dict | None) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "pool_pre_ping": False,  # a file does not drop connections; a ping costs a statement
             "connect_args": {"timeout": 30},
         }
     app.config["CONVENE_BASE_URL"] = app.config["CONVENE_BASE_URL"].rstrip("/")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -20,6 +23,7 @@ NAMING_CONVENTION = {
 WRITE_LOCK_OPTION = "convene_write_lock"
 HOLDS_WRITER = "convene_holds_writer"
 WRITER_WAIT_SECONDS = 30
+POLL_SECONDS = 0.0005
 
 
 def now_utc() -> datetime:
@@ -68,30 +72,103 @@ def install_sqlite_pragmas(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    # Threads of one process queue for the write lock here rather than in SQLite's busy
-    # handler, whose sleeping back-off (up to 100 ms a try) leaves the lock idle most of the
-    # time under a registration rush. Other processes still meet in BEGIN IMMEDIATE.
-    writer = threading.Lock()
+    writer = WriterQueue(_lock_file_path(engine))
 
     def release_writer(connection) -> None:
         if connection.info.pop(HOLDS_WRITER, False):
             writer.release()
+
+    # SQLAlchemy fires these events before it calls the driver's commit() or rollback(), so
+    # the writer ends its transaction here itself: handing the queue on first would send
+    # the next writer's BEGIN IMMEDIATE into SQLite's busy handler. The driver's own call
+    # afterwards finds no transaction and does nothing.
+    def on_commit(connection) -> None:
+        if connection.info.get(HOLDS_WRITER):
+            connection.connection.driver_connection.execute("COMMIT")
+        release_writer(connection)
+
+    def on_rollback(connection) -> None:
+        if connection.info.get(HOLDS_WRITER):
+            driver_connection = connection.connection.driver_connection
+            if driver_connection.in_transaction:
+                driver_connection.execute("ROLLBACK")
+        release_writer(connection)
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection):
         if not connection.get_execution_options().get(WRITE_LOCK_OPTION):
             connection.exec_driver_sql("BEGIN")
             return
-        # The timeout only guards against a lock leaked by a bug; SQLite still serialises.
-        connection.info[HOLDS_WRITER] = writer.acquire(timeout=WRITER_WAIT_SECONDS)
+        connection.info[HOLDS_WRITER] = writer.acquire()
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except Exception:
             release_writer(connection)
             raise
 
-    sa.event.listen(engine, "commit", release_writer)
-    sa.event.listen(engine, "rollback", release_writer)
+    sa.event.listen(engine, "commit", on_commit)
+    sa.event.listen(engine, "rollback", on_rollback)
+
+
+def _lock_file_path(engine: sa.Engine) -> str | None:
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return os.path.abspath(database) + ".writer-lock"
+
+
+class WriterQueue:
+    """Writers of a SQLite database wait here for their turn, not in SQLite's busy handler.
+
+    SQLite's busy handler sleeps with a growing back-off (up to 100 ms a try), so under a
+    registration rush the write lock sits idle most of the time while a waiter sleeps, and
+    a process whose threads hand the lock to each other starves the other processes.
+    Threads of one process queue on a lock; processes queue on an flock() of a file beside
+    the database, which the kernel hands over as soon as it is released (and releases if
+    the holder dies). BEGIN IMMEDIATE still does the real serialising.
+    """
+
+    def __init__(self, lock_file: str | None, wait_seconds: float = WRITER_WAIT_SECONDS):
+        self.lock_file = lock_file
+        self.wait_seconds = wait_seconds
+        self._thread_lock = threading.Lock()
+        self._fd: int | None = None
+        self._fd_pid: int | None = None
+
+    def acquire(self) -> bool:
+        """Wait for our turn; False if we gave up (only a leaked lock makes us wait that long:
+        BEGIN IMMEDIATE then falls back on SQLite's own waiting)."""
+        deadline = time.monotonic() + self.wait_seconds
+        if not self._thread_lock.acquire(timeout=self.wait_seconds):
+            return False
+        if self._lock_file(deadline):
+            return True
+        self._thread_lock.release()
+        return False
+
+    def release(self) -> None:
+        try:
+            if self._fd is not None and self._fd_pid == os.getpid():
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    def _lock_file(self, deadline: float) -> bool:
+        if self.lock_file is None:
+            return True
+        if self._fd_pid != os.getpid():
+            # A forked worker needs its own open file: flock() locks are per open file.
+            self._fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+            self._fd_pid = os.getpid()
+        # Polled rather than blocking, so a stuck holder makes us give up, not hang.
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(POLL_SECONDS)
 
 
 def begin_write(session) -> None:
