@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from webapp.db import now_utc
 from webapp.events.cache import memoised
@@ -97,7 +98,13 @@ def current_feed_version(kind: EventKind | None) -> FeedVersion:
 def feed_events(kind: EventKind | None, *, now: datetime | None = None) -> list[Event]:
     """The feed's events, in start order."""
     cutoff = (now or now_utc()) - WINDOW
-    stmt = sa.select(Event).where(_in_feed(kind, cutoff)).order_by(Event.starts_at, Event.id)
+    stmt = (
+        sa.select(Event)
+        .where(_in_feed(kind, cutoff))
+        .order_by(Event.starts_at, Event.id)
+        # Neither appears in a feed entry: skip the long text and the extra SELECT.
+        .options(orm.defer(Event.description, raiseload=True), orm.raiseload(Event.co_organisers))
+    )
     return list(db.session.scalars(stmt))
 
 

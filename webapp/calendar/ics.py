@@ -1,7 +1,10 @@
 """iCalendar files for events, feeds and personal invites: pure builders, no request context.
 
-Everything is built with icalendar (escaping, CRLF line ends, folding at 75 octets), from
-model values and absolute URLs passed in, so views, emails and tests share one code path.
+Invites are built with icalendar (escaping, CRLF line ends, folding at 75 octets). The
+public VEVENT, which a feed repeats for every event, is written as content lines by
+`public_entry` (contentlines.py), byte for byte what icalendar would write, at a tenth of
+the cost. Everything comes from model values and absolute URLs passed in, so views,
+emails and tests share one code path.
 
 Choices, and why:
 - UIDs are stable and never reused: `event-<id>@<host>` for the public file and the feed
@@ -48,7 +51,7 @@ from icalendar import Alarm, Calendar, vCalAddress, vDuration
 from icalendar import Event as VEvent
 
 from webapp import timezones
-from webapp.calendar import text
+from webapp.calendar import contentlines, text
 from webapp.calendar.vtimezone import vtimezone
 from webapp.db import now_utc
 from webapp.events.models import Event, EventStatus
@@ -79,9 +82,8 @@ def registration_uid(registration: Registration, base_url: str) -> str:
 
 def event_calendar(event: Event, *, base_url: str, now: datetime | None = None) -> bytes:
     """The public event as a METHOD:PUBLISH file (no attendee, no join link)."""
-    calendar = _calendar("PUBLISH")
-    calendar.add_component(_public_vevent(event, base_url, now or now_utc()))
-    return _finish(calendar, [event])
+    entry, tzids = public_entry(event, base_url, now or now_utc())
+    return _with_entries(_calendar("PUBLISH"), [(event, entry, tzids)])
 
 
 def feed_calendar(
@@ -103,17 +105,20 @@ def feed_calendar(
     calendar.add("X-WR-CALNAME", name)
     calendar.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
+    built = [(event, *_feed_entry(event, base_url, now, entries)) for event in events]
+    return _with_entries(calendar, built)
+
+
+def _with_entries(calendar: Calendar, entries: list[tuple[Event, bytes, frozenset[str]]]) -> bytes:
+    """The calendar's properties, a VTIMEZONE per zone used (covering the events' years),
+    then the serialised VEVENTs."""
     years: dict[str, set[int]] = {}
-    bodies = []
-    for event in events:
-        body, tzids = _feed_entry(event, base_url, now, entries)
-        bodies.append(body)
+    for event, _, tzids in entries:
         for tzid in tzids:
             years.setdefault(tzid, set()).update((event.start_local.year, event.end_local.year))
-    for tzid in sorted(years):
-        calendar.add_component(vtimezone(tzid, min(years[tzid]), max(years[tzid])))
-    head = calendar.to_ical()
-    return head[: -len(END_CALENDAR)] + b"".join(bodies) + END_CALENDAR
+    zones = [_vtimezone_ical(tzid, min(years[tzid]), max(years[tzid])) for tzid in sorted(years)]
+    head = calendar.to_ical()[: -len(END_CALENDAR)]
+    return b"".join([head, *zones, *(entry for _, entry, _ in entries), END_CALENDAR])
 
 
 def registration_invite(
@@ -152,7 +157,7 @@ def registration_invite(
 
 def google_calendar_url(event: Event, *, base_url: str) -> str:
     """Google Calendar's pre-filled new-event page (UTC times, title, place, link)."""
-    start, end = (_utc_stamp(t) for t in (event.starts_at, event.ends_at))
+    start, end = (contentlines.utc_stamp(t) for t in (event.starts_at, event.ends_at))
     query = {
         "action": "TEMPLATE",
         "text": text.one_line(event.title),
@@ -212,20 +217,45 @@ def _vtimezone_ical(tzid: str, first_year: int, last_year: int) -> bytes:
 def _feed_entry(
     event: Event, base_url: str, now: datetime, entries: MutableMapping | None
 ) -> tuple[bytes, frozenset[str]]:
-    """One event's serialised VEVENT and the TZIDs it uses, cached per event version."""
+    """public_entry(), cached per event version."""
     key = (event.id, event.updated_at, event.sequence, event.status.value, base_url)
     if entries is not None and key in entries:
         return entries[key]
-    vevent = _public_vevent(event, base_url, now)
-    tzids = frozenset(
-        vevent[name].params["TZID"]
-        for name in ("DTSTART", "DTEND")
-        if "TZID" in vevent[name].params
-    )
-    entry = (vevent.to_ical(), tzids)
+    entry = public_entry(event, base_url, now)
     if entries is not None:
         entries[key] = entry
     return entry
+
+
+def public_entry(event: Event, base_url: str, now: datetime) -> tuple[bytes, frozenset[str]]:
+    """The public VEVENT (feed and event file) as bytes, and the TZIDs it uses.
+
+    Written as content lines (see contentlines.py for why), in icalendar's property order;
+    the same properties as an invite's VEVENT minus everything personal.
+    """
+    cancelled = event.status == EventStatus.CANCELLED
+    start, end = _when(event.starts_at, event.timezone), _when(event.ends_at, event.timezone)
+    lines = (
+        "BEGIN:VEVENT",
+        "SUMMARY:" + contentlines.text(text.summary(event, cancelled=cancelled)),
+        contentlines.date_time_line("DTSTART", start),
+        contentlines.date_time_line("DTEND", end),
+        "DTSTAMP:" + contentlines.utc_stamp(now),
+        "UID:" + contentlines.text(event_uid(event, base_url)),
+        f"SEQUENCE:{event.sequence}",
+        "CATEGORIES:" + contentlines.text(event.kind.value.capitalize()),
+        "CLASS:PUBLIC",
+        "CREATED:" + contentlines.utc_stamp(event.created_at),
+        "DESCRIPTION:" + contentlines.text(text.public_description(event, base_url)),
+        "LAST-MODIFIED:" + contentlines.utc_stamp(event.updated_at),
+        "LOCATION:" + contentlines.text(text.public_location(event)),
+        "STATUS:" + ("CANCELLED" if cancelled else "CONFIRMED"),
+        "TRANSP:OPAQUE",
+        "URL:" + public_url(event, base_url),
+        "END:VEVENT",
+    )
+    tzids = frozenset(filter(None, (contentlines.tzid(start), contentlines.tzid(end))))
+    return b"".join(contentlines.fold(line) for line in lines), tzids
 
 
 def _base_vevent(event: Event, now: datetime, last_modified: datetime | None = None) -> VEvent:
@@ -251,20 +281,6 @@ def _when(instant: datetime, zone: str) -> datetime:
     if timezones.is_ambiguous(wall.replace(tzinfo=None), zone):
         return instant.astimezone(UTC)
     return wall
-
-
-def _public_vevent(event: Event, base_url: str, now: datetime) -> VEvent:
-    vevent = _base_vevent(event, now)
-    cancelled = event.status == EventStatus.CANCELLED
-    vevent.add("UID", event_uid(event, base_url))
-    vevent.add("SEQUENCE", event.sequence)
-    vevent.add("STATUS", "CANCELLED" if cancelled else "CONFIRMED")
-    vevent.add("SUMMARY", text.summary(event, cancelled=cancelled))
-    vevent.add("DESCRIPTION", text.public_description(event, base_url))
-    vevent.add("LOCATION", text.public_location(event))
-    vevent.add("URL", public_url(event, base_url))
-    vevent.add("CLASS", "PUBLIC")
-    return vevent
 
 
 def _active(registration: Registration) -> bool:
@@ -301,7 +317,3 @@ def _alarm(event: Event) -> Alarm:
 
 def _host(base_url: str) -> str:
     return urlsplit(base_url).hostname or "convene.localhost"
-
-
-def _utc_stamp(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -5,11 +5,15 @@ No iCalendar syntax here (icalendar escapes what we return); only what the text 
 
 from __future__ import annotations
 
+import re
+
 import pycountry
 
 from webapp.events.models import Event, EventFormat, EventStatus
 from webapp.events.services import public_url
 from webapp.registration.models import AttendanceMode, Registration
+
+_CONTROLS = re.compile("[\x00-\x1f\x7f]")
 
 
 def public_location(event: Event) -> str:
@@ -80,7 +84,7 @@ def join_url(registration: Registration) -> str:
 
 def one_line(text: str) -> str:
     """Text for a one-line property: control characters and runs of spaces become one space."""
-    return " ".join("".join(" " if ord(ch) < 32 or ch == "\x7f" else ch for ch in text).split())
+    return " ".join(_CONTROLS.sub(" ", text).split())
 
 
 def param_text(text: str) -> str:
