@@ -47,8 +47,7 @@ from collections.abc import Iterable, MutableMapping
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
-from icalendar import Alarm, Calendar, vCalAddress, vDuration
-from icalendar import Event as VEvent
+from icalendar import Calendar, vDuration
 
 from webapp import timezones
 from webapp.calendar import contentlines, text
@@ -136,23 +135,28 @@ def registration_invite(
         raise ValueError("flush the registration first: its id makes the invite's UID")
     event = registration.event
     cancel = method == "CANCEL"
-    calendar = _calendar(method)
-    last_modified = max(filter(None, (event.updated_at, registration.updated_at)))
-    vevent = _base_vevent(event, now or now_utc(), last_modified)
-    vevent.add("UID", registration_uid(registration, base_url))
-    vevent.add("SEQUENCE", event.sequence + 1 if cancel else event.sequence)
-    vevent.add("STATUS", "CANCELLED" if cancel or not _active(registration) else "CONFIRMED")
-    vevent.add("SUMMARY", text.one_line(event.title))
     join_url = "" if cancel else text.join_url(registration)
-    vevent.add("DESCRIPTION", text.invite_description(registration, base_url, manage_url, cancel))
-    vevent.add("LOCATION", text.invite_location(registration, join_url))
-    vevent.add("URL", join_url or public_url(event, base_url))
-    vevent.add("ORGANIZER", _organizer(event, base_url))
-    vevent.add("ATTENDEE", _attendee(registration, accepted=not cancel))
-    if not cancel:
-        vevent.add_component(_alarm(event))
-    calendar.add_component(vevent)
-    return _finish(calendar, [event])
+    last_modified = max(filter(None, (event.updated_at, registration.updated_at)))
+    properties, tzids = _event_properties(event, now or now_utc(), last_modified)
+    status = "CANCELLED" if cancel or not _active(registration) else "CONFIRMED"
+    description = text.invite_description(registration, base_url, manage_url, cancel)
+    properties.update(
+        {
+            "UID": "UID:" + contentlines.text(registration_uid(registration, base_url)),
+            "SEQUENCE": f"SEQUENCE:{event.sequence + 1 if cancel else event.sequence}",
+            "STATUS": f"STATUS:{status}",
+            "SUMMARY": "SUMMARY:" + contentlines.text(text.one_line(event.title)),
+            "DESCRIPTION": "DESCRIPTION:" + contentlines.text(description),
+            "LOCATION": "LOCATION:"
+            + contentlines.text(text.invite_location(registration, join_url)),
+            "URL": "URL:" + (join_url or public_url(event, base_url)),
+            "ORGANIZER": _organizer(event, base_url),
+            "ATTENDEE": _attendee(registration, accepted=not cancel),
+        }
+    )
+    alarm = b"" if cancel else _alarm(event)
+    entry = contentlines.component("VEVENT", properties, alarm)
+    return _with_entries(_calendar(method), [(event, entry, tzids)])
 
 
 def google_calendar_url(event: Event, *, base_url: str) -> str:
@@ -193,21 +197,6 @@ def _calendar(method: str) -> Calendar:
     return calendar
 
 
-def _finish(calendar: Calendar, events: list[Event]) -> bytes:
-    """Add a VTIMEZONE for every TZID used (covering the events' years) and serialise."""
-    years: dict[str, list[int]] = {}
-    for event in events:
-        years.setdefault(event.timezone, []).extend((event.start_local.year, event.end_local.year))
-    zones = b"".join(
-        _vtimezone_ical(tzid, min(years[tzid]), max(years[tzid]))
-        for tzid in sorted(calendar.get_missing_tzids())
-    )
-    # RFC 5545 puts VTIMEZONEs before the events that use them; some parsers insist.
-    body = calendar.to_ical()
-    first_component = body.find(b"\r\nBEGIN:") + 2
-    return body[:first_component] + zones + body[first_component:]
-
-
 @functools.lru_cache(maxsize=256)
 def _vtimezone_ical(tzid: str, first_year: int, last_year: int) -> bytes:
     """A serialised VTIMEZONE: the same for every invite of a zone and years, so built once."""
@@ -234,41 +223,40 @@ def public_entry(event: Event, base_url: str, now: datetime) -> tuple[bytes, fro
     the same properties as an invite's VEVENT minus everything personal.
     """
     cancelled = event.status == EventStatus.CANCELLED
-    start, end = _when(event.starts_at, event.timezone), _when(event.ends_at, event.timezone)
-    lines = (
-        "BEGIN:VEVENT",
-        "SUMMARY:" + contentlines.text(text.summary(event, cancelled=cancelled)),
-        contentlines.date_time_line("DTSTART", start),
-        contentlines.date_time_line("DTEND", end),
-        "DTSTAMP:" + contentlines.utc_stamp(now),
-        "UID:" + contentlines.text(event_uid(event, base_url)),
-        f"SEQUENCE:{event.sequence}",
-        "CATEGORIES:" + contentlines.text(event.kind.value.capitalize()),
-        "CLASS:PUBLIC",
-        "CREATED:" + contentlines.utc_stamp(event.created_at),
-        "DESCRIPTION:" + contentlines.text(text.public_description(event, base_url)),
-        "LAST-MODIFIED:" + contentlines.utc_stamp(event.updated_at),
-        "LOCATION:" + contentlines.text(text.public_location(event)),
-        "STATUS:" + ("CANCELLED" if cancelled else "CONFIRMED"),
-        "TRANSP:OPAQUE",
-        "URL:" + public_url(event, base_url),
-        "END:VEVENT",
+    properties, tzids = _event_properties(event, now)
+    properties.update(
+        {
+            "UID": "UID:" + contentlines.text(event_uid(event, base_url)),
+            "SEQUENCE": f"SEQUENCE:{event.sequence}",
+            "STATUS": "STATUS:" + ("CANCELLED" if cancelled else "CONFIRMED"),
+            "SUMMARY": "SUMMARY:" + contentlines.text(text.summary(event, cancelled=cancelled)),
+            "DESCRIPTION": "DESCRIPTION:"
+            + contentlines.text(text.public_description(event, base_url)),
+            "LOCATION": "LOCATION:" + contentlines.text(text.public_location(event)),
+            "URL": "URL:" + public_url(event, base_url),
+            "CLASS": "CLASS:PUBLIC",
+        }
     )
+    return contentlines.component("VEVENT", properties), tzids
+
+
+def _event_properties(
+    event: Event, now: datetime, last_modified: datetime | None = None
+) -> tuple[dict[str, str], frozenset[str]]:
+    """The properties every file shares (time, stamps, category), and the TZIDs they use."""
+    start, end = _when(event.starts_at, event.timezone), _when(event.ends_at, event.timezone)
+    properties = {
+        "DTSTAMP": "DTSTAMP:" + contentlines.utc_stamp(now),
+        "DTSTART": contentlines.date_time_line("DTSTART", start),
+        "DTEND": contentlines.date_time_line("DTEND", end),
+        "CREATED": "CREATED:" + contentlines.utc_stamp(event.created_at),
+        "LAST-MODIFIED": "LAST-MODIFIED:"
+        + contentlines.utc_stamp(last_modified or event.updated_at),
+        "CATEGORIES": "CATEGORIES:" + contentlines.text(event.kind.value.capitalize()),
+        "TRANSP": "TRANSP:OPAQUE",
+    }
     tzids = frozenset(filter(None, (contentlines.tzid(start), contentlines.tzid(end))))
-    return b"".join(contentlines.fold(line) for line in lines), tzids
-
-
-def _base_vevent(event: Event, now: datetime, last_modified: datetime | None = None) -> VEvent:
-    """The properties every file shares: time, stamps, categories."""
-    vevent = VEvent()
-    vevent.add("DTSTAMP", now.astimezone(UTC))
-    vevent.add("DTSTART", _when(event.starts_at, event.timezone))
-    vevent.add("DTEND", _when(event.ends_at, event.timezone))
-    vevent.add("CREATED", event.created_at.astimezone(UTC))
-    vevent.add("LAST-MODIFIED", (last_modified or event.updated_at).astimezone(UTC))
-    vevent.add("CATEGORIES", [event.kind.value.capitalize()])
-    vevent.add("TRANSP", "OPAQUE")
-    return vevent
+    return properties, tzids
 
 
 def _when(instant: datetime, zone: str) -> datetime:
@@ -290,29 +278,32 @@ def _active(registration: Registration) -> bool:
     )
 
 
-def _organizer(event: Event, base_url: str) -> vCalAddress:
-    address = vCalAddress(f"mailto:{event.organiser_email or 'no-reply@' + _host(base_url)}")
-    address.params["CN"] = text.param_text(event.organiser_name or "Convene")
-    return address
+def _organizer(event: Event, base_url: str) -> str:
+    address = event.organiser_email or "no-reply@" + _host(base_url)
+    name = text.param_text(event.organiser_name or "Convene")
+    return f"ORGANIZER{contentlines.parameters({'CN': name})}:mailto:{address}"
 
 
-def _attendee(registration: Registration, *, accepted: bool) -> vCalAddress:
-    address = vCalAddress(f"mailto:{registration.email}")
-    address.params["CN"] = text.param_text(registration.full_name or registration.email)
-    address.params["CUTYPE"] = "INDIVIDUAL"
-    address.params["ROLE"] = "REQ-PARTICIPANT"
+def _attendee(registration: Registration, *, accepted: bool) -> str:
+    parameters = {
+        "CN": text.param_text(registration.full_name or registration.email),
+        "CUTYPE": "INDIVIDUAL",
+        "ROLE": "REQ-PARTICIPANT",
+        "RSVP": "FALSE",
+    }
     if accepted:
-        address.params["PARTSTAT"] = "ACCEPTED"
-    address.params["RSVP"] = "FALSE"
-    return address
+        parameters["PARTSTAT"] = "ACCEPTED"
+    return f"ATTENDEE{contentlines.parameters(parameters)}:mailto:{registration.email}"
 
 
-def _alarm(event: Event) -> Alarm:
-    alarm = Alarm()
-    alarm.add("ACTION", "DISPLAY")
-    alarm.add("DESCRIPTION", text.one_line(event.title))
-    alarm.add("TRIGGER", -ALARM_BEFORE)
-    return alarm
+def _alarm(event: Event) -> bytes:
+    minutes = int(ALARM_BEFORE.total_seconds() // 60)
+    properties = {
+        "ACTION": "ACTION:DISPLAY",
+        "DESCRIPTION": "DESCRIPTION:" + contentlines.text(text.one_line(event.title)),
+        "TRIGGER": f"TRIGGER:-PT{minutes}M",
+    }
+    return contentlines.component("VALARM", properties)
 
 
 def _host(base_url: str) -> str:
