@@ -152,23 +152,27 @@ def test_database_refuses_two_active_registrations_for_one_email(app, make_event
         db.session.rollback()
 
 
-def test_losing_the_unique_index_race_counts_as_a_duplicate(app, make_event, monkeypatch):
-    """If another writer inserts the same email first, the insert fails cleanly: no error."""
+def test_a_repeat_refused_by_the_unique_index_leaves_the_unit_of_work_usable(app, make_event):
+    """Repeats are found by the database's unique index (no look-up first): the refused
+    insert is rolled back to its savepoint, and the same transaction goes on."""
     event = make_event()
     existing_id = register(app, event.id, "ana@example.org")[0]
-    real_lookup = services._active_registration
-    calls = []
-
-    def miss_once(event_id, key):
-        # Simulates the other writer committing between our check and our insert.
-        calls.append(key)
-        return None if len(calls) == 1 else real_lookup(event_id, key)
-
-    monkeypatch.setattr(services, "_active_registration", miss_once)
-    registration_id, _, created = register(app, event.id, "ANA@example.org")
-    assert (registration_id, created) == (existing_id, False)
-    assert len(registrations(app, event.id)) == 1
-    assert len(outbox(app)) == 2
+    with app.app_context():
+        locked_event = db.session.get(Event, event.id)
+        repeat = services.register(locked_event, applicant("ANA@example.org"))
+        other = services.register(locked_event, applicant("ben@example.org"))
+        db.session.commit()
+        assert (repeat.registration.id, repeat.created) == (existing_id, False)
+        assert other.created
+    assert [email for email, _ in registrations(app, event.id)] == [
+        "ana@example.org",
+        "ben@example.org",
+    ]
+    assert [recipient for _, recipient, _ in outbox(app)] == [
+        "ana@example.org",
+        "ana@example.org",
+        "ben@example.org",
+    ]
 
 
 @pytest.mark.parametrize(

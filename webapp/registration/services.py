@@ -104,14 +104,13 @@ def register(event: Event, applicant: Applicant, *, now: datetime | None = None)
     if not state.accepts_registrations:
         raise RegistrationUnavailable(state)
     key = email_key(applicant.email)
-    existing = _active_registration(locked.id, key)
-    if existing is not None:
-        return _repeat(existing, now)
     has_seat = free is None or free > 0
     status = RegistrationStatus.CONFIRMED if has_seat else RegistrationStatus.WAITLISTED
     registration = _new_registration(locked, applicant, key, status, now)
     try:
-        # A savepoint, so losing a race on the unique index keeps our lock and transaction.
+        # The unique index on active (event, email) finds a repeat: in a savepoint, so the
+        # refused insert keeps our lock and transaction. A repeat is rare; a look-up first
+        # would cost every registration a query under the lock.
         with db.session.begin_nested():
             db.session.add(registration)
     except sa.exc.IntegrityError:
