@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import UTC, datetime
 
 import openpyxl
@@ -155,8 +156,10 @@ def test_xlsx_has_a_header_frozen_panes_widths_dates_and_no_formulas(client, eve
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS
     assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:M{sheet.max_row}"
     assert sheet.column_dimensions["E"].width > 20 and sheet.column_dimensions["A"].width < 15
     zoe = rows[1]
+    assert sheet.cell(row=2, column=1).data_type == "n"
     assert zoe[0] == people[0] and zoe[2:6] == (
         "Zoë",
         "Łukasiewicz-Ørsted",
@@ -176,6 +179,107 @@ def test_xlsx_has_a_header_frozen_panes_widths_dates_and_no_formulas(client, eve
     # The exact text, kept whole ("+45 12 34 56" keeps its plus). A carriage return is
     # stored as Excel's escape _x000D_, which Excel reads back as the character.
     assert {text.replace("_x000D_", "\r") for text in texts} == set(HOSTILE)
+
+
+WALL_TIME = datetime(2026, 3, 1, 18, 5, 9)  # noqa: DTZ001 (exports hold naive wall time)
+# Text an inline string holds as it is, then text that needs escaping, truncating or
+# xml:space="preserve".
+VERBATIM_TEXTS = ("Zoë 山田 😀", "=1+1", "+45 12 34 56", "-2", "@SUM(1)", 'a "quote"', "two\nlines")
+ESCAPED_TEXTS = (
+    "\t=1+1",
+    "\r=1+1",
+    " leading",
+    "trailing ",
+    "ends with a newline\n",
+    "\u00a0no-break space",
+    "A & B <Ltd>",
+    "_x0041_",
+    "bell\x07",
+    "\ufffe",
+    "a" * 20_000,
+    "😀" * 17_000,
+)
+# Shaped like XlsxWriter's rich-text markup, which it would write into the sheet raw.
+MARKUP_INJECTION = (
+    '<r><t>x</t></r></is></c><c r="Z2"><f>HYPERLINK("https://evil.example","Click")</f>'
+    '</c><c r="Y2" t="inlineStr"><is><r><t>y</t></r>'
+)
+
+
+def _export_row(number: int, text: str, checked_in: datetime | None) -> tuple:
+    return (
+        number,
+        "confirmed",
+        text,
+        "Łukasiewicz",
+        "zoe@kraków.example",
+        text,
+        "",
+        None,
+        "online",
+        text,
+        WALL_TIME,
+        "2026-03-01T17:05:09Z",
+        checked_in,
+    )
+
+
+def _xlsx_parts(output) -> dict[str, bytes]:
+    with output, zipfile.ZipFile(output) as package:
+        # docProps/core.xml holds the creation time, the one part that may differ.
+        return {name: package.read(name) for name in package.namelist() if "core" not in name}
+
+
+def _write_cell_by_cell(writer, row_number: int, row: tuple) -> None:
+    """The export row through XlsxWriter's own typed writers."""
+    writer.sheet.write_number(row_number, 0, row[0])
+    for column, value in enumerate(row[1:], start=1):
+        if isinstance(value, datetime):
+            writer.sheet.write_datetime(row_number, column, value, writer.when)
+        elif value:
+            writer.sheet.write_string(row_number, column, value)
+
+
+def test_xlsx_rows_are_exactly_what_xlsxwriters_typed_writers_produce(app, monkeypatch):
+    from tests.conftest import build_event
+    from webapp.organiser import export
+
+    event = build_event(timezone="Europe/Brussels")
+    texts = [text for pair in zip(VERBATIM_TEXTS * 2, ESCAPED_TEXTS, strict=False) for text in pair]
+    rows = [
+        _export_row(number, text, WALL_TIME if number % 3 else None)
+        for number, text in enumerate(texts, start=1)
+    ]
+    serialised = _xlsx_parts(export.write_xlsx(event, iter(rows)))
+    monkeypatch.setattr(export.XlsxRowWriter, "write", _write_cell_by_cell)
+    cell_by_cell = _xlsx_parts(export.write_xlsx(event, iter(rows)))
+    assert serialised.keys() == cell_by_cell.keys()
+    for name, content in cell_by_cell.items():
+        assert serialised[name] == content, name
+
+
+def test_xlsx_cells_keep_their_types_and_literal_text(app):
+    from tests.conftest import build_event
+    from webapp.organiser import export
+
+    event = build_event(timezone="Europe/Brussels")
+    texts = [*VERBATIM_TEXTS, "\t=1+1", " leading", "A & B <Ltd>", "<r>rich</r>", MARKUP_INJECTION]
+    rows = [_export_row(number, text, None) for number, text in enumerate(texts, start=1)]
+    with export.write_xlsx(event, iter(rows)) as output:
+        sheet = openpyxl.load_workbook(output).active
+    assert [cell.value for cell in sheet[1]] == HEADERS
+    assert sheet.auto_filter.ref == f"A1:M{len(rows) + 1}"
+    assert sheet.max_column == len(HEADERS) and sheet.max_row == len(rows) + 1
+    for number, text in enumerate(texts, start=1):
+        cells = sheet[number + 1]
+        assert cells[0].value == number and cells[0].data_type == "n"
+        for index in (2, 5, 9):
+            assert cells[index].value == text and cells[index].data_type == "s"
+        assert cells[6].value is None and cells[7].value is None and cells[12].value is None
+        assert cells[10].value == WALL_TIME and cells[10].is_date
+        assert cells[10].number_format == "yyyy-mm-dd hh:mm"
+        assert cells[11].value == "2026-03-01T17:05:09Z"
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
 
 def test_an_empty_list_still_exports_headers(client, event):
