@@ -82,7 +82,7 @@ def registration_uid(registration: Registration, base_url: str) -> str:
 def event_calendar(event: Event, *, base_url: str, now: datetime | None = None) -> bytes:
     """The public event as a METHOD:PUBLISH file (no attendee, no join link)."""
     entry, tzids = public_entry(event, base_url, now or now_utc())
-    return _with_entries(_calendar("PUBLISH"), [(event, entry, tzids)])
+    return _with_entries(_calendar_head("PUBLISH"), [(event, entry, tzids)])
 
 
 def feed_calendar(
@@ -105,18 +105,17 @@ def feed_calendar(
     calendar.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
     built = [(event, *_feed_entry(event, base_url, now, entries)) for event in events]
-    return _with_entries(calendar, built)
+    return _with_entries(calendar.to_ical()[: -len(END_CALENDAR)], built)
 
 
-def _with_entries(calendar: Calendar, entries: list[tuple[Event, bytes, frozenset[str]]]) -> bytes:
-    """The calendar's properties, a VTIMEZONE per zone used (covering the events' years),
-    then the serialised VEVENTs."""
+def _with_entries(head: bytes, entries: list[tuple[Event, bytes, frozenset[str]]]) -> bytes:
+    """The calendar's opening and properties (`head`), a VTIMEZONE per zone used (covering
+    the events' years), then the serialised VEVENTs."""
     years: dict[str, set[int]] = {}
     for event, _, tzids in entries:
         for tzid in tzids:
             years.setdefault(tzid, set()).update((event.start_local.year, event.end_local.year))
     zones = [_vtimezone_ical(tzid, min(years[tzid]), max(years[tzid])) for tzid in sorted(years)]
-    head = calendar.to_ical()[: -len(END_CALENDAR)]
     return b"".join([head, *zones, *(entry for _, entry, _ in entries), END_CALENDAR])
 
 
@@ -156,7 +155,7 @@ def registration_invite(
     )
     alarm = b"" if cancel else _alarm(event)
     entry = contentlines.component("VEVENT", properties, alarm)
-    return _with_entries(_calendar(method), [(event, entry, tzids)])
+    return _with_entries(_calendar_head(method), [(event, entry, tzids)])
 
 
 def google_calendar_url(event: Event, *, base_url: str) -> str:
@@ -186,6 +185,12 @@ def outlook_calendar_url(event: Event, *, base_url: str, office365: bool = False
         "location": text.public_location(event),
     }
     return f"https://{host}/calendar/0/action/compose?" + urlencode(query)
+
+
+@functools.lru_cache(maxsize=len(METHODS) + 1)
+def _calendar_head(method: str) -> bytes:
+    """The serialised calendar properties of a file with this METHOD, without its end."""
+    return _calendar(method).to_ical()[: -len(END_CALENDAR)]
 
 
 def _calendar(method: str) -> Calendar:
