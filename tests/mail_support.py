@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 import icalendar
 import sqlalchemy as sa
 
+from tests.conftest import ReceivedMail
 from webapp.extensions import db
 from webapp.mail.delivery import DeliveryReport, send_pending
 from webapp.mail.models import OutboxMessage
@@ -46,3 +49,51 @@ def calendar_of(message) -> icalendar.Calendar:
 def header_block(raw: bytes) -> bytes:
     """The raw top-level header block of a message."""
     return raw.split(b"\r\n\r\n", 1)[0]
+
+
+def queue_row(app, **values) -> int:
+    """Add one outbox row as given (a plain message by default); returns its id."""
+    row = {
+        "kind": "test",
+        "sender": "Convene <no-reply@convene.test>",
+        "recipient": "ana@example.org",
+        "recipient_name": "Ana",
+        "subject": "Hello",
+        "message_id": f"<{uuid.uuid4().hex}@convene.test>",
+        "text_body": "Hello Ana\n",
+        "html_body": "<p>Hello Ana</p>\n",
+        **values,
+    }
+    with app.app_context():
+        message = OutboxMessage(**row)
+        db.session.add(message)
+        db.session.commit()
+        return message.id
+
+
+class PickyHandler:
+    """aiosmtpd handler: answers RCPT TO for chosen recipients with a chosen reply
+    (`rcpt_replies`), records every message it accepts, and runs `on_first_data`, if set,
+    when the first DATA arrives (to act while the sender is mid-batch)."""
+
+    def __init__(self) -> None:
+        self.rcpt_replies: dict[str, str] = {}
+        self.messages: list[ReceivedMail] = []
+        self.on_first_data: Callable[[], None] | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        reply = self.rcpt_replies.get(address)
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.on_first_data is not None:
+            callback, self.on_first_data = self.on_first_data, None
+            callback()
+        raw = envelope.original_content or envelope.content
+        self.messages.append(
+            ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), raw, session.peer)
+        )
+        return "250 2.0.0 Message accepted"

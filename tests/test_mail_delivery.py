@@ -5,13 +5,15 @@ from __future__ import annotations
 import socket
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 
 from tests.conftest import free_port
-from tests.mail_support import deliver, outbox_rows
+from tests.mail_support import PickyHandler, deliver, outbox_rows, queue_row
 from tests.registration_support import applicant, form_data, register
 from webapp.db import now_utc
 from webapp.events.models import Event
@@ -32,6 +34,17 @@ def silent_server(app_config):
     app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=listener.getsockname()[1], MAIL_TIMEOUT=1)
     yield listener
     listener.close()
+
+
+@pytest.fixture
+def picky_server(app_config) -> Iterator[PickyHandler]:
+    """A real SMTP server that refuses the recipients the test names (see PickyHandler)."""
+    handler = PickyHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_TIMEOUT=5)
+    yield handler
+    controller.stop()
 
 
 def _queue(app, make_event, count: int) -> None:
@@ -238,4 +251,112 @@ def test_a_change_that_is_rolled_back_sends_nothing(app, smtp_server, make_event
 
     assert deliver(app).sent == 0
     assert outbox_rows(app) == []
+    assert smtp_server.messages == []
+
+
+def _by_recipient(app) -> dict[str, OutboxMessage]:
+    return {row.recipient: row for row in outbox_rows(app)}
+
+
+def test_each_message_of_a_batch_keeps_its_own_outcome(picky_server, app, make_event):
+    _queue(app, make_event, 5)
+    picky_server.rcpt_replies = {
+        "person1@example.org": "550 5.1.1 No such user here",
+        "person3@example.org": "452 4.2.2 Mailbox full",
+    }
+    start = now_utc()
+
+    report = deliver(app, now=start)
+
+    assert (report.sent, report.retried, report.failed) == (3, 1, 1)
+    rows = _by_recipient(app)
+    for address in ("person0@example.org", "person2@example.org", "person4@example.org"):
+        row = rows[address]
+        assert (row.status, row.sent_at, row.last_error) == (OutboxStatus.SENT, start, "")
+    refused = rows["person1@example.org"]
+    assert (refused.status, refused.sent_at) == (OutboxStatus.FAILED, None)
+    assert refused.last_error == "550 5.1.1 No such user here"
+    full = rows["person3@example.org"]
+    assert (full.status, full.sent_at, full.attempts) == (OutboxStatus.RETRY, None, 1)
+    assert full.last_error == "452 4.2.2 Mailbox full"
+    assert full.next_attempt_at == start + timedelta(minutes=1)
+    received = [m.rcpt_tos for m in picky_server.messages]
+    assert received == [["person0@example.org"], ["person2@example.org"], ["person4@example.org"]]
+    assert len({m.peer for m in picky_server.messages}) == 1
+
+
+def test_a_server_hanging_up_mid_batch_gets_the_rest_back_untried(picky_server, app, make_event):
+    _queue(app, make_event, 4)
+    picky_server.rcpt_replies = {"person1@example.org": "421 4.3.2 Shutting down"}
+    start = now_utc()
+
+    report = deliver(app, now=start)
+
+    assert (report.sent, report.retried, report.failed) == (1, 1, 0)
+    rows = _by_recipient(app)
+    assert rows["person0@example.org"].status == OutboxStatus.SENT
+    hung_up = rows["person1@example.org"]
+    assert (hung_up.status, hung_up.attempts) == (OutboxStatus.RETRY, 1)
+    for address in ("person2@example.org", "person3@example.org"):
+        untried = rows[address]
+        assert (untried.status, untried.attempts, untried.claimed_at) == (
+            OutboxStatus.QUEUED,
+            0,
+            None,
+        )
+
+    picky_server.rcpt_replies = {}
+    assert deliver(app, now=start + timedelta(minutes=2)).sent == 3
+    received = Counter(m.rcpt_tos[0] for m in picky_server.messages)
+    assert received == Counter(f"person{index}@example.org" for index in range(4))
+    assert {row.status for row in outbox_rows(app)} == {OutboxStatus.SENT}
+
+
+def test_an_outcome_is_never_written_over_a_newer_claim(picky_server, app, make_event):
+    _queue(app, make_event, 2)
+    newer_claim = now_utc() + timedelta(hours=1)
+
+    def another_sender_claims_the_second_message() -> None:
+        with app.app_context():
+            db.session.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.recipient == "person1@example.org")
+                .values(claimed_at=newer_claim)
+            )
+            db.session.commit()
+
+    picky_server.on_first_data = another_sender_claims_the_second_message
+
+    assert deliver(app).sent == 2
+
+    first, second = outbox_rows(app)
+    assert first.status == OutboxStatus.SENT
+    assert (second.status, second.claimed_at, second.sent_at) == (
+        OutboxStatus.SENDING,
+        newer_claim,
+        None,
+    )
+
+
+def test_outcomes_are_written_once_per_batch(app, smtp_server, make_event):
+    _queue(app, make_event, 12)
+    commits = []
+    with app.app_context():
+        sa.event.listen(db.engine, "commit", lambda connection: commits.append(connection))
+        report = send_pending(batch_size=6)
+
+    assert report.sent == 12
+    # Two batches: each claim and its outcomes, then the claim that finds nothing left.
+    assert len(commits) <= 2 * 2 + 1
+    assert {row.status for row in outbox_rows(app)} == {OutboxStatus.SENT}
+
+
+def test_a_header_value_with_a_line_break_fails_the_message_unsent(app, smtp_server):
+    queue_row(app, subject="Hello\nBcc: victim@example.org")
+
+    deliver(app)
+
+    (row,) = outbox_rows(app)
+    assert row.status == OutboxStatus.FAILED
+    assert row.last_error.startswith("Cannot build message:")
     assert smtp_server.messages == []

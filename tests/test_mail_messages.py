@@ -18,6 +18,7 @@ from tests.mail_support import (
     leaf_parts,
     outbox_rows,
     part_of_type,
+    queue_row,
 )
 from tests.registration_support import register
 from webapp.db import now_utc
@@ -118,6 +119,53 @@ def test_names_and_titles_in_non_latin_scripts(app, smtp_server, make_event):
     assert "太郎" in message.get_body(("html",)).get_content()
     summary = str(calendar_of(message).walk("VEVENT")[0]["SUMMARY"])
     assert "кластеры" in summary
+
+
+@pytest.fixture
+def accented_sender(app_config):
+    app_config["MAIL_DEFAULT_SENDER"] = "Convène Événements <no-reply@convene.test>"
+
+
+def test_long_non_ascii_names_and_subject_arrive_decoded_and_folded(
+    accented_sender, app, smtp_server, make_event
+):
+    title = (
+        "Вебинар: кластеры и регионы — smart specialisation & green transitions in Europe’s regions"
+    )
+    organiser = "Plateforme européenne des clusters – Ørsted"
+    event = make_event(title=title, organiser_name=organiser)
+    first, last = "Zoë-Maëlle", "Lefèvre-Ødegård de la Fontaine y Muñoz 山田"
+    register(app, event.id, "zoe@example.org", first_name=first, last_name=last)
+    deliver(app)
+
+    mail = _received_one(smtp_server)
+    message = mail.message
+    assert str(message["Subject"]) == f"Registration confirmed: {title}"
+    assert message["To"].addresses[0].display_name == f"{first} {last}"
+    assert message["To"].addresses[0].addr_spec == "zoe@example.org"
+    assert message["From"].addresses[0].display_name == "Convène Événements"
+    assert message["From"].addresses[0].addr_spec == "no-reply@convene.test"
+    assert message["Reply-To"].addresses[0].display_name == organiser
+    # ASCII only, folded to lines of at most 78 characters, readable words left readable.
+    headers = header_block(mail.raw).decode("ascii")
+    assert max(len(line) for line in headers.split("\r\n")) <= 78
+    assert "\r\nSubject: Registration confirmed:" in headers
+
+
+def test_a_body_line_longer_than_smtp_allows_arrives_intact(app, smtp_server):
+    paragraph = "<p>" + "Zoë’s très long paragraphe, sans retour à la ligne. " * 40 + "</p>"
+    html = f"<html><body>\n{paragraph}\n</body></html>\n"
+    queue_row(app, text_body="Short lines: Zoë\nsecond line\n", html_body=html)
+    deliver(app)
+
+    mail = _received_one(smtp_server)
+    assert max(len(line) for line in mail.raw.split(b"\r\n")) <= 998
+    html_part = mail.message.get_body(("html",))
+    assert html_part["Content-Transfer-Encoding"] == "quoted-printable"
+    assert html_part.get_content().splitlines() == html.splitlines()
+    text_part = mail.message.get_body(("plain",))
+    assert text_part["Content-Transfer-Encoding"] == "8bit"
+    assert text_part.get_content().splitlines() == ["Short lines: Zoë", "second line"]
 
 
 def test_a_name_with_line_breaks_cannot_add_headers(app, smtp_server, make_event):

@@ -3,10 +3,13 @@
 - Claiming marks rows `sending` in a short write transaction of its own (FOR UPDATE SKIP
   LOCKED on PostgreSQL, so several workers share the work; BEGIN IMMEDIATE on SQLite, one
   sender at a time). No transaction stays open while SMTP talks.
-- Each outcome is committed on its own right after the server answered, so a message the
-  server accepted is never claimed again in the normal path. Only a crash between the
-  server's answer and that commit can repeat a message: rows left `sending` longer than
-  STALE_CLAIM are claimed again.
+- The outcomes of a batch are written together: one transaction when the batch is done
+  or its connection failed (in a slow batch also as soon as the oldest held outcome is
+  older than OUTCOME_HOLD). A message the server accepted is never claimed again in the
+  normal path. A crash before that write leaves the batch's rows `sending`; rows left `sending`
+  longer than STALE_CLAIM are claimed again, so a crash repeats at most the messages of
+  the batch in hand. An outcome is written only to a row still under this claim (status
+  `sending`, same claimed_at), never over a newer claim by another sender.
 - One SMTP connection per batch, with a socket timeout (MAIL_TIMEOUT) on every connection.
 - Temporary failures (refused connection, timeout, 4xx) retry with exponential backoff;
   5xx answers and exhausted attempts mark the row `failed` with the server's text.
@@ -16,6 +19,7 @@
 from __future__ import annotations
 
 import smtplib
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,6 +40,8 @@ BATCH_SIZE = 50
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
 STALE_CLAIM = timedelta(minutes=30)
+# How long outcomes of a slow batch are held before they are written with the next one.
+OUTCOME_HOLD = timedelta(seconds=10)
 
 
 @dataclass
@@ -60,6 +66,7 @@ class Claimed:
     subject: str
     raw: bytes
     filename: str
+    claimed_at: datetime
 
 
 def backoff(attempts: int) -> timedelta:
@@ -118,12 +125,12 @@ def claim(limit: int, *, now: datetime | None = None) -> list[Claimed]:
             row.status, row.last_error = OutboxStatus.FAILED, f"Cannot build message: {exc}"
             continue
         row.status, row.claimed_at = OutboxStatus.SENDING, now
-        claimed.append(_claimed(row, raw))
+        claimed.append(_claimed(row, raw, now))
     session.commit()
     return claimed
 
 
-def _claimed(row: OutboxMessage, raw: bytes) -> Claimed:
+def _claimed(row: OutboxMessage, raw: bytes, claimed_at: datetime) -> Claimed:
     stamp = row.created_at.strftime("%Y%m%d-%H%M%S")
     return Claimed(
         id=row.id,
@@ -134,15 +141,67 @@ def _claimed(row: OutboxMessage, raw: bytes) -> Claimed:
         subject=row.subject,
         raw=raw,
         filename=f"{stamp}-{row.id:06d}-{row.kind}.eml",
+        claimed_at=claimed_at,
     )
 
 
+# Sets the columns named in each parameter set, only on a row still under this claim.
+_OUTBOX = OutboxMessage.__table__
+_OUTCOME_UPDATE = sa.update(_OUTBOX).where(
+    _OUTBOX.c.id == sa.bindparam("row_id"),
+    _OUTBOX.c.status == OutboxStatus.SENDING,
+    _OUTBOX.c.claimed_at == sa.bindparam("row_claimed_at"),
+)
+
+
+class Outcomes:
+    """The outcomes of a batch, held to be written together in one transaction."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[Claimed, dict[str, object]]] = []
+        self._oldest = 0.0
+
+    def record(self, item: Claimed, **values: object) -> None:
+        """Hold the row's new values; write all held ones if they have waited too long."""
+        if not self._pending:
+            self._oldest = time.monotonic()
+        self._pending.append((item, values))
+        if time.monotonic() - self._oldest > OUTCOME_HOLD.total_seconds():
+            self.write()
+
+    def write(self) -> None:
+        """One transaction; rows that set the same columns share one executemany UPDATE."""
+        if not self._pending:
+            return
+        by_columns: dict[tuple[str, ...], list[dict[str, object]]] = {}
+        for item, values in self._pending:
+            parameters = {"row_id": item.id, "row_claimed_at": item.claimed_at, **values}
+            by_columns.setdefault(tuple(values), []).append(parameters)
+        self._pending = []
+        session = db.session
+        begin_write(session)
+        for parameters in by_columns.values():
+            session.execute(_OUTCOME_UPDATE, parameters)
+        session.commit()
+
+
 def _deliver(batch: list[Claimed], report: DeliveryReport, now: datetime | None) -> bool:
+    """Send a claimed batch and write its outcomes; False if the connection failed."""
+    outcomes = Outcomes()
+    try:
+        return _send_batch(batch, outcomes, report, now)
+    finally:
+        outcomes.write()
+
+
+def _send_batch(
+    batch: list[Claimed], outcomes: Outcomes, report: DeliveryReport, now: datetime | None
+) -> bool:
     """Send a claimed batch over one connection; False if the connection failed."""
     if not current_app.config.get("MAIL_SERVER"):
         for item in batch:
             report.files.append(_write_eml(item))
-            _record_sent(item, report, now)
+            _record_sent(item, outcomes, report, now)
         return True
     state = current_app.extensions["mail"]
     connection = smtp.TimeoutConnection(state, current_app.config["MAIL_TIMEOUT"])
@@ -151,8 +210,9 @@ def _deliver(batch: list[Claimed], report: DeliveryReport, now: datetime | None)
     except (smtplib.SMTPException, OSError) as exc:
         # Whatever the server said while we connected, greeted, or logged in is about the
         # server or our settings, not this message: always worth another try later.
+        failure = smtp.Failure(smtp.describe(exc), permanent=False)
         for item in batch:
-            _record_failure(item, smtp.Failure(smtp.describe(exc), permanent=False), report, now)
+            _record_failure(item, failure, outcomes, report, now)
         return False
     try:
         for index, item in enumerate(batch):
@@ -166,13 +226,13 @@ def _deliver(batch: list[Claimed], report: DeliveryReport, now: datetime | None)
                     )
                 )
             except Exception as exc:
-                _record_failure(item, smtp.classify(exc), report, now)
+                _record_failure(item, smtp.classify(exc), outcomes, report, now)
                 if connection.host is not None and connection.host.sock is None:
                     # The server hung up (timeout, 421): give the rest back untried.
-                    _release(batch[index + 1 :])
+                    _release(batch[index + 1 :], outcomes)
                     return False
             else:
-                _record_sent(item, report, now)
+                _record_sent(item, outcomes, report, now)
     finally:
         connection.close()
     return True
@@ -187,38 +247,34 @@ def _write_eml(item: Claimed) -> Path:
     return path
 
 
-def _update(item: Claimed, **values) -> None:
-    """Apply the outcome, only if the row is still ours (status `sending`)."""
-    db.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == item.id, OutboxMessage.status == OutboxStatus.SENDING)
-        .values(**values)
-    )
-    db.session.commit()
-
-
-def _record_sent(item: Claimed, report: DeliveryReport, now: datetime | None) -> None:
-    _update(item, status=OutboxStatus.SENT, sent_at=now or now_utc(), last_error="")
+def _record_sent(
+    item: Claimed, outcomes: Outcomes, report: DeliveryReport, now: datetime | None
+) -> None:
+    outcomes.record(item, status=OutboxStatus.SENT, sent_at=now or now_utc(), last_error="")
     report.sent += 1
 
 
 def _record_failure(
-    item: Claimed, failure: smtp.Failure, report: DeliveryReport, now: datetime | None
+    item: Claimed,
+    failure: smtp.Failure,
+    outcomes: Outcomes,
+    report: DeliveryReport,
+    now: datetime | None,
 ) -> None:
     now = now or now_utc()
     text = str(failure)[:2000]
     if failure.permanent:
-        _update(item, status=OutboxStatus.FAILED, last_error=text)
+        outcomes.record(item, status=OutboxStatus.FAILED, last_error=text)
         report.failed += 1
     elif item.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-        _update(
+        outcomes.record(
             item,
             status=OutboxStatus.FAILED,
             last_error=f"Gave up after {item.attempts} attempts. Last error: {text}",
         )
         report.failed += 1
     else:
-        _update(
+        outcomes.record(
             item,
             status=OutboxStatus.RETRY,
             last_error=text,
@@ -228,10 +284,10 @@ def _record_failure(
     current_app.logger.warning("Mail: message %s to %s: %s", item.id, item.recipient, text)
 
 
-def _release(items: list[Claimed]) -> None:
+def _release(items: list[Claimed], outcomes: Outcomes) -> None:
     """Give claimed, untried messages back, without counting an attempt."""
     for item in items:
-        _update(
+        outcomes.record(
             item,
             status=OutboxStatus.RETRY if item.attempts > 1 else OutboxStatus.QUEUED,
             attempts=item.attempts - 1,
