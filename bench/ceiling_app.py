@@ -1,11 +1,60 @@
-"""The ceiling: a bare Flask "hello" app served under the same gunicorn configuration."""
+"""The ceilings, served under the same gunicorn configuration as Convene.
 
-from flask import Flask
+- `GET /`: a bare Flask "hello", the ceiling every HTTP measurement is divided by.
+- `POST /insert`: a bare single-row insert (one form field, SQLAlchemy Core, one commit) into
+  the `ceiling_item` table of CEILING_DATABASE_URL (SQLite in WAL mode, or PostgreSQL): what
+  any write endpoint on this stack costs at least, beside which the registration POST (CSRF,
+  session, validation, the per-event lock, two rows) is also reported.
+"""
+
+import os
+
+import sqlalchemy as sa
+from flask import Flask, redirect, request
 
 app = Flask(__name__)
+items = sa.table("ceiling_item", sa.column("name"))
+_engines: dict[int, sa.Engine] = {}
+
+
+def create_table(url: str) -> None:
+    """Create `ceiling_item` in the database (called by the harness before serving)."""
+    serial = "INTEGER PRIMARY KEY" if url.startswith("sqlite") else "SERIAL PRIMARY KEY"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS ceiling_item (id {serial}, name TEXT)")
+    engine.dispose()
+
+
+def _engine() -> sa.Engine:
+    # One engine per worker process, created after gunicorn forked it.
+    pid = os.getpid()
+    if pid not in _engines:
+        url = os.environ["CEILING_DATABASE_URL"]
+        engine = sa.create_engine(url, connect_args={"timeout": 30} if "sqlite" in url else {})
+        if url.startswith("sqlite"):
+
+            @sa.event.listens_for(engine, "connect")
+            def wal(dbapi_connection, _record):
+                dbapi_connection.execute("PRAGMA journal_mode=WAL")
+                dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+        _engines[pid] = engine
+    return _engines[pid]
 
 
 @app.get("/")
 def hello():
     """The cheapest useful Flask response."""
     return "Hello, world!"
+
+
+@app.post("/insert")
+def insert():
+    """Store one row from a form field, then redirect (as a form handler would)."""
+    name = request.form.get("name", "")
+    if not name:
+        return "name is required", 400
+    with _engine().begin() as conn:
+        conn.execute(items.insert().values(name=name))
+    return redirect("/", 303)

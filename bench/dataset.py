@@ -63,9 +63,9 @@ SMOKE = Sizes(
 )
 
 
-def scratch_sqlite_url(directory: Path) -> str:
+def scratch_sqlite_url(directory: Path, name: str = "bench.db") -> str:
     """A SQLite file URL in the given directory (WAL is set by the app on connect)."""
-    return f"sqlite:///{directory / 'bench.db'}"
+    return f"sqlite:///{directory / name}"
 
 
 def create_postgres_database(admin_url: str) -> str:

@@ -77,6 +77,12 @@ def discover(base: str, manage_token: str) -> list[Target]:
     return [t for t in targets if not wanted or t.name in wanted]
 
 
+# The insert ceiling's POSTs: no session (a blank one per wrk thread), a unique value each.
+INSERT_PLAN = loadgen.PostPlan(
+    path="/insert", body_template="name={EMAIL}", sessions=[("", "")] * 4, tag="ceiling"
+)
+
+
 class RegistrationLoad:
     """Prepares fresh sessions for each registration run, sized from the last run's rate."""
 
@@ -130,6 +136,15 @@ def run_rounds(
             log(f"  round {round_no} c={c} ceiling {ceiling.rps:8.0f} req/s")
             for target in live:
                 if target.register_slug:
+                    insert = loadgen.run(
+                        ceiling_base + INSERT_PLAN.path,
+                        connections=c,
+                        duration=duration,
+                        post=INSERT_PLAN,
+                    )
+                    ceiling_server.settle()
+                    results[c]["ceiling_insert"].append(insert)
+                    log(f"  round {round_no} c={c} ceiling_insert {insert.rps:8.0f} req/s")
                     result = registration.run(c)
                 else:
                     result = loadgen.run(

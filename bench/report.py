@@ -44,6 +44,9 @@ def http_records(backend: str, rounds: dict) -> list[dict]:
                 record["extra"] = {
                     key: sum(e.get(key, 0) for e in extras) for key in extras[0] if key
                 }
+            if name == "registration_post" and by_name.get("ceiling_insert"):
+                insert = statistics.median(r.rps for r in by_name["ceiling_insert"])
+                record["ratio_to_insert_ceiling"] = round(rps["median"] / insert, 3)
             target = RATIO_TARGETS.get(name)
             if target and concurrency == 32:
                 record["target_ratio"] = target
@@ -54,6 +57,8 @@ def http_records(backend: str, rounds: dict) -> list[dict]:
 def _http_line(r: dict) -> str:
     ratio = "" if r["name"] == "ceiling" else f"{r['ratio_to_ceiling']:.2f}"
     target = f" (>= {r['target_ratio']})" if "target_ratio" in r else ""
+    if "ratio_to_insert_ceiling" in r:
+        target += f", {r['ratio_to_insert_ceiling']:.2f} of ceiling_insert"
     return (
         f"{r['backend']:<8} {r['name']:<18} c={r['concurrency']:<3} "
         f"{r['rps']['median']:>8.0f} [{r['rps']['min']:.0f}-{r['rps']['max']:.0f}] req/s  "
@@ -98,6 +103,8 @@ def markdown_table(records: list[dict]) -> str:
         if r["kind"] != "http":
             continue
         ratio = "1" if r["name"] == "ceiling" else f"{r['ratio_to_ceiling']:.2f}"
+        if "ratio_to_insert_ceiling" in r:
+            ratio += f" ({r['ratio_to_insert_ceiling']:.2f} of ceiling_insert)"
         rows.append(
             f"| {r['backend']} | {r['name']} | {r['concurrency']} | "
             f"{r['rps']['median']:.0f} [{r['rps']['min']:.0f}–{r['rps']['max']:.0f}] | "

@@ -16,7 +16,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import dataset, http_bench, loadgen, offline, report, rush
+from bench import ceiling_app, dataset, http_bench, loadgen, offline, report, rush
 from bench.servers import HTTP_CONFIG, RUSH_CONFIG, Server
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -88,9 +88,13 @@ def bench_backend(name: str, url: str, work: Path, args, log) -> tuple[list, lis
     env = app_env(url, instance, secret)
 
     if "http" in args.only:
+        ceiling_url = url if name != "sqlite" else dataset.scratch_sqlite_url(work, "ceiling.db")
+        ceiling_app.create_table(ceiling_url)
         with (
             Server("bench.wsgi_app:app", HTTP_CONFIG, env) as app,
-            Server("bench.ceiling_app:app", HTTP_CONFIG) as ceiling,
+            Server(
+                "bench.ceiling_app:app", HTTP_CONFIG, {"CEILING_DATABASE_URL": ceiling_url}
+            ) as ceiling,
         ):
             targets = http_bench.discover(app.base_url, info["manage_token"])
             skipped += [
