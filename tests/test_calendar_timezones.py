@@ -8,7 +8,9 @@ take the offsets from the VTIMEZONE in the file.
 from __future__ import annotations
 
 import contextlib
+import zoneinfo
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
@@ -195,3 +197,33 @@ def test_a_year_of_events_around_every_switch_matches_zoneinfo_in_icaljs():
             result = seen[ics.event_uid(event, BASE_URL)]
             label = f"{zone} {event.start_local}"
             assert (result["start"], result["end"]) == (z(event.starts_at), z(event.ends_at)), label
+
+
+def _transitions_probed_daily(zone_name: str, year: int) -> list[tuple[datetime, timedelta]]:
+    zone = ZoneInfo(zone_name)
+    moment = datetime(year, 1, 1, tzinfo=UTC)
+    offset, found = moment.astimezone(zone).utcoffset(), []
+    while moment.year == year:
+        following = moment + timedelta(days=1)
+        if following.astimezone(zone).utcoffset() != offset:
+            low, high = moment, following
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                low, high = (
+                    (middle, high)
+                    if middle.astimezone(zone).utcoffset() == offset
+                    else (low, middle)
+                )
+            offset = high.astimezone(zone).utcoffset()
+            found.append((high.replace(microsecond=0), offset))
+        moment = following
+    return found
+
+
+def test_probing_every_few_days_finds_every_switch_of_every_zone():
+    for zone_name in sorted(zoneinfo.available_timezones()):
+        for year in (2000, 2026, 2027):
+            found = [
+                (t.at.replace(microsecond=0), t.offset_to) for t in transitions(zone_name, year)
+            ]
+            assert found == _transitions_probed_daily(zone_name, year), (zone_name, year)

@@ -62,9 +62,15 @@ def _is_utc(zone: tzinfo) -> bool:
 
 def fold(line: str) -> bytes:
     """One content line as UTF-8 bytes, folded, with its CRLF."""
+    return (_folded(line) + "\r\n").encode("utf-8")
+
+
+def _folded(line: str) -> str:
+    if len(line) <= FOLD_AT and line.isascii():
+        return line
     data = line.encode("utf-8")
     if len(data) <= FOLD_AT:
-        return data + b"\r\n"
+        return line
     pieces, start = [], 0
     while len(data) - start > FOLD_AT:
         end = start + FOLD_AT
@@ -75,24 +81,20 @@ def fold(line: str) -> bytes:
         pieces.append(data[start:end])
         start = end
     pieces.append(data[start:])
-    return b"\r\n ".join(pieces) + b"\r\n"
+    return b"\r\n ".join(pieces).decode("utf-8")
 
 
 def component(name: str, properties: dict[str, str], subcomponents: bytes = b"") -> bytes:
     """BEGIN/END around the properties (name -> whole unfolded line), in icalendar's order."""
-    first = [key for key in CANONICAL_ORDER if key in properties]
-    rest = sorted(key for key in properties if key not in CANONICAL_ORDER)
-    body = b"".join(fold(properties[key]) for key in (*first, *rest))
-    return (
-        b"BEGIN:"
-        + name.encode()
-        + b"\r\n"
-        + body
-        + subcomponents
-        + b"END:"
-        + name.encode()
-        + b"\r\n"
-    )
+    lines = map(_folded, map(properties.__getitem__, _order(tuple(properties))))
+    body = f"BEGIN:{name}\r\n" + "\r\n".join(lines) + "\r\n"
+    return body.encode("utf-8") + subcomponents + f"END:{name}\r\n".encode()
+
+
+@functools.lru_cache(maxsize=64)
+def _order(names: tuple[str, ...]) -> tuple[str, ...]:
+    first = [key for key in CANONICAL_ORDER if key in names]
+    return (*first, *sorted(key for key in names if key not in CANONICAL_ORDER))
 
 
 def parameters(values: dict[str, str]) -> str:

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy import orm
 
 from webapp.db import now_utc
 from webapp.events.cache import memoised
@@ -32,6 +31,28 @@ from webapp.events.services import PUBLIC_STATUSES
 from webapp.extensions import db
 
 WINDOW = timedelta(days=90)
+# The Event columns a feed entry shows (webapp.calendar.ics.public_entry).
+ENTRY_COLUMNS = (
+    Event.id,
+    Event.slug,
+    Event.title,
+    Event.kind,
+    Event.summary,
+    Event.start_local,
+    Event.end_local,
+    Event.timezone,
+    Event.starts_at,
+    Event.ends_at,
+    Event.format,
+    Event.venue_name,
+    Event.address,
+    Event.city,
+    Event.country,
+    Event.status,
+    Event.created_at,
+    Event.updated_at,
+    Event.sequence,
+)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -95,17 +116,14 @@ def current_feed_version(kind: EventKind | None) -> FeedVersion:
     return memoised(("feed-version", kind), compute)
 
 
-def feed_events(kind: EventKind | None, *, now: datetime | None = None) -> list[Event]:
-    """The feed's events, in start order."""
+def feed_events(kind: EventKind | None, *, now: datetime | None = None) -> list[sa.Row]:
+    """The feed's events in start order, as rows of ENTRY_COLUMNS: read like Event objects
+    by public_entry(), without the cost of mapping a thousand of them."""
     cutoff = (now or now_utc()) - WINDOW
     stmt = (
-        sa.select(Event)
-        .where(_in_feed(kind, cutoff))
-        .order_by(Event.starts_at, Event.id)
-        # Neither appears in a feed entry: skip the long text and the extra SELECT.
-        .options(orm.defer(Event.description, raiseload=True), orm.raiseload(Event.co_organisers))
+        sa.select(*ENTRY_COLUMNS).where(_in_feed(kind, cutoff)).order_by(Event.starts_at, Event.id)
     )
-    return list(db.session.scalars(stmt))
+    return list(db.session.execute(stmt))
 
 
 class Lru(MutableMapping):

@@ -251,7 +251,7 @@ def _event_properties(
     """The properties every file shares (time, stamps, category), and the TZIDs they use."""
     start, end = _when(event.starts_at, event.timezone), _when(event.ends_at, event.timezone)
     properties = {
-        "DTSTAMP": "DTSTAMP:" + contentlines.utc_stamp(now),
+        "DTSTAMP": "DTSTAMP:" + _stamp_of_build(now),
         "DTSTART": contentlines.date_time_line("DTSTART", start),
         "DTEND": contentlines.date_time_line("DTEND", end),
         "CREATED": "CREATED:" + contentlines.utc_stamp(event.created_at),
@@ -264,6 +264,10 @@ def _event_properties(
     return properties, tzids
 
 
+# A feed build passes the same `now` for every entry.
+_stamp_of_build = functools.lru_cache(maxsize=4)(contentlines.utc_stamp)
+
+
 def _when(instant: datetime, zone: str) -> datetime:
     """Local time with TZID, or UTC for a wall time that happens twice (autumn overlap).
 
@@ -271,7 +275,9 @@ def _when(instant: datetime, zone: str) -> datetime:
     (Thunderbird) takes the second; a UTC value leaves nothing to interpret.
     """
     wall = timezones.to_local(instant, zone)
-    if timezones.is_ambiguous(wall.replace(tzinfo=None), zone):
+    # A wall time read off a real instant exists, so it is ambiguous exactly when its other
+    # fold has another offset (timezones.is_ambiguous, minus the existence check).
+    if wall.replace(fold=1 - wall.fold).utcoffset() != wall.utcoffset():
         return instant.astimezone(UTC)
     return wall
 
@@ -311,5 +317,6 @@ def _alarm(event: Event) -> bytes:
     return contentlines.component("VALARM", properties)
 
 
+@functools.lru_cache(maxsize=8)
 def _host(base_url: str) -> str:
     return urlsplit(base_url).hostname or "convene.localhost"

@@ -5,6 +5,7 @@ No iCalendar syntax here (icalendar escapes what we return); only what the text 
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pycountry
@@ -20,10 +21,15 @@ def public_location(event: Event) -> str:
     """Venue and address (with city and country), or 'Online'."""
     if event.format == EventFormat.ONLINE:
         return "Online"
-    country = pycountry.countries.get(alpha_2=event.country) if event.country else None
-    parts = [event.venue_name, event.address, event.city, country.name if country else ""]
-    place = ", ".join(one_line(part) for part in parts if part and one_line(part))
+    parts = (event.venue_name, event.address, event.city, _country_name(event.country))
+    place = ", ".join(filter(None, map(one_line, filter(None, parts))))
     return place or "To be announced"
+
+
+@functools.lru_cache(maxsize=300)
+def _country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code) if code else None
+    return country.name if country else ""
 
 
 def summary(event: Event, *, cancelled: bool) -> str:

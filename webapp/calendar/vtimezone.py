@@ -32,6 +32,10 @@ from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
 from webapp.timezones import get_zone
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# Offsets are compared this far apart, and a change found between two probes is bisected to
+# the second. Two changes closer than this that cancel out would go unseen: the closest in
+# tzdata since 2000 are a week apart (America/Boa_Vista, October 2000).
+PROBE_STEP = timedelta(days=3)
 NO_TRANSITIONS_START = datetime(1970, 1, 1)  # noqa: DTZ001 (a local time by definition)
 
 
@@ -70,7 +74,7 @@ def transitions(zone_name: str, year: int) -> list[Transition]:
     offset = moment.astimezone(zone).utcoffset()
     found = []
     while moment < end:
-        following = min(moment + timedelta(days=1), end)
+        following = min(moment + PROBE_STEP, end)
         if following.astimezone(zone).utcoffset() != offset:
             at = _bisect(zone, moment, following, offset)
             after = at.astimezone(zone)
