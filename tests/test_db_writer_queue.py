@@ -1,7 +1,8 @@
 """SQLite writers queue in WriterQueue (threads and processes), never in SQLite's busy handler.
 
-Each engine here is built with a busy timeout of zero, so a writer whose BEGIN IMMEDIATE
-met a lock still held would fail at once with "database is locked" instead of sleeping.
+Each engine here sets a busy timeout of zero once connected, so a writer whose BEGIN
+IMMEDIATE met a lock still held would fail at once with "database is locked" instead of
+sleeping.
 """
 
 from __future__ import annotations
@@ -19,9 +20,19 @@ WRITES = 60
 
 
 def _engine(path) -> sa.Engine:
-    engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 0})
-    install_sqlite_pragmas(engine)
-    return engine
+    return _engine_and_queue(path)[0]
+
+
+def _engine_and_queue(path) -> tuple[sa.Engine, WriterQueue]:
+    engine = sa.create_engine(f"sqlite:///{path}")
+    queue = install_sqlite_pragmas(engine)
+
+    @sa.event.listens_for(engine, "connect")
+    def no_busy_waiting(dbapi_connection, _record):
+        # After the app's own connect-time pragmas (switching to WAL may wait briefly).
+        dbapi_connection.execute("PRAGMA busy_timeout = 0")
+
+    return engine, queue
 
 
 def _writer(engine: sa.Engine) -> sa.Connection:
@@ -121,3 +132,56 @@ def test_without_a_lock_file_threads_still_take_turns():
     queue.release()
     assert acquire_in_thread() is True
     queue.release()
+
+
+def test_a_failed_commit_is_rolled_back_and_hands_the_queue_on(tmp_path):
+    path = tmp_path / "failed-commit.db"
+    _create_table(path)
+    engine, queue = _engine_and_queue(path)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE child (id INTEGER PRIMARY KEY,"
+            " counter_id INTEGER REFERENCES counter (id) DEFERRABLE INITIALLY DEFERRED)"
+        )
+    with pytest.raises(sa.exc.IntegrityError), _writer(engine) as conn, conn.begin():
+        conn.exec_driver_sql("UPDATE counter SET n = 99")
+        conn.exec_driver_sql("INSERT INTO child (counter_id) VALUES (12345)")  # fails at COMMIT
+    assert not queue.held
+    _increment(engine, 1)  # SQLite's lock is free too: a busy timeout of zero would fail
+    engine.dispose()
+    assert _count(path) == 1  # the failed transaction's update is gone
+
+
+def test_an_unusable_lock_file_falls_back_to_sqlite_waiting(tmp_path):
+    queue = WriterQueue(str(tmp_path / "no-such-folder" / "x.writer-lock"), wait_seconds=0.1)
+    assert queue.acquire() is False
+    assert not queue.held
+
+
+def _acquire_in_child(queue: WriterQueue, results) -> None:
+    results.put(queue.acquire())
+
+
+def _in_forked_child(queue: WriterQueue) -> bool:
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=_acquire_in_child, args=(queue, results))
+    child.start()
+    child.join(timeout=30)
+    return results.get(timeout=5)
+
+
+def test_a_forked_child_does_not_inherit_a_held_thread_lock():
+    queue = WriterQueue(None, wait_seconds=0.2)
+    assert queue.acquire()
+    assert _in_forked_child(queue) is True
+    queue.release()
+
+
+def test_a_forked_child_opens_the_lock_file_again(tmp_path):
+    queue = WriterQueue(str(tmp_path / "fork.writer-lock"), wait_seconds=0.2)
+    assert queue.acquire()
+    # Sharing the parent's open file would let the child take the lock the parent holds.
+    assert _in_forked_child(queue) is False
+    queue.release()
+    assert _in_forked_child(queue) is True

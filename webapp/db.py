@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 import time
+import weakref
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -24,6 +26,8 @@ WRITE_LOCK_OPTION = "convene_write_lock"
 HOLDS_WRITER = "convene_holds_writer"
 WRITER_WAIT_SECONDS = 30
 POLL_SECONDS = 0.0005
+
+logger = logging.getLogger(__name__)
 
 
 def now_utc() -> datetime:
@@ -54,7 +58,7 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def install_sqlite_pragmas(engine: sa.Engine) -> None:
+def install_sqlite_pragmas(engine: sa.Engine) -> WriterQueue:
     """WAL, foreign keys, and explicit BEGIN so writers can take the lock up front.
 
     pysqlite opens its implicit transaction only at the first write, which is too late
@@ -81,18 +85,37 @@ def install_sqlite_pragmas(engine: sa.Engine) -> None:
     # SQLAlchemy fires these events before it calls the driver's commit() or rollback(), so
     # the writer ends its transaction here itself: handing the queue on first would send
     # the next writer's BEGIN IMMEDIATE into SQLite's busy handler. The driver's own call
-    # afterwards finds no transaction and does nothing.
+    # afterwards finds no transaction and does nothing. The queue is handed on whatever
+    # happens (a failed COMMIT is rolled back first, so SQLite's lock goes too).
     def on_commit(connection) -> None:
-        if connection.info.get(HOLDS_WRITER):
-            connection.connection.driver_connection.execute("COMMIT")
-        release_writer(connection)
+        if not connection.info.get(HOLDS_WRITER):
+            return
+        driver_connection = connection.connection.driver_connection
+        try:
+            driver_connection.execute("COMMIT")
+        except connection.dialect.dbapi.Error as error:
+            _end_transaction(driver_connection)
+            # As SQLAlchemy would have raised it from the driver's commit().
+            raise sa.exc.DBAPIError.instance(
+                "COMMIT", (), error, connection.dialect.dbapi.Error
+            ) from error
+        finally:
+            release_writer(connection)
 
     def on_rollback(connection) -> None:
-        if connection.info.get(HOLDS_WRITER):
-            driver_connection = connection.connection.driver_connection
-            if driver_connection.in_transaction:
-                driver_connection.execute("ROLLBACK")
-        release_writer(connection)
+        if not connection.info.get(HOLDS_WRITER):
+            return
+        try:
+            _end_transaction(connection.connection.driver_connection)
+        finally:
+            release_writer(connection)
+
+    # A connection that goes back to the pool still holding the queue (its transaction
+    # ended in a way that fired no event) hands it on there.
+    @sa.event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection, record):
+        if record.info.pop(HOLDS_WRITER, False):
+            writer.release()
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection):
@@ -108,6 +131,12 @@ def install_sqlite_pragmas(engine: sa.Engine) -> None:
 
     sa.event.listen(engine, "commit", on_commit)
     sa.event.listen(engine, "rollback", on_rollback)
+    return writer
+
+
+def _end_transaction(driver_connection) -> None:
+    if driver_connection.in_transaction:
+        driver_connection.execute("ROLLBACK")
 
 
 def _lock_file_path(engine: sa.Engine) -> str | None:
@@ -121,11 +150,14 @@ class WriterQueue:
     """Writers of a SQLite database wait here for their turn, not in SQLite's busy handler.
 
     SQLite's busy handler sleeps with a growing back-off (up to 100 ms a try), so under a
-    registration rush the write lock sits idle most of the time while a waiter sleeps, and
-    a process whose threads hand the lock to each other starves the other processes.
-    Threads of one process queue on a lock; processes queue on an flock() of a file beside
-    the database, which the kernel hands over as soon as it is released (and releases if
-    the holder dies). BEGIN IMMEDIATE still does the real serialising.
+    registration rush the write lock sits idle most of the time while a waiter sleeps.
+    Threads of one process queue on a lock; processes meet on an flock() of a file beside
+    the database (the kernel drops it if the holder dies), polled every half millisecond so
+    that a stuck holder makes a writer give up after `wait_seconds` rather than hang. Polling
+    is not a fair queue: a process whose threads write back to back can keep the lock for a
+    while, but never for longer than that. Whenever the queue cannot be used (the wait runs
+    out, the lock file cannot be opened), acquire() says so and BEGIN IMMEDIATE falls back
+    on SQLite's own waiting; BEGIN IMMEDIATE does the real serialising in any case.
     """
 
     def __init__(self, lock_file: str | None, wait_seconds: float = WRITER_WAIT_SECONDS):
@@ -133,22 +165,30 @@ class WriterQueue:
         self.wait_seconds = wait_seconds
         self._thread_lock = threading.Lock()
         self._fd: int | None = None
-        self._fd_pid: int | None = None
+        queue = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (q := queue()) and q._forget_parent_state())
 
     def acquire(self) -> bool:
-        """Wait for our turn; False if we gave up (only a leaked lock makes us wait that long:
-        BEGIN IMMEDIATE then falls back on SQLite's own waiting)."""
+        """Wait for our turn; False if the queue could not be used (see the class)."""
         deadline = time.monotonic() + self.wait_seconds
         if not self._thread_lock.acquire(timeout=self.wait_seconds):
             return False
-        if self._lock_file(deadline):
-            return True
+        try:
+            if self._lock_file(deadline):
+                return True
+        except OSError:
+            logger.warning("cannot use the write lock file %s", self.lock_file, exc_info=True)
         self._thread_lock.release()
         return False
 
+    @property
+    def held(self) -> bool:
+        """Whether a thread of this process holds the queue."""
+        return self._thread_lock.locked()
+
     def release(self) -> None:
         try:
-            if self._fd is not None and self._fd_pid == os.getpid():
+            if self._fd is not None:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._thread_lock.release()
@@ -156,11 +196,9 @@ class WriterQueue:
     def _lock_file(self, deadline: float) -> bool:
         if self.lock_file is None:
             return True
-        if self._fd_pid != os.getpid():
-            # A forked worker needs its own open file: flock() locks are per open file.
-            self._fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
-            self._fd_pid = os.getpid()
-        # Polled rather than blocking, so a stuck holder makes us give up, not hang.
+        if self._fd is None:
+            # Read-only is enough for flock(), and lets processes of other users share it.
+            self._fd = os.open(self.lock_file, os.O_RDONLY | os.O_CREAT, 0o644)
         while True:
             try:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -169,6 +207,14 @@ class WriterQueue:
                 if time.monotonic() > deadline:
                     return False
                 time.sleep(POLL_SECONDS)
+
+    def _forget_parent_state(self) -> None:
+        # A forked child gets its own lock and its own open file (flock() locks belong to
+        # the open file, which the child would otherwise share with its parent).
+        self._thread_lock = threading.Lock()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def begin_write(session) -> None:
