@@ -360,3 +360,26 @@ def test_a_header_value_with_a_line_break_fails_the_message_unsent(app, smtp_ser
     assert row.status == OutboxStatus.FAILED
     assert row.last_error.startswith("Cannot build message:")
     assert smtp_server.messages == []
+
+
+def test_outcomes_whose_first_write_fails_are_written_again(
+    app, smtp_server, make_event, monkeypatch
+):
+    _queue(app, make_event, 3)
+    from webapp.mail import delivery
+
+    real_begin_write, calls = delivery.begin_write, []
+
+    def busy_once_after_the_claim(session):
+        calls.append(session)
+        if len(calls) == 2:  # the first outcome write
+            raise sa.exc.OperationalError("BEGIN IMMEDIATE", (), Exception("database is locked"))
+        real_begin_write(session)
+
+    monkeypatch.setattr(delivery, "begin_write", busy_once_after_the_claim)
+    with app.app_context():
+        report = send_pending()
+
+    assert report.sent == 3
+    assert {row.status for row in outbox_rows(app)} == {OutboxStatus.SENT}
+    assert len(smtp_server.messages) == 3

@@ -177,12 +177,16 @@ class Outcomes:
         for item, values in self._pending:
             parameters = {"row_id": item.id, "row_claimed_at": item.claimed_at, **values}
             by_columns.setdefault(tuple(values), []).append(parameters)
-        self._pending = []
         session = db.session
-        begin_write(session)
-        for parameters in by_columns.values():
-            session.execute(_OUTCOME_UPDATE, parameters)
-        session.commit()
+        try:
+            begin_write(session)
+            for parameters in by_columns.values():
+                session.execute(_OUTCOME_UPDATE, parameters)
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise  # the outcomes stay held for another write
+        self._pending = []
 
 
 def _deliver(batch: list[Claimed], report: DeliveryReport, now: datetime | None) -> bool:
@@ -191,7 +195,12 @@ def _deliver(batch: list[Claimed], report: DeliveryReport, now: datetime | None)
     try:
         return _send_batch(batch, outcomes, report, now)
     finally:
-        outcomes.write()
+        try:
+            outcomes.write()
+        except sa.exc.OperationalError:
+            # A busy or briefly unavailable database: once more, or messages the server
+            # accepted would be sent again when their claim goes stale.
+            outcomes.write()
 
 
 def _send_batch(
