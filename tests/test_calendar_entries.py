@@ -176,3 +176,13 @@ def test_folding_matches_icalendar_at_every_boundary(width, filler):
     for physical in folded.split(b"\r\n"):
         assert len(physical) <= 75
         physical.decode("utf-8")  # never split inside a character
+
+
+@pytest.mark.parametrize(
+    "link", ["https://x.example/a\rATTENDEE:mailto:x", "https://x/\nEND:VEVENT"]
+)
+def test_a_raw_value_with_a_line_break_is_refused_not_written(link):
+    event = sample_event(online_url=link)
+    registration = sample_registration(event)
+    with pytest.raises(ValueError, match="line break"):
+        ics.registration_invite(registration, method="REQUEST", base_url=BASE_URL, manage_url="")

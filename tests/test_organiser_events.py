@@ -132,6 +132,10 @@ def test_the_preview_shows_utc_and_the_zone_abbreviation_without_saving(
         ({"format": "in_person", "online_url": ""}, "need a city"),
         ({"format": "hybrid", "city": "Brussels", "online_url": ""}, "need a meeting link"),
         ({"online_url": "http://meet.example.org/room"}, "Use an https:// link."),
+        (
+            {"online_url": "https://meet.example.org/a\rATTENDEE:mailto:x@example.org"},
+            "Please remove line breaks or control characters.",
+        ),
         ({"country": "XX"}, "Not a valid choice."),
         ({"registration_closes": "2027-03-11T09:00"}, "close before the event ends"),
     ],

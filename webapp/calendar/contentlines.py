@@ -37,6 +37,14 @@ def text(value: str) -> str:
     )
 
 
+def raw(value: str) -> str:
+    """A value written as it is (a URI, an address), refused if a line break would end the
+    line early: TEXT values are escaped by text(), these are not."""
+    if "\n" in value or "\r" in value:
+        raise ValueError(f"a line break inside a calendar value: {value[:40]!r}")
+    return value
+
+
 def utc_stamp(instant: datetime) -> str:
     """A DATE-TIME in UTC: 20270228T170000Z."""
     return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -1,10 +1,10 @@
 """iCalendar files for events, feeds and personal invites: pure builders, no request context.
 
-Invites are built with icalendar (escaping, CRLF line ends, folding at 75 octets). The
-public VEVENT, which a feed repeats for every event, is written as content lines by
-`public_entry` (contentlines.py), byte for byte what icalendar would write, at a tenth of
-the cost. Everything comes from model values and absolute URLs passed in, so views,
-emails and tests share one code path.
+The VEVENTs (public entry, personal invite) are written as content lines (contentlines.py:
+escaping, CRLF line ends, folding), byte for byte what icalendar writes for the same values
+at a tenth of the cost; icalendar still writes the calendar's own properties and the
+VTIMEZONEs, each once. Everything comes from model values and absolute URLs passed in, so
+views, emails and tests share one code path.
 
 Choices, and why:
 - UIDs are stable and never reused: `event-<id>@<host>` for the public file and the feed
@@ -148,7 +148,7 @@ def registration_invite(
             "DESCRIPTION": "DESCRIPTION:" + contentlines.text(description),
             "LOCATION": "LOCATION:"
             + contentlines.text(text.invite_location(registration, join_url)),
-            "URL": "URL:" + (join_url or public_url(event, base_url)),
+            "URL": "URL:" + contentlines.raw(join_url or public_url(event, base_url)),
             "ORGANIZER": _organizer(event, base_url),
             "ATTENDEE": _attendee(registration, accepted=not cancel),
         }
@@ -238,7 +238,7 @@ def public_entry(event: Event, base_url: str, now: datetime) -> tuple[bytes, fro
             "DESCRIPTION": "DESCRIPTION:"
             + contentlines.text(text.public_description(event, base_url)),
             "LOCATION": "LOCATION:" + contentlines.text(text.public_location(event)),
-            "URL": "URL:" + public_url(event, base_url),
+            "URL": "URL:" + contentlines.raw(public_url(event, base_url)),
             "CLASS": "CLASS:PUBLIC",
         }
     )
@@ -292,7 +292,8 @@ def _active(registration: Registration) -> bool:
 def _organizer(event: Event, base_url: str) -> str:
     address = event.organiser_email or "no-reply@" + _host(base_url)
     name = text.param_text(event.organiser_name or "Convene")
-    return f"ORGANIZER{contentlines.parameters({'CN': name})}:mailto:{address}"
+    mailto = contentlines.raw(f"mailto:{address}")
+    return f"ORGANIZER{contentlines.parameters({'CN': name})}:{mailto}"
 
 
 def _attendee(registration: Registration, *, accepted: bool) -> str:
@@ -304,7 +305,8 @@ def _attendee(registration: Registration, *, accepted: bool) -> str:
     }
     if accepted:
         parameters["PARTSTAT"] = "ACCEPTED"
-    return f"ATTENDEE{contentlines.parameters(parameters)}:mailto:{registration.email}"
+    mailto = contentlines.raw(f"mailto:{registration.email}")
+    return f"ATTENDEE{contentlines.parameters(parameters)}:{mailto}"
 
 
 def _alarm(event: Event) -> bytes:

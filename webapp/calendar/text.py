@@ -1,6 +1,7 @@
 """Plain-text values for calendar properties and links: titles, places, descriptions.
 
-No iCalendar syntax here (icalendar escapes what we return); only what the text says.
+No iCalendar syntax here (contentlines.text() escapes what we return); only what the text
+says.
 """
 
 from __future__ import annotations

@@ -80,6 +80,7 @@ def transitions(zone_name: str, year: int) -> list[Transition]:
             after = at.astimezone(zone)
             found.append(Transition(at, offset, after.utcoffset(), after.tzname() or ""))
             offset = after.utcoffset()
+            following = at  # another change may follow within the same step
         moment = following
     return found
 

@@ -34,6 +34,7 @@ from wtforms.validators import (
 from webapp import timezones
 from webapp.events.models import Event, EventFormat, EventKind
 from webapp.organiser.services import EventData
+from webapp.registration.forms import SingleLine
 
 FORMAT_LABELS = {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"}
 DATE_MESSAGE = "Enter a date, for example 2027-02-28."
@@ -85,7 +86,12 @@ class EventForm(FlaskForm):
     country = SelectField("Country", choices=country_choices, validate_choice=True)
     online_url = URLField(
         "Online meeting link",
-        validators=[Optional(), Length(max=500), URL(message="Enter a full https:// link.")],
+        validators=[
+            Optional(),
+            Length(max=500),
+            SingleLine(),  # it goes raw into calendar files and emails
+            URL(message="Enter a full https:// link."),
+        ],
     )
     capacity = IntegerField(
         "Capacity",
