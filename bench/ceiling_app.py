@@ -7,6 +7,7 @@
   session, validation, the per-event lock, two rows) is also reported.
 """
 
+import functools
 import os
 
 import sqlalchemy as sa
@@ -14,7 +15,6 @@ from flask import Flask, redirect, request
 
 app = Flask(__name__)
 items = sa.table("ceiling_item", sa.column("name"))
-_engines: dict[int, sa.Engine] = {}
 
 
 def create_table(url: str) -> None:
@@ -22,25 +22,27 @@ def create_table(url: str) -> None:
     serial = "INTEGER PRIMARY KEY" if url.startswith("sqlite") else "SERIAL PRIMARY KEY"
     engine = sa.create_engine(url)
     with engine.begin() as conn:
+        if url.startswith("sqlite"):
+            # WAL is a property of the file: set once here, before workers race to set it.
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS ceiling_item (id {serial}, name TEXT)")
     engine.dispose()
 
 
+@functools.cache
 def _engine() -> sa.Engine:
-    # One engine per worker process, created after gunicorn forked it.
-    pid = os.getpid()
-    if pid not in _engines:
-        url = os.environ["CEILING_DATABASE_URL"]
-        engine = sa.create_engine(url, connect_args={"timeout": 30} if "sqlite" in url else {})
-        if url.startswith("sqlite"):
+    # Built on first use, in each gunicorn worker (the app is not preloaded before the fork).
+    url = os.environ["CEILING_DATABASE_URL"]
+    if not url.startswith("sqlite"):
+        return sa.create_engine(url)
+    engine = sa.create_engine(url, connect_args={"timeout": 30})
 
-            @sa.event.listens_for(engine, "connect")
-            def wal(dbapi_connection, _record):
-                dbapi_connection.execute("PRAGMA journal_mode=WAL")
-                dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+    @sa.event.listens_for(engine, "connect")
+    def wal(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
-        _engines[pid] = engine
-    return _engines[pid]
+    return engine
 
 
 @app.get("/")

@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 import openpyxl
 import pytest
 
+from tests.conftest import build_event
 from tests.organiser_support import (
     add_registrations,
     fast_password_hashing,  # noqa: F401  (autouse)
     make_organiser,
     sign_in,
 )
+from webapp.organiser import export
 from webapp.registration.models import AttendanceMode, RegistrationStatus
 
 EMAIL = "olga@cluster.example"
@@ -240,11 +242,8 @@ def _write_cell_by_cell(writer, row_number: int, row: tuple) -> None:
             writer.sheet.write_string(row_number, column, value)
 
 
-def test_xlsx_rows_are_exactly_what_xlsxwriters_typed_writers_produce(app, monkeypatch):
-    from tests.conftest import build_event
-    from webapp.organiser import export
-
-    event = build_event(timezone="Europe/Brussels")
+def test_xlsx_rows_are_exactly_what_xlsxwriters_typed_writers_produce(monkeypatch):
+    event = build_event()
     texts = [text for pair in zip(VERBATIM_TEXTS * 2, ESCAPED_TEXTS, strict=False) for text in pair]
     rows = [
         _export_row(number, text, WALL_TIME if number % 3 else None)
@@ -258,11 +257,8 @@ def test_xlsx_rows_are_exactly_what_xlsxwriters_typed_writers_produce(app, monke
         assert serialised[name] == content, name
 
 
-def test_xlsx_cells_keep_their_types_and_literal_text(app):
-    from tests.conftest import build_event
-    from webapp.organiser import export
-
-    event = build_event(timezone="Europe/Brussels")
+def test_xlsx_cells_keep_their_types_and_literal_text():
+    event = build_event()
     texts = [*VERBATIM_TEXTS, "\t=1+1", " leading", "A & B <Ltd>", "<r>rich</r>", MARKUP_INJECTION]
     rows = [_export_row(number, text, None) for number, text in enumerate(texts, start=1)]
     with export.write_xlsx(event, iter(rows)) as output:
@@ -304,10 +300,7 @@ def test_only_organisers_of_the_event_can_export(app, client, event, people):
         assert outsider.get(url).status_code == 404
 
 
-def test_the_file_name_is_safe_whatever_the_slug(app):
-    from tests.conftest import build_event
-    from webapp.organiser.export import file_name
-
+def test_the_file_name_is_safe_whatever_the_slug():
     event = build_event(slug='odd "slug"\r\nX-Evil: 1/..', timezone="Europe/Brussels")
     day = datetime(2027, 3, 1, 23, 30, tzinfo=UTC)  # already 2 March in Brussels
-    assert file_name(event, "csv", today=day) == "odd-slug-X-Evil-1-attendees-2027-03-02.csv"
+    assert export.file_name(event, "csv", today=day) == "odd-slug-X-Evil-1-attendees-2027-03-02.csv"

@@ -133,7 +133,6 @@ def _instance_secret_key(instance: Path) -> str:
     path = instance / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:

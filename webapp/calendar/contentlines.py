@@ -68,12 +68,8 @@ def _is_utc(zone: tzinfo) -> bool:
     return is_utc(zone)
 
 
-def fold(line: str) -> bytes:
-    """One content line as UTF-8 bytes, folded, with its CRLF."""
-    return (_folded(line) + "\r\n").encode("utf-8")
-
-
 def _folded(line: str) -> str:
+    """One content line, folded (without its final CRLF)."""
     if len(line) <= FOLD_AT and line.isascii():
         return line
     data = line.encode("utf-8")

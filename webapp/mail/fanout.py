@@ -37,6 +37,10 @@ def expand_announcements(
 
 def _expand_chunk(chunk: int, now: datetime) -> int | None:
     session = db.session
+    # A plain read first: an idle sender should not take the write lock to find nothing.
+    pending = sa.select(Announcement.id).where(Announcement.completed_at.is_(None)).limit(1)
+    if session.scalar(pending) is None:
+        return None
     begin_write(session)
     announcement = session.scalars(
         sa.select(Announcement)

@@ -111,8 +111,7 @@ TIME_CELLS = (10, 12)
 def _csv_cells(row: tuple) -> list:
     cells = list(row)
     for index in TEXT_CELLS:
-        if cells[index].startswith(FORMULA_PREFIXES):
-            cells[index] = "'" + cells[index]
+        cells[index] = neutralise(cells[index])
     for index in TIME_CELLS:
         cells[index] = cells[index].isoformat(" ", "seconds") if cells[index] else ""
     return cells
