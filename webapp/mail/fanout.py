@@ -11,7 +11,7 @@ from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail import messages
 from webapp.mail.models import Announcement
-from webapp.registration.models import Registration
+from webapp.registration.models import ACTIVE_STATUSES, Registration
 
 CHUNK = 200
 
@@ -57,7 +57,7 @@ def _expand_chunk(chunk: int, now: datetime) -> int | None:
         sa.select(Registration.id)
         .where(
             Registration.event_id == announcement.event_id,
-            Registration.status.in_(messages.ACTIVE),
+            Registration.status.in_(ACTIVE_STATUSES),
             Registration.id > announcement.last_registration_id,
             Registration.id <= announcement.up_to_registration_id,
         )

@@ -22,7 +22,12 @@ from webapp.extensions import db
 from webapp.mail import content
 from webapp.mail.models import Announcement, OutboxMessage, OutboxStatus
 from webapp.organiser.models import Organiser
-from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
+from webapp.registration.models import (
+    ACTIVE_STATUSES,
+    AttendanceMode,
+    Registration,
+    RegistrationStatus,
+)
 
 
 class MessageKind(enum.StrEnum):
@@ -65,7 +70,6 @@ JOIN_LINK_KINDS = {
     MessageKind.REMINDER_1H,
 }
 ATTENDEE_KINDS = (MessageKind.EVENT_CHANGED, MessageKind.EVENT_CANCELLED)
-ACTIVE = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
 CHUNK = 500
 _METHOD_LINE = re.compile(r"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -99,7 +103,7 @@ def queue_for_attendees(event: Event, kind: MessageKind) -> int:
         raise ValueError(f"{kind} is not a message for all attendees")
     audience, last_id = db.session.execute(
         sa.select(sa.func.count(), sa.func.max(Registration.id)).where(
-            Registration.event_id == event.id, Registration.status.in_(ACTIVE)
+            Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES)
         )
     ).one()
     if audience > current_app.config["MAIL_INLINE_FANOUT_LIMIT"]:
@@ -115,7 +119,7 @@ def queue_for_attendees(event: Event, kind: MessageKind) -> int:
         return audience
     ids = db.session.scalars(
         sa.select(Registration.id)
-        .where(Registration.event_id == event.id, Registration.status.in_(ACTIVE))
+        .where(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))
         .order_by(Registration.id)
     ).all()
     queue_for_registration_ids(event, kind, ids)

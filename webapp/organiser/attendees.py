@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from webapp import timezones
 from webapp.events.models import Event
 from webapp.extensions import db
-from webapp.registration.models import Registration, RegistrationStatus
+from webapp.registration.models import ACTIVE_STATUSES, Registration, RegistrationStatus
 
 COUNT_CAP = 10_000
 CHECKED_IN = "checked_in"
@@ -73,7 +73,7 @@ def active_count(event_id: int) -> int:
         .select_from(Registration)
         .where(
             Registration.event_id == event_id,
-            Registration.status.in_([RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]),
+            Registration.status.in_(ACTIVE_STATUSES),
         )
     )
 

@@ -19,6 +19,10 @@ class RegistrationStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# The registrations that hold a seat or a place in the queue.
+ACTIVE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+
+
 class AttendanceMode(enum.StrEnum):
     IN_PERSON = "in_person"
     ONLINE = "online"
