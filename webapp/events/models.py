@@ -100,7 +100,7 @@ class Event(db.Model):
     sequence: Mapped[int] = mapped_column(default=0)
 
     owner = relationship("Organiser", foreign_keys=[owner_id])
-    co_organisers = relationship("Organiser", secondary=event_organisers, lazy="selectin")
+    co_organisers = relationship("Organiser", secondary=event_organisers)
 
     def set_schedule(self, start_local: datetime, end_local: datetime, zone: str) -> None:
         """Set wall times and zone, deriving the UTC instants; raises TimezoneError/ValueError."""

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from flask import abort
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
-from sqlalchemy.orm import lazyload
 
 from webapp import timezones
 from webapp.db import now_utc
@@ -90,12 +89,7 @@ def _like_pattern(query: str) -> str:
 
 
 def _catalogue_query(kind: EventKind | None, query: str) -> sa.Select:
-    # Cards never show co-organisers: skip the extra SELECT their selectin loading would run.
-    stmt = (
-        sa.select(Event)
-        .where(Event.status.in_(PUBLIC_STATUSES))
-        .options(lazyload(Event.co_organisers))
-    )
+    stmt = sa.select(Event).where(Event.status.in_(PUBLIC_STATUSES))
     if kind is not None:
         stmt = stmt.where(Event.kind == kind)
     if query:
@@ -157,9 +151,7 @@ def next_event_change(event: Event, now: datetime) -> datetime | None:
 def get_public_or_404(slug: str) -> Event:
     """A published or cancelled event by slug; drafts and unknown slugs are 404."""
     # Co-organisers load on first use only: most callers (registration, .ics) never ask.
-    event = db.session.scalar(
-        sa.select(Event).where(Event.slug == slug).options(lazyload(Event.co_organisers))
-    )
+    event = db.session.scalar(sa.select(Event).where(Event.slug == slug))
     if event is None or not event.is_public:
         abort(404)
     return event
