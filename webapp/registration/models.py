@@ -86,5 +86,14 @@ class Registration(db.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    @property
+    def attends_online(self) -> bool:
+        """Whether this person follows the event online: everyone at an online event, and
+        those who chose online at a hybrid one. Only they ever see the meeting link."""
+        event_format = self.event.format.value
+        return event_format == "online" or (
+            event_format == "hybrid" and self.attendance_mode == AttendanceMode.ONLINE
+        )
+
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.status}>"
