@@ -27,7 +27,7 @@ import pytest
 import sqlalchemy as sa
 
 from webapp import create_app
-from webapp.db import now_utc
+from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
 from webapp.mail.background import stop_background_sender
@@ -174,6 +174,7 @@ def make_event(app):
 
     def make(**overrides) -> Event:
         with app.app_context():
+            begin_write(db.session)
             event = build_event(**overrides)
             db.session.add(event)
             db.session.commit()

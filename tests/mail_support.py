@@ -10,6 +10,7 @@ import icalendar
 import sqlalchemy as sa
 
 from tests.conftest import ReceivedMail
+from webapp.db import begin_write
 from webapp.extensions import db
 from webapp.mail.delivery import DeliveryReport, send_pending
 from webapp.mail.models import OutboxMessage
@@ -65,6 +66,7 @@ def queue_row(app, **values) -> int:
         **values,
     }
     with app.app_context():
+        begin_write(db.session)
         message = OutboxMessage(**row)
         db.session.add(message)
         db.session.commit()

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from webapp.db import now_utc
+from webapp.db import begin_write, now_utc
 from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail.models import OutboxMessage
@@ -24,6 +24,7 @@ PASSWORD = "correct horse battery staple"
 def make_organiser(app, email: str, *, admin: bool = False, name: str = "") -> int:
     """Create an organiser with PASSWORD; returns its id."""
     with app.app_context():
+        begin_write(db.session)
         organiser = accounts.create_organiser(email, PASSWORD, name=name, is_admin=admin)
         db.session.commit()
         return organiser.id
@@ -48,6 +49,7 @@ def csrf_token(client, url: str) -> str:
 def share_event(app, event_id: int, organiser_id: int) -> None:
     """Make an organiser a co-organiser of an event."""
     with app.app_context():
+        begin_write(db.session)
         event = db.session.get(Event, event_id)
         event.co_organisers.append(db.session.get(Organiser, organiser_id))
         db.session.commit()
@@ -80,6 +82,7 @@ def add_registrations(app, event_id: int, people: list[dict]) -> list[int]:
         values.update(person)
         rows.append(values)
     with app.app_context():
+        begin_write(db.session)
         for start in range(0, len(rows), 1000):
             db.session.execute(sa.insert(Registration), rows[start : start + 1000])
         db.session.commit()

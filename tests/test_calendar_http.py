@@ -12,7 +12,7 @@ from icalendar import Calendar
 from tests.calendar_support import icaljs
 from tests.conftest import TEST_CONFIG
 from webapp.calendar import feed
-from webapp.db import now_utc
+from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
 from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
@@ -51,6 +51,7 @@ def make_registration(app):
         }
         values.update(overrides)
         with app.app_context():
+            begin_write(db.session)
             registration = Registration(**values)
             assign_token(registration)
             db.session.add(registration)
@@ -63,6 +64,7 @@ def make_registration(app):
 def change_event(app, event_id: int, **changes) -> None:
     """What an organiser's edit does: new values, and a higher sequence if time moved."""
     with app.app_context():
+        begin_write(db.session)
         event = db.session.get(Event, event_id)
         if "start_local" in changes:
             start = changes.pop("start_local")

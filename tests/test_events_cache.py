@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import request, request_started
 
 from tests.registration_support import register
-from webapp.db import now_utc
+from webapp.db import begin_write, now_utc
 from webapp.events import cache as page_cache
 from webapp.events import services as event_services
 from webapp.events import views as event_views
@@ -39,6 +39,7 @@ def statements(app):
 
 def _update(app, event_id: int, **values) -> None:
     with app.app_context():
+        begin_write(db.session)
         event = db.session.get(Event, event_id)
         for name, value in values.items():
             setattr(event, name, value)
@@ -80,6 +81,7 @@ def test_listing_shows_new_events_and_drops_unpublished_and_deleted_ones(client,
     _update(client.application, unpublished.id, status=EventStatus.DRAFT)
     assert "Soon a draft" not in client.get("/").text
     with client.application.app_context():
+        begin_write(db.session)
         db.session.execute(sa.delete(Event).where(Event.id == added.id))
         db.session.commit()
     html = client.get("/").text

@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from tests.conftest import free_port
 from tests.mail_support import PickyHandler, deliver, outbox_rows, queue_row
 from tests.registration_support import applicant, form_data, register
-from webapp.db import now_utc
+from webapp.db import begin_write, now_utc
 from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail.background import EXTENSION_KEY
@@ -172,6 +172,7 @@ def test_one_connection_carries_a_whole_batch(app, smtp_server, make_event):
 def test_a_message_left_sending_by_a_crashed_sender_is_claimed_again(app, smtp_server, make_event):
     _queue(app, make_event, 2)
     with app.app_context():
+        begin_write(db.session)
         db.session.execute(
             sa.update(OutboxMessage).values(
                 status=OutboxStatus.SENDING, attempts=1, claimed_at=now_utc() - timedelta(hours=1)
@@ -318,6 +319,7 @@ def test_an_outcome_is_never_written_over_a_newer_claim(picky_server, app, make_
 
     def another_sender_claims_the_second_message() -> None:
         with app.app_context():
+            begin_write(db.session)
             db.session.execute(
                 sa.update(OutboxMessage)
                 .where(OutboxMessage.recipient == "person1@example.org")

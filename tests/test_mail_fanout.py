@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from tests.conftest import local
 from tests.mail_support import deliver
 from tests.registration_support import register
+from webapp.db import begin_write
 from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail import messages
@@ -27,6 +28,7 @@ def _event_with_attendees(app, make_event, count=7, capacity=5):
     for index in range(count):
         register(app, event.id, f"p{index}@example.org")
     with app.app_context():
+        begin_write(db.session)
         db.session.execute(
             sa.update(Registration)
             .where(Registration.email == "p0@example.org")
@@ -38,6 +40,7 @@ def _event_with_attendees(app, make_event, count=7, capacity=5):
 
 def _change(app, event_id: int) -> int:
     with app.app_context():
+        begin_write(db.session)
         event = db.session.get(Event, event_id)
         event.set_schedule(local("2027-09-01 10:00"), local("2027-09-01 12:00"), "Europe/Madrid")
         event.sequence += 1

@@ -21,7 +21,7 @@ from tests.mail_support import (
     queue_row,
 )
 from tests.registration_support import register
-from webapp.db import now_utc
+from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
 from webapp.mail import messages
@@ -171,6 +171,7 @@ def test_a_body_line_longer_than_smtp_allows_arrives_intact(app, smtp_server):
 def test_a_name_with_line_breaks_cannot_add_headers(app, smtp_server, make_event):
     event = make_event(title="Launch\r\nBcc: victim@example.org")
     with app.app_context():
+        begin_write(db.session)
         registration = Registration(
             event_id=event.id,
             status=RegistrationStatus.CONFIRMED,
@@ -254,6 +255,7 @@ def _attendees(app, make_event, **event_values):
     for index in range(4):
         register(app, event.id, f"a{index}@example.org")
     with app.app_context():
+        begin_write(db.session)
         db.session.execute(
             sa.update(Registration)
             .where(Registration.email == "a3@example.org")
@@ -270,6 +272,7 @@ def test_event_change_goes_to_confirmed_and_waitlisted_with_updated_invites(
     deliver(app)
     before = len(smtp_server.messages)
     with app.app_context():
+        begin_write(db.session)
         stored = db.session.get(Event, event.id)
         stored.set_schedule(local("2027-05-04 10:00"), local("2027-05-04 11:00"), "Asia/Tokyo")
         stored.sequence += 1
@@ -304,6 +307,7 @@ def test_event_cancellation_cancels_the_invites_of_confirmed_people(app, smtp_se
     deliver(app)
     before = len(smtp_server.messages)
     with app.app_context():
+        begin_write(db.session)
         stored = db.session.get(Event, event.id)
         stored.status = EventStatus.CANCELLED
         assert messages.queue_for_attendees(stored, MessageKind.EVENT_CANCELLED) == 3
@@ -327,6 +331,7 @@ def two_hour_reset_links(app_config):
 
 def test_password_reset_goes_to_the_organiser(two_hour_reset_links, app, smtp_server):
     with app.app_context():
+        begin_write(db.session)
         organiser = Organiser(email="org@example.org", name="Inès Organiser", password_hash="x")
         db.session.add(organiser)
         db.session.flush()
@@ -368,6 +373,7 @@ def test_queueing_for_many_attendees_takes_a_few_statements_per_chunk(app, make_
     event = make_event(capacity=None)
     people = 120
     with app.app_context():
+        begin_write(db.session)
         db.session.execute(
             sa.insert(Registration),
             [
@@ -392,6 +398,7 @@ def test_queueing_for_many_attendees_takes_a_few_statements_per_chunk(app, make_
 
         statements = []
         sa.event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(1))
+        begin_write(db.session)
         stored = db.session.get(Event, event.id)
         queued = messages.queue_for_attendees(stored, MessageKind.EVENT_CHANGED)
         db.session.commit()

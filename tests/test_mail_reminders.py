@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from tests.conftest import local
 from tests.registration_support import register
+from webapp.db import begin_write
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
 from webapp.mail.models import OutboxMessage
@@ -120,6 +121,7 @@ def test_only_confirmed_people_of_published_events_registered_in_time(
 ):
     tokyo = events[0]
     with app.app_context():
+        begin_write(db.session)
         db.session.execute(
             sa.update(Registration)
             .where(Registration.email == "a@brussels.example")

@@ -12,6 +12,7 @@ from tests.organiser_support import (
     share_event,
     sign_in,
 )
+from webapp.db import begin_write
 from webapp.events.models import Event, EventStatus
 from webapp.extensions import db
 from webapp.organiser.attendee_views import ACTIONS
@@ -70,13 +71,15 @@ def world(app):
     make_organiser(app, ADMIN, admin=True)
     ids = {}
     with app.app_context():
+        begin_write(db.session)
         from tests.conftest import build_event
 
         for name, owner_id in (("mine", owner), ("theirs", other)):
             event = build_event(owner_id=owner_id, status=EventStatus.PUBLISHED, capacity=10)
             db.session.add(event)
-            db.session.commit()
+            db.session.flush()
             ids[name] = event.id
+        db.session.commit()
     ids["my_registration"] = add_registrations(app, ids["mine"], [{}])[0]
     ids["their_registration"] = add_registrations(app, ids["theirs"], [{}])[0]
     ids.update(owner=owner, other=other)

@@ -17,7 +17,7 @@ from tests.organiser_support import (
     sign_in,
 )
 from tests.registration_support import register, registrations
-from webapp.db import now_utc
+from webapp.db import begin_write, now_utc
 from webapp.extensions import db
 from webapp.registration.models import Registration, RegistrationStatus
 
@@ -239,6 +239,7 @@ def test_promote_needs_a_free_seat(app, client, event):
     assert "The event is full" in full
     assert dict(registrations(app, event.id))["d@example.org"] == "waitlisted"
     with app.app_context():
+        begin_write(db.session)
         from webapp.events.models import Event
 
         db.session.get(Event, event.id).capacity = 4

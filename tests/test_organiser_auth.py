@@ -16,7 +16,7 @@ from tests.organiser_support import (
     outbox_rows,
     sign_in,
 )
-from webapp.db import now_utc
+from webapp.db import begin_write, now_utc
 from webapp.extensions import db
 from webapp.organiser import accounts
 from webapp.organiser.models import Organiser
@@ -85,6 +85,7 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(app, client):
 def test_deactivated_accounts_cannot_sign_in(app, client):
     make_organiser(app, EMAIL)
     with app.app_context():
+        begin_write(db.session)
         db.session.scalar(sa.select(Organiser)).is_active_account = False
         db.session.commit()
     assert sign_in(client, EMAIL).status_code == 422

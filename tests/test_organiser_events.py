@@ -15,6 +15,7 @@ from tests.organiser_support import (
 )
 from tests.registration_support import register
 from webapp import timezones
+from webapp.db import begin_write
 from webapp.events.models import Event, EventStatus
 from webapp.extensions import db
 from webapp.organiser.models import Organiser
@@ -198,6 +199,7 @@ def _registered_event(app, make_event, organiser_id) -> Event:
     for email in ("ana@example.org", "ben@example.org", "cleo@example.org", "dev@example.org"):
         register(app, event.id, email)
     with app.app_context():
+        begin_write(db.session)
         dev = db.session.scalar(
             sa.select(Registration).where(Registration.email == "dev@example.org")
         )

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.registration_support import form_data, outbox, register, registrations
-from webapp.db import now_utc
+from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, EventStatus
 from webapp.extensions import db
 from webapp.registration import services
@@ -181,6 +181,7 @@ def test_no_self_cancellation_once_the_event_has_started(client, app, make_event
     event = make_event()
     _, token, _ = register(app, event.id)
     with app.app_context():
+        begin_write(db.session)
         db.session.get(Event, event.id).set_schedule(
             (now_utc() - timedelta(hours=1)).replace(tzinfo=None, microsecond=0),
             (now_utc() + timedelta(hours=1)).replace(tzinfo=None, microsecond=0),
@@ -198,6 +199,7 @@ def test_cancelled_event_shows_on_the_manage_page(client, app, make_event):
     event = make_event()
     _, token, _ = register(app, event.id)
     with app.app_context():
+        begin_write(db.session)
         db.session.get(Event, event.id).status = EventStatus.CANCELLED
         db.session.commit()
     html = client.get(f"/r/{token}").get_data(as_text=True)

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.registration_support import applicant, outbox, register, registrations
-from webapp.db import now_utc
+from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, EventFormat, EventStatus
 from webapp.extensions import db
 from webapp.mail.models import OutboxMessage
@@ -26,6 +26,7 @@ def _get(app, registration_id: int) -> Registration:
 
 def _cancel(app, registration_id: int, **kwargs) -> int | None:
     with app.app_context():
+        begin_write(db.session)
         promoted = services.cancel(db.session.get(Registration, registration_id), **kwargs)
         db.session.commit()
         return promoted.id if promoted else None
@@ -111,6 +112,7 @@ def test_repeats_resend_at_most_once_per_window(app, make_event):
     now = now_utc()
     register(app, event.id, "ana@example.org")
     with app.app_context():
+        begin_write(db.session)
         for minutes in (1, 2, 3):
             services.register(
                 db.session.get(Event, event.id),
@@ -137,6 +139,7 @@ def test_database_refuses_two_active_registrations_for_one_email(app, make_event
     event = make_event()
     registration_id = register(app, event.id, "ana@example.org")[0]
     with app.app_context():
+        begin_write(db.session)
         original = db.session.get(Registration, registration_id)
         copy = Registration(
             **{
@@ -158,6 +161,7 @@ def test_a_repeat_refused_by_the_unique_index_leaves_the_unit_of_work_usable(app
     event = make_event()
     existing_id = register(app, event.id, "ana@example.org")[0]
     with app.app_context():
+        begin_write(db.session)
         locked_event = db.session.get(Event, event.id)
         repeat = services.register(locked_event, applicant("ANA@example.org"))
         other = services.register(locked_event, applicant("ben@example.org"))
@@ -213,6 +217,7 @@ def test_registration_and_its_email_are_stored_or_lost_together(app, make_event)
     assert registrations(app, event.id) == [] and outbox(app) == []
 
     with app.app_context():
+        begin_write(db.session)
         result = services.register(db.session.get(Event, event.id), applicant())
         db.session.commit()
         registration_id = result.registration.id
@@ -269,12 +274,15 @@ def test_organiser_promotion_needs_a_free_seat(app, make_event):
     register(app, event.id)
     waiting = register(app, event.id)[0]
     with app.app_context():
+        begin_write(db.session)
         with pytest.raises(services.EventFull):
             services.promote(db.session.get(Registration, waiting))
         db.session.rollback()
+        begin_write(db.session)
         db.session.get(Event, event.id).capacity = 2
         db.session.commit()
     with app.app_context():
+        begin_write(db.session)
         promoted = services.promote(db.session.get(Registration, waiting))
         db.session.commit()
         assert promoted.status == RegistrationStatus.CONFIRMED
@@ -288,10 +296,12 @@ def test_promote_next_and_fill_from_waitlist_after_raising_capacity(app, make_ev
     register(app, event.id)
     waiting = [register(app, event.id)[0] for _ in range(4)]
     with app.app_context():
+        begin_write(db.session)
         assert services.promote_next(db.session.get(Event, event.id)) is None  # still full
         db.session.get(Event, event.id).capacity = 4
         db.session.commit()
     with app.app_context():
+        begin_write(db.session)
         assert services.promote_next(db.session.get(Event, event.id)).id == waiting[0]
         promoted = services.fill_from_waitlist(db.session.get(Event, event.id))
         db.session.commit()
@@ -306,9 +316,11 @@ def test_check_in_and_undo(app, make_event):
     waiting = register(app, event.id)[0]
     arrived = now_utc()
     with app.app_context():
+        begin_write(db.session)
         services.check_in(db.session.get(Registration, seat), now=arrived)
         db.session.commit()
     with app.app_context():
+        begin_write(db.session)
         again = services.check_in(db.session.get(Registration, seat))  # keeps the first time
         db.session.commit()
         assert again.checked_in_at == arrived.replace(microsecond=again.checked_in_at.microsecond)
@@ -316,6 +328,7 @@ def test_check_in_and_undo(app, make_event):
             services.check_in(db.session.get(Registration, waiting))
         db.session.rollback()
     with app.app_context():
+        begin_write(db.session)
         services.undo_check_in(db.session.get(Registration, seat))
         db.session.commit()
     assert _get(app, seat).checked_in_at is None
@@ -326,6 +339,7 @@ def test_resend_matches_the_current_status(app, make_event):
     seat = register(app, event.id)[0]
     waiting = register(app, event.id)[0]
     with app.app_context():
+        begin_write(db.session)
         services.resend_confirmation(db.session.get(Registration, seat))
         services.resend_confirmation(db.session.get(Registration, waiting))
         db.session.commit()
@@ -336,6 +350,7 @@ def test_services_compose_in_one_unit_of_work(app, make_event):
     """Two locking calls in one transaction keep each other's changes."""
     event = make_event(capacity=5)
     with app.app_context():
+        begin_write(db.session)
         first = services.register(db.session.get(Event, event.id), applicant())
         services.register(db.session.get(Event, event.id), applicant())
         services.cancel(first.registration)

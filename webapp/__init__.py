@@ -44,13 +44,13 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from webapp import models  # noqa: F401  (registers every table on the metadata)
-    from webapp.db import install_sqlite_pragmas
+    from webapp.db import install_sqlite_transactions
     from webapp.extensions import csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            install_sqlite_pragmas(db.engine)
+            install_sqlite_transactions(db.engine)
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
     )

@@ -8,9 +8,17 @@ from pathlib import Path
 
 from flask import Flask
 
+from webapp.db import engine_options
+
+# Every setting here can be overridden by instance/config.py, then by an environment variable
+# of the same name, read as the type of its default (text where the default is None).
 DEFAULTS = {
+    "SECRET_KEY": None,  # None: generated once into instance/secret_key
     "CONVENE_BASE_URL": "http://127.0.0.1:5000",
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Seconds a request waits for the database's write lock or a connection before it
+    # answers 503 (shorter than browsers and proxies wait), and the Retry-After it sends.
+    "DATABASE_LOCK_TIMEOUT": 10.0,
+    "DATABASE_RETRY_AFTER": 5,
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -23,6 +31,7 @@ DEFAULTS = {
     # werkzeug password hashing method for organiser accounts.
     "PASSWORD_HASH_METHOD": "scrypt",
     # Flask-Limiter: in-memory by default, Redis via RATELIMIT_STORAGE_URI in production.
+    "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "REGISTRATION_RATE_LIMIT": "10 per minute",
@@ -47,55 +56,40 @@ DEFAULTS = {
     # Organiser announcements to more people than this are queued by the sender, in chunks.
     "MAIL_INLINE_FANOUT_LIMIT": 100,
 }
-
-# Environment variables read as strings, and the ones converted to other types.
-ENV_STRINGS = (
-    "SECRET_KEY",
-    "CONVENE_BASE_URL",
-    "MAIL_SERVER",
-    "MAIL_USERNAME",
-    "MAIL_PASSWORD",
-    "MAIL_DEFAULT_SENDER",
-    "RATELIMIT_STORAGE_URI",
-    "REGISTRATION_RATE_LIMIT",
-    "MANAGE_RATE_LIMIT",
-    "LOGIN_RATE_LIMIT",
-)
-ENV_INTS = (
-    "MAIL_PORT",
-    "MAIL_TIMEOUT",
-    "MAIL_MAX_ATTEMPTS",
-    "MAIL_INLINE_FANOUT_LIMIT",
-    "MAX_CONTENT_LENGTH",
-)
-ENV_BOOLS = (
-    "MAIL_USE_TLS",
-    "MAIL_USE_SSL",
-    "MAIL_DELIVER_AFTER_REQUEST",
-    "MAIL_ICS_ATTACHMENT",
-    "RATELIMIT_ENABLED",
-)
+# Settings read from the environment under another name.
+ENVIRONMENT_ALIASES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
+# Never from the environment: suppressing sends would mark undelivered outbox mail as sent.
+NOT_FROM_ENVIRONMENT = frozenset({"MAIL_SUPPRESS_SEND"})
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 
 
-def _as_bool(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+def from_environment(name: str, text: str) -> object:
+    """An environment variable's text as the type of the setting's default."""
+    default = DEFAULTS.get(name)
+    try:
+        if isinstance(default, bool):
+            word = text.strip().lower()
+            if word not in TRUE_WORDS | FALSE_WORDS:
+                raise ValueError(f"expected one of {sorted(TRUE_WORDS | FALSE_WORDS)}")
+            return word in TRUE_WORDS
+        if isinstance(default, int | float):
+            return type(default)(text)
+    except ValueError as error:
+        raise ValueError(f"Environment variable {name}={text!r}: {error}") from None
+    return text
 
 
 def load(app: Flask, overrides: dict | None) -> None:
     """Apply defaults, instance/config.py, the environment, then explicit overrides."""
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
-    for name in ENV_STRINGS:
+    for name in DEFAULTS.keys() - NOT_FROM_ENVIRONMENT:
         if name in os.environ:
-            app.config[name] = os.environ[name]
-    for name in ENV_INTS:
-        if name in os.environ:
-            app.config[name] = int(os.environ[name])
-    for name in ENV_BOOLS:
-        if name in os.environ:
-            app.config[name] = _as_bool(os.environ[name])
-    if "DATABASE_URL" in os.environ:
-        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+            app.config[name] = from_environment(name, os.environ[name])
+    for variable, name in ENVIRONMENT_ALIASES.items():
+        if variable in os.environ:
+            app.config[name] = os.environ[variable]
     if overrides:
         app.config.update(overrides)
 
@@ -103,15 +97,12 @@ def load(app: Flask, overrides: dict | None) -> None:
     app.config.setdefault(
         "SQLALCHEMY_DATABASE_URI", f"sqlite:///{Path(app.instance_path) / 'convene.db'}"
     )
-    app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(
-        app.config["SQLALCHEMY_DATABASE_URI"]
-    )
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-            "pool_pre_ping": False,  # a file does not drop connections; a ping costs a statement
-            "connect_args": {"timeout": 30},
-        }
+    url = _normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **engine_options(url, float(app.config["DATABASE_LOCK_TIMEOUT"])),
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+    }
     app.config["CONVENE_BASE_URL"] = app.config["CONVENE_BASE_URL"].rstrip("/")
     if "SESSION_COOKIE_SECURE" not in (overrides or {}):
         secure = app.config["CONVENE_BASE_URL"].startswith("https://")

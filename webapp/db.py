@@ -1,17 +1,29 @@
-"""Declarative base, the UTC column type, and transaction helpers shared by all features."""
+"""Declarative base, the UTC column type, and the one way writes take their transaction.
+
+Every write, on both databases, starts with `begin_write(session)` (or `lock_row()`, which
+calls it) before its first read:
+
+- SQLite: pysqlite's own transaction handling is switched off and SQLAlchemy's `begin`
+  event emits BEGIN, or BEGIN IMMEDIATE for a write transaction: the recipe in SQLAlchemy's
+  pysqlite documentation ("Serializable isolation / Savepoints / Transactional DDL"). The
+  write lock is taken before anything is read, so what a writer reads stays true until it
+  commits; a writer waits for the lock up to DATABASE_LOCK_TIMEOUT seconds (pysqlite's
+  `timeout`, SQLite's busy timeout). A deferred transaction that read first and wrote later
+  would fail at once with "database is locked" whenever another writer committed in
+  between, whatever the timeout: hence the rule, enforced by `guard_writes()`.
+- PostgreSQL: a plain transaction; the rows a decision depends on (the event during seat
+  allocation) are read with SELECT ... FOR UPDATE, and `lock_timeout` bounds the wait.
+
+A lock not obtained in time, or a database that cannot be reached, raises SQLAlchemy's
+OperationalError, which the app answers with 503 and Retry-After (webapp.errors).
+"""
 
 from __future__ import annotations
 
-import fcntl
-import logging
-import os
-import threading
-import time
-import weakref
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, scoped_session
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -23,11 +35,10 @@ NAMING_CONVENTION = {
 
 # Execution option that makes the next transaction a serialising write transaction.
 WRITE_LOCK_OPTION = "convene_write_lock"
-HOLDS_WRITER = "convene_holds_writer"
-WRITER_WAIT_SECONDS = 30
-POLL_SECONDS = 0.0005
 
-logger = logging.getLogger(__name__)
+
+class UnguardedWrite(RuntimeError):
+    """A change reached the database outside a transaction begun by begin_write()."""
 
 
 def now_utc() -> datetime:
@@ -58,181 +69,77 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def install_sqlite_pragmas(engine: sa.Engine) -> WriterQueue:
-    """WAL, foreign keys, and explicit BEGIN so writers can take the lock up front.
+def enum_column(enum_cls: type, name: str) -> sa.Enum:
+    """A string enum stored as its values in a VARCHAR with a named CHECK constraint."""
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
-    pysqlite opens its implicit transaction only at the first write, which is too late
-    for read-then-write logic such as seat allocation; SQLAlchemy also drops
-    FOR UPDATE on SQLite. We therefore emit BEGIN ourselves, and BEGIN IMMEDIATE when
-    the session asked for a write lock (see begin_write()).
-    """
+
+def engine_options(url: str, lock_timeout: float) -> dict:
+    """Engine options that bound every wait for a lock or a connection by `lock_timeout`."""
+    if url.startswith("sqlite"):
+        # A file does not drop connections, and a ping would cost a statement per checkout.
+        return {"pool_pre_ping": False, "connect_args": {"timeout": lock_timeout}}
+    options: dict = {"pool_pre_ping": True, "pool_timeout": lock_timeout}
+    if url.startswith("postgresql"):
+        milliseconds = max(int(lock_timeout * 1000), 1)
+        options["connect_args"] = {
+            "options": f"-c lock_timeout={milliseconds}",
+            "connect_timeout": max(int(lock_timeout), 1),
+        }
+    return options
+
+
+def install_sqlite_transactions(engine: sa.Engine) -> None:
+    """WAL, foreign keys, and BEGIN (or BEGIN IMMEDIATE for writers) emitted by SQLAlchemy."""
 
     @sa.event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None
+        dbapi_connection.isolation_level = None  # pysqlite emits no BEGIN of its own
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    writer = WriterQueue(_lock_file_path(engine))
-
-    def release_writer(connection) -> None:
-        if connection.info.pop(HOLDS_WRITER, False):
-            writer.release()
-
-    # SQLAlchemy fires these events before it calls the driver's commit() or rollback(), so
-    # the writer ends its transaction here itself: handing the queue on first would send
-    # the next writer's BEGIN IMMEDIATE into SQLite's busy handler. The driver's own call
-    # afterwards finds no transaction and does nothing. The queue is handed on whatever
-    # happens (a failed COMMIT is rolled back first, so SQLite's lock goes too).
-    def on_commit(connection) -> None:
-        if not connection.info.get(HOLDS_WRITER):
-            return
-        driver_connection = connection.connection.driver_connection
-        try:
-            driver_connection.execute("COMMIT")
-        except connection.dialect.dbapi.Error as error:
-            _end_transaction(driver_connection)
-            # As SQLAlchemy would have raised it from the driver's commit().
-            raise sa.exc.DBAPIError.instance(
-                "COMMIT", (), error, connection.dialect.dbapi.Error
-            ) from error
-        finally:
-            release_writer(connection)
-
-    def on_rollback(connection) -> None:
-        if not connection.info.get(HOLDS_WRITER):
-            return
-        try:
-            _end_transaction(connection.connection.driver_connection)
-        finally:
-            release_writer(connection)
-
-    # A connection that goes back to the pool still holding the queue (its transaction
-    # ended in a way that fired no event) hands it on there.
-    @sa.event.listens_for(engine, "checkin")
-    def on_checkin(_dbapi_connection, record):
-        if record.info.pop(HOLDS_WRITER, False):
-            writer.release()
-
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection):
-        if not connection.get_execution_options().get(WRITE_LOCK_OPTION):
-            connection.exec_driver_sql("BEGIN")
-            return
-        connection.info[HOLDS_WRITER] = writer.acquire()
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        except Exception:
-            release_writer(connection)
-            raise
-
-    sa.event.listen(engine, "commit", on_commit)
-    sa.event.listen(engine, "rollback", on_rollback)
-    return writer
+        writer = connection.get_execution_options().get(WRITE_LOCK_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
-def _end_transaction(driver_connection) -> None:
-    if driver_connection.in_transaction:
-        driver_connection.execute("ROLLBACK")
+def _plain(session) -> Session:
+    # The scoped_session proxy does not expose in_transaction().
+    return session() if isinstance(session, scoped_session) else session
 
 
-def _lock_file_path(engine: sa.Engine) -> str | None:
-    database = engine.url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return os.path.abspath(database) + ".writer-lock"
-
-
-class WriterQueue:
-    """Writers of a SQLite database wait here for their turn, not in SQLite's busy handler.
-
-    SQLite's busy handler sleeps with a growing back-off (up to 100 ms a try), so under a
-    registration rush the write lock sits idle most of the time while a waiter sleeps.
-    Threads of one process queue on a lock; processes meet on an flock() of a file beside
-    the database (the kernel drops it if the holder dies), polled every half millisecond so
-    that a stuck holder makes a writer give up after `wait_seconds` rather than hang. Polling
-    is not a fair queue: a process whose threads write back to back can keep the lock for a
-    while, but never for longer than that. Whenever the queue cannot be used (the wait runs
-    out, the lock file cannot be opened), acquire() says so and BEGIN IMMEDIATE falls back
-    on SQLite's own waiting; BEGIN IMMEDIATE does the real serialising in any case.
-    """
-
-    def __init__(self, lock_file: str | None, wait_seconds: float = WRITER_WAIT_SECONDS):
-        self.lock_file = lock_file
-        self.wait_seconds = wait_seconds
-        self._thread_lock = threading.Lock()
-        self._fd: int | None = None
-        queue = weakref.ref(self)
-        os.register_at_fork(after_in_child=lambda: (q := queue()) and q._forget_parent_state())
-
-    def acquire(self) -> bool:
-        """Wait for our turn; False if the queue could not be used (see the class)."""
-        deadline = time.monotonic() + self.wait_seconds
-        if not self._thread_lock.acquire(timeout=self.wait_seconds):
-            return False
-        try:
-            if self._lock_file(deadline):
-                return True
-        except OSError:
-            logger.warning("cannot use the write lock file %s", self.lock_file, exc_info=True)
-        self._thread_lock.release()
+def in_write_transaction(session) -> bool:
+    """Whether the session's current transaction was begun by begin_write()."""
+    session = _plain(session)
+    if not session.in_transaction():
         return False
-
-    @property
-    def held(self) -> bool:
-        """Whether a thread of this process holds the queue."""
-        return self._thread_lock.locked()
-
-    def release(self) -> None:
-        try:
-            if self._fd is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-        finally:
-            self._thread_lock.release()
-
-    def _lock_file(self, deadline: float) -> bool:
-        if self.lock_file is None:
-            return True
-        if self._fd is None:
-            # Read-only is enough for flock(), and lets processes of other users share it.
-            self._fd = os.open(self.lock_file, os.O_RDONLY | os.O_CREAT, 0o644)
-        while True:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    return False
-                time.sleep(POLL_SECONDS)
-
-    def _forget_parent_state(self) -> None:
-        # A forked child gets its own lock and its own open file (flock() locks belong to
-        # the open file, which the child would otherwise share with its parent).
-        self._thread_lock = threading.Lock()
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+    return bool(session.connection().get_execution_options().get(WRITE_LOCK_OPTION))
 
 
 def begin_write(session) -> None:
     """Start a transaction that serialises with other writers on both databases.
 
-    On SQLite this is BEGIN IMMEDIATE (the database write lock, taken before reading);
-    on PostgreSQL callers additionally lock their row with SELECT ... FOR UPDATE.
     Any read-only transaction already open is ended first; pending changes are an error.
     Inside a write transaction this is a no-op, so services that lock can be composed in
     one unit of work without losing each other's flushed changes.
     """
-    if isinstance(session, scoped_session):
-        session = session()  # the proxy does not expose in_transaction()
+    session = _plain(session)
     if session.in_transaction():
-        if session.connection().get_execution_options().get(WRITE_LOCK_OPTION):
+        if in_write_transaction(session):
             return
         if session.new or session.dirty or session.deleted:
-            raise RuntimeError("begin_write() called with unsaved changes in the session")
+            raise UnguardedWrite("begin_write() called with unsaved changes in the session")
         session.rollback()
     session.connection(execution_options={WRITE_LOCK_OPTION: True})
 
@@ -246,3 +153,21 @@ def lock_row(session, model, pk):
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one_or_none()
+
+
+def guard_writes(session) -> None:
+    """Make any flush or DML statement outside begin_write()'s transaction an error."""
+
+    @sa.event.listens_for(session, "before_flush")
+    def check_flush(flushing, _context, _instances):
+        if (flushing.new or flushing.dirty or flushing.deleted) and not in_write_transaction(
+            flushing
+        ):
+            raise UnguardedWrite("a change was flushed outside begin_write()")
+
+    @sa.event.listens_for(session, "do_orm_execute")
+    def check_statement(state):
+        if (state.is_insert or state.is_update or state.is_delete) and not in_write_transaction(
+            state.session
+        ):
+            raise UnguardedWrite("a data change was executed outside begin_write()")

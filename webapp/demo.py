@@ -10,7 +10,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from webapp.db import now_utc
+from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
 from webapp.organiser import accounts
@@ -205,6 +205,7 @@ def ensure_demo_admin() -> tuple[Organiser, str | None]:
 def load_demo_events(today: date | None = None, owner: Organiser | None = None) -> list[Event]:
     """Create the demo events that do not exist yet; returns the ones created."""
     today = today or now_utc().date()
+    begin_write(db.session)
     existing = set(db.session.scalars(sa.select(Event.slug)))
     created = [build_event(spec, today) for spec in DEMO_EVENTS if spec.slug not in existing]
     db.session.add_all(created)

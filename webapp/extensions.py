@@ -8,9 +8,10 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from webapp.db import Base
+from webapp.db import Base, guard_writes
 
 db = SQLAlchemy(model_class=Base)
+guard_writes(db.session)  # every write goes through begin_write() (webapp.db)
 migrate = Migrate()
 csrf = CSRFProtect()
 mail = Mail()

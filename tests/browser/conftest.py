@@ -32,6 +32,7 @@ from tests.conftest import (
     build_event,
 )
 from webapp import PROJECT_ROOT, create_app
+from webapp.db import begin_write
 from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail.delivery import DeliveryReport, send_pending
@@ -100,6 +101,7 @@ class LiveServer:
     def make_event(self, **overrides) -> Event:
         """Create and commit an event (conftest.build_event defaults); returns it detached."""
         with self.app.app_context():
+            begin_write(db.session)
             event = build_event(**overrides)
             db.session.add(event)
             db.session.commit()
@@ -113,6 +115,7 @@ class LiveServer:
     def give_event(self, event: Event, organiser_email: str) -> None:
         """Make the organiser with that email the event's owner."""
         with self.app.app_context():
+            begin_write(db.session)
             owner = db.session.scalars(
                 sa.select(Organiser).where(Organiser.email == organiser_email)
             ).one()

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp import timezones
-from webapp.db import UTCDateTime, now_utc
+from webapp.db import UTCDateTime, enum_column, now_utc
 from webapp.extensions import db
 
 
@@ -32,17 +32,6 @@ class EventStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-def _enum_column(enum_cls: type[enum.StrEnum], name: str) -> sa.Enum:
-    return sa.Enum(
-        enum_cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda members: [m.value for m in members],
-    )
-
-
 event_organisers = sa.Table(
     "event_organiser",
     db.metadata,
@@ -62,7 +51,7 @@ class Event(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
     title: Mapped[str] = mapped_column(sa.String(200))
-    kind: Mapped[EventKind] = mapped_column(_enum_column(EventKind, "event_kind"))
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, "event_kind"))
     summary: Mapped[str] = mapped_column(sa.String(500), default="")
     description: Mapped[str] = mapped_column(sa.Text, default="")
 
@@ -74,7 +63,7 @@ class Event(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    format: Mapped[EventFormat] = mapped_column(_enum_column(EventFormat, "event_format"))
+    format: Mapped[EventFormat] = mapped_column(enum_column(EventFormat, "event_format"))
     venue_name: Mapped[str] = mapped_column(sa.String(200), default="")
     address: Mapped[str] = mapped_column(sa.String(300), default="")
     city: Mapped[str] = mapped_column(sa.String(120), default="")
@@ -86,7 +75,7 @@ class Event(db.Model):
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     status: Mapped[EventStatus] = mapped_column(
-        _enum_column(EventStatus, "event_status"), default=EventStatus.DRAFT
+        enum_column(EventStatus, "event_status"), default=EventStatus.DRAFT
     )
     organiser_name: Mapped[str] = mapped_column(sa.String(200), default="")
     organiser_email: Mapped[str] = mapped_column(sa.String(254), default="")

@@ -8,8 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.db import UTCDateTime, now_utc
-from webapp.events.models import _enum_column
+from webapp.db import UTCDateTime, enum_column, now_utc
 from webapp.extensions import db
 
 
@@ -32,7 +31,7 @@ class OutboxMessage(db.Model):
     # Makes queuing idempotent, e.g. one reminder per registration ("reminder-24h:123").
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True, default=None)
     status: Mapped[OutboxStatus] = mapped_column(
-        _enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.QUEUED
+        enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.QUEUED
     )
 
     sender: Mapped[str] = mapped_column(sa.String(320))

@@ -77,9 +77,7 @@ def account_set_active(organiser_id: int):
     if organiser.id == current_user.id and not active:
         flash("You cannot deactivate your own account.", "error")
         return redirect(url_for("organiser.account_list"))
-    organiser.is_active_account = active
-    if not active:
-        accounts.end_sessions(organiser)
+    accounts.set_active(organiser, active)
     db.session.commit()
     state = "reactivated" if active else "deactivated"
     flash(f"{organiser.email} is {state}.", "success")

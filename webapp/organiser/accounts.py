@@ -14,7 +14,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from webapp.db import now_utc
+from webapp.db import begin_write, now_utc
 from webapp.extensions import db
 from webapp.mail import messages
 from webapp.organiser.models import Organiser
@@ -49,6 +49,7 @@ def create_organiser(
     email: str, password: str | None, *, name: str = "", is_admin: bool = False
 ) -> Organiser:
     """Add an organiser (no commit). Without a password the account waits for a reset link."""
+    begin_write(db.session)
     email = normalise_email(email)
     if find_by_email(email) is not None:
         raise AccountError(f"An organiser with the email {email} already exists.")
@@ -94,12 +95,22 @@ def authenticate(email: str, password: str) -> Organiser | None:
 
 def end_sessions(organiser: Organiser) -> None:
     """Invalidate every session cookie issued to the organiser so far (no commit)."""
+    begin_write(db.session)
     organiser.session_version += 1
+
+
+def set_active(organiser: Organiser, active: bool) -> None:
+    """Deactivate an account (its sessions end at once) or reactivate it (no commit)."""
+    begin_write(db.session)
+    organiser.is_active_account = active
+    if not active:
+        end_sessions(organiser)
 
 
 def set_password(organiser: Organiser, password: str) -> None:
     """Change the password and sign the organiser out everywhere (no commit)."""
     check_password_rules(password)
+    begin_write(db.session)
     organiser.password_hash = _hash(password)
     end_sessions(organiser)
 
@@ -149,4 +160,5 @@ def send_password_reset(
     now: datetime | None = None,
 ) -> None:
     """Queue the email carrying a reset link (no commit); `link_for` turns a token into a URL."""
+    begin_write(db.session)
     messages.queue_password_reset(organiser, link_for(reset_token(organiser, secret_key, now=now)))

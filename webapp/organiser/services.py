@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from webapp import timezones
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus
+from webapp.db import begin_write
 from webapp.extensions import db
 from webapp.mail import fanout, messages
 from webapp.mail.messages import MessageKind
@@ -122,6 +123,7 @@ def _instant(local: datetime | None, zone: str) -> datetime | None:
 
 def create_event(organiser: Organiser, data: EventData) -> Event:
     """A new draft event owned by `organiser`; remembers the zone as their next default."""
+    begin_write(db.session)
     if data.slug and _slug_exists(data.slug):
         raise SlugTaken("Another event already uses this web address.")
     event = Event(slug=data.slug or free_slug(slugify(data.title)), owner_id=organiser.id)
@@ -166,6 +168,7 @@ def seats_added(capacity_before: int | None, event: Event) -> bool:
 
 def duplicate_event(event: Event, organiser: Organiser) -> Event:
     """A draft copy with a fresh web address, owned by whoever duplicated it."""
+    begin_write(db.session)
     copy = Event(
         slug=free_slug(f"{event.slug[:100]}-copy"),
         owner_id=organiser.id,

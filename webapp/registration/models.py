@@ -8,8 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.db import UTCDateTime, now_utc
-from webapp.events.models import _enum_column
+from webapp.db import UTCDateTime, enum_column, now_utc
 from webapp.extensions import db
 
 
@@ -50,7 +49,7 @@ class Registration(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
     status: Mapped[RegistrationStatus] = mapped_column(
-        _enum_column(RegistrationStatus, "registration_status")
+        enum_column(RegistrationStatus, "registration_status")
     )
 
     first_name: Mapped[str] = mapped_column(sa.String(100))
@@ -62,7 +61,7 @@ class Registration(db.Model):
     role: Mapped[str] = mapped_column(sa.String(200), default="")
     country: Mapped[str] = mapped_column(sa.String(2), default="")
     attendance_mode: Mapped[AttendanceMode] = mapped_column(
-        _enum_column(AttendanceMode, "attendance_mode")
+        enum_column(AttendanceMode, "attendance_mode")
     )
     needs: Mapped[str] = mapped_column(sa.Text, default="")
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from webapp.db import lock_row, now_utc
+from webapp.db import begin_write, lock_row, now_utc
 from webapp.events.models import Event, EventFormat, EventStatus
 from webapp.extensions import db
 from webapp.mail import messages
@@ -320,4 +320,5 @@ def _locked_registration(registration: Registration) -> Registration:
 
 def resend_confirmation(registration: Registration) -> OutboxMessage:
     """Queue again the email that matches the registration's current status (no commit)."""
+    begin_write(db.session)
     return messages.queue_for_registration(registration, STATUS_MESSAGES[registration.status])
