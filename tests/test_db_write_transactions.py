@@ -43,10 +43,10 @@ def _create_counter(path) -> None:
 def _increment(engine: sa.Engine, times: int) -> None:
     """Read-modify-write in write transactions: a lost update would show in the total."""
     for _ in range(times):
-        with engine.connect().execution_options(**{WRITE_LOCK_OPTION: True}) as conn:
-            with conn.begin():
-                n = conn.exec_driver_sql("SELECT n FROM counter WHERE id = 1").scalar_one()
-                conn.exec_driver_sql(f"UPDATE counter SET n = {n + 1} WHERE id = 1")
+        writer = engine.connect().execution_options(**{WRITE_LOCK_OPTION: True})
+        with writer as conn, conn.begin():
+            n = conn.exec_driver_sql("SELECT n FROM counter WHERE id = 1").scalar_one()
+            conn.exec_driver_sql(f"UPDATE counter SET n = {n + 1} WHERE id = 1")
 
 
 def _count(path) -> int:

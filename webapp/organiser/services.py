@@ -15,8 +15,8 @@ from typing import ClassVar
 import sqlalchemy as sa
 
 from webapp import timezones
-from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.db import begin_write
+from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
 from webapp.mail import fanout, messages
 from webapp.mail.messages import MessageKind
