@@ -7,7 +7,7 @@ PORT ?= 5000
 NODE_DIR := .node
 NODE_PACKAGES := axe-core@4.14.1 ical.js@2.2.1
 
-.PHONY: run test lint format bench bench-smoke node-deps clean
+.PHONY: run test lint format bench bench-smoke node-deps clean serve-prod
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,20 @@ run: $(VENV)/.runtime
 	$(FLASK) demo load
 	MAIL_DELIVER_AFTER_REQUEST=1 CONVENE_BASE_URL=$${CONVENE_BASE_URL:-http://127.0.0.1:$(PORT)} \
 	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+## serve-prod: the production profile on one host: migrations, two gunicorn instances
+## (PROD_PORTS) on one PostgreSQL (DATABASE_URL), rate limits in Redis, two mail workers.
+PROD_PORTS ?= 8001 8002
+GUNICORN := $(VENV)/bin/gunicorn --workers 2 --threads 4 --worker-class gthread --no-control-socket
+serve-prod: $(VENV)/.runtime
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "Set DATABASE_URL=postgresql://... (the production profile runs on PostgreSQL)"; exit 2;; esac
+	$(FLASK) db upgrade
+	@export RATELIMIT_STORAGE_URI=$${RATELIMIT_STORAGE_URI:-redis://127.0.0.1:6379/0}; \
+	trap 'kill 0' INT TERM EXIT; \
+	for port in $(PROD_PORTS); do $(GUNICORN) --bind 127.0.0.1:$$port wsgi:app & done; \
+	$(FLASK) mail worker --interval $${MAIL_WORKER_INTERVAL:-5} & \
+	$(FLASK) mail worker --interval $${MAIL_WORKER_INTERVAL:-5} & \
+	wait
 
 # Node packages used only by tests (axe-core, Mozilla's ical.js); optional: tests skip without node.
 node-deps:

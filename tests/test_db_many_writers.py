@@ -161,6 +161,50 @@ def _organiser_works(url: str, email: str, rounds: int) -> list[int]:
     return statuses
 
 
+def _cancel_self(url: str, token: str) -> int:
+    with httpx.Client(base_url=url) as client:
+        csrf = _token(client, f"/r/{token}/cancel")
+        return client.post(f"/r/{token}/cancel", data={"csrf_token": csrf}).status_code
+
+
+def _organiser_acts(url: str, email: str, event_id: int, actions: list[tuple[int, str]]):
+    with httpx.Client(base_url=url) as client:
+        token = _token(client, "/organiser/sign-in")
+        client.post(
+            "/organiser/sign-in", data={"csrf_token": token, "email": email, "password": PASSWORD}
+        )
+        token = _token(client, f"/organiser/events/{event_id}/attendees")
+        base = f"/organiser/events/{event_id}/attendees"
+        return [
+            client.post(f"{base}/{rid}/{action}", data={"csrf_token": token}).status_code
+            for rid, action in actions
+        ]
+
+
+def _registrations(database_url: str, slug: str, tmp_path) -> list[tuple[int, str, str]]:
+    """(id, status, manage token) of the event's registrations, in id order."""
+    from webapp import create_app
+    from webapp.extensions import db
+    from webapp.registration.models import Registration
+    from webapp.registration.tokens import manage_token
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "many-writers",
+            "INSTANCE_PATH": str(tmp_path / "reader"),
+        }
+    )
+    with app.app_context():
+        rows = db.session.scalars(
+            sa.select(Registration).join(Registration.event).where(sa.text("event.slug = :s")),
+            {"s": slug},
+        ).all()
+        found = [(r.id, r.status.value, manage_token(r), r.event_id) for r in rows]
+        db.engine.dispose()
+    return sorted(found)
+
+
 def _database_url(request, tmp_path) -> str:
     if BACKEND == "sqlite":
         path = tmp_path / "many.db"
@@ -192,11 +236,33 @@ def test_every_write_path_at_once_from_many_processes(request, tmp_path, smtp_se
             organiser_statuses = [s for f in organisers for s in f.result(timeout=300)]
             for command in commands:
                 _finished(command)
+        assert statuses == [303] * RUSH
+
+        # Cancelling, checking in and registering, all at once.
+        people = _registrations(database_url, slug, tmp_path)
+        event_id = people[0][3]
+        confirmed = [p for p in people if p[1] == "confirmed"]
+        waiting = [p for p in people if p[1] == "waitlisted"]
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            cancels = [pool.submit(_cancel_self, url, p[2]) for p in confirmed[:2]]
+            acts = pool.submit(
+                _organiser_acts,
+                url,
+                ORGANISERS[0],
+                event_id,
+                [(p[0], "check-in") for p in confirmed[2:]]
+                + [(p[0], "cancel") for p in waiting[-5:]],
+            )
+            more = [pool.submit(_register, url, slug, RUSH + n) for n in range(10)]
+            delivery = _flask(env, "mail", "send-pending")
+            assert [f.result(timeout=300) for f in cancels] == [303, 303]
+            assert set(acts.result(timeout=300)) == {302}
+            assert [f.result(timeout=300) for f in more] == [303] * 10
+            _finished(delivery)
     finally:
         gunicorn.terminate()
         _, errors = gunicorn.communicate(timeout=30)
 
-    assert statuses == [303] * RUSH, errors
     assert all(status < 500 for status in organiser_statuses), (organiser_statuses, errors)
     assert "database is locked" not in errors
     engine = sa.create_engine(database_url)
@@ -214,5 +280,6 @@ def test_every_write_path_at_once_from_many_processes(request, tmp_path, smtp_se
             sa.text("SELECT count(*) FROM event WHERE title LIKE 'Workshop % (edited)'")
         ).scalar()
     engine.dispose()
-    assert counts == {"confirmed": 5, "waitlisted": RUSH - 5}
+    # Two confirmed cancelled themselves (two promoted), five waitlisted were cancelled.
+    assert counts == {"confirmed": 5, "waitlisted": RUSH + 10 - 5 - 2 - 5, "cancelled": 7}
     assert workshops == 6

@@ -28,7 +28,7 @@ WRITES = 40
 def _engine(path, lock_timeout: float = 10) -> sa.Engine:
     url = f"sqlite:///{path}"
     engine = sa.create_engine(url, **engine_options(url, lock_timeout))
-    install_sqlite_transactions(engine)
+    install_sqlite_transactions(engine, lock_timeout)
     return engine
 
 
@@ -160,3 +160,27 @@ def test_lock_row_serialises_two_writers_of_one_event_on_both_databases(app, mak
         first.result(timeout=30), second.result(timeout=30)
     with app.app_context():
         assert db.session.get(Event, event.id).title == "T12"
+
+
+def test_a_rolled_back_or_failed_writer_hands_the_turn_on(tmp_path):
+    path = tmp_path / "handover.db"
+    _create_counter(path)
+    engine = _engine(path, lock_timeout=1)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE child (id INTEGER PRIMARY KEY,"
+            " counter_id INTEGER REFERENCES counter (id) DEFERRABLE INITIALLY DEFERRED)"
+        )
+    writer = engine.connect().execution_options(**{WRITE_LOCK_OPTION: True})
+    with pytest.raises(RuntimeError), writer as conn, conn.begin():
+        conn.exec_driver_sql("UPDATE counter SET n = 99")
+        raise RuntimeError("the unit of work failed")
+    writer = engine.connect().execution_options(**{WRITE_LOCK_OPTION: True})
+    with pytest.raises(sa.exc.IntegrityError), writer as conn, conn.begin():
+        conn.exec_driver_sql("UPDATE counter SET n = 99")
+        conn.exec_driver_sql("INSERT INTO child (counter_id) VALUES (12345)")  # fails at COMMIT
+    # Another thread gets the turn at once: it would wait a second and fail otherwise.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(_increment, engine, 1).result(timeout=30)
+    engine.dispose()
+    assert _count(path) == 1

@@ -50,7 +50,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            install_sqlite_transactions(db.engine)
+            install_sqlite_transactions(db.engine, app.config["DATABASE_LOCK_TIMEOUT"])
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
     )

@@ -33,7 +33,12 @@ DEFAULTS = {
     # Flask-Limiter: in-memory by default, Redis via RATELIMIT_STORAGE_URI in production.
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_KEY_PREFIX": "convene",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Redis down is not a 500: limits fall back to memory, and a dead server is not awaited.
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
     "REGISTRATION_RATE_LIMIT": "10 per minute",
     "MANAGE_RATE_LIMIT": "30 per minute",
     "LOGIN_RATE_LIMIT": "5 per minute",

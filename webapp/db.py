@@ -20,6 +20,8 @@ OperationalError, which the app answers with 503 and Retry-After (webapp.errors)
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -35,6 +37,7 @@ NAMING_CONVENTION = {
 
 # Execution option that makes the next transaction a serialising write transaction.
 WRITE_LOCK_OPTION = "convene_write_lock"
+HOLDS_WRITER_TURN = "convene_holds_writer_turn"
 
 
 class UnguardedWrite(RuntimeError):
@@ -96,8 +99,16 @@ def engine_options(url: str, lock_timeout: float) -> dict:
     return options
 
 
-def install_sqlite_transactions(engine: sa.Engine) -> None:
-    """WAL, foreign keys, and BEGIN (or BEGIN IMMEDIATE for writers) emitted by SQLAlchemy."""
+def install_sqlite_transactions(engine: sa.Engine, lock_timeout: float) -> None:
+    """WAL, foreign keys, and BEGIN (or BEGIN IMMEDIATE for writers) emitted by SQLAlchemy.
+
+    Writer threads of one process take turns on a lock before BEGIN IMMEDIATE, so that
+    only one of them at a time waits in SQLite's busy handler, which sleeps ever longer
+    between tries (up to 100 ms) and lets newcomers overtake a writer that has waited long.
+    The turn ends when the connection goes back to the pool, which the Session does at the
+    end of every transaction, after its COMMIT or ROLLBACK.
+    """
+    writers = threading.Lock()
 
     @sa.event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
@@ -110,8 +121,25 @@ def install_sqlite_transactions(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection):
-        writer = connection.get_execution_options().get(WRITE_LOCK_OPTION)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+        if not connection.get_execution_options().get(WRITE_LOCK_OPTION):
+            connection.exec_driver_sql("BEGIN")
+            return
+        if not writers.acquire(timeout=lock_timeout):
+            raise sa.exc.OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            )
+        connection.info[HOLDS_WRITER_TURN] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            connection.info.pop(HOLDS_WRITER_TURN, None)
+            writers.release()
+            raise
+
+    @sa.event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection, record):
+        if record.info.pop(HOLDS_WRITER_TURN, False):
+            writers.release()
 
 
 def _plain(session) -> Session:
