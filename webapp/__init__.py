@@ -64,7 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.calendar.views import bp as calendar_bp
     from webapp.events.views import bp as events_bp
     from webapp.health import bp as health_bp
-    from webapp.organiser.views import bp as organiser_bp
+    from webapp.organiser import bp as organiser_bp
     from webapp.registration.views import bp as registration_bp
 
     app.register_blueprint(health_bp)

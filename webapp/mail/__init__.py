@@ -7,11 +7,11 @@ from pathlib import Path
 
 from flask import Flask
 
+from webapp.mail import background
+
 
 def init_app(app: Flask) -> None:
     """Set up development delivery after each request, and say where mail goes."""
-    from webapp.mail import background
-
     background.init_app(app)
     if app.config.get("MAIL_DELIVER_AFTER_REQUEST"):
         # Development: show the mail log lines (where each .eml went, delivery errors).

@@ -11,6 +11,8 @@ import threading
 
 from flask import Flask, Response, g
 
+from webapp.mail.delivery import send_pending
+
 EXTENSION_KEY = "convene_mail_sender"
 
 
@@ -49,8 +51,6 @@ class BackgroundSender:
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        from webapp.mail.delivery import send_pending
-
         while not self._stopping.is_set():
             self._wake.wait()
             self._wake.clear()

@@ -11,23 +11,25 @@ from __future__ import annotations
 import enum
 import re
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import current_app, g
 from sqlalchemy import orm
 
+from webapp.calendar.ics import registration_invite
 from webapp.events.models import Event, EventFormat
 from webapp.extensions import db
 from webapp.mail import content
 from webapp.mail.models import Announcement, OutboxMessage, OutboxStatus
-from webapp.organiser.models import Organiser
+from webapp.registration.availability import waitlist_position
 from webapp.registration.models import (
     ACTIVE_STATUSES,
     AttendanceMode,
     Registration,
     RegistrationStatus,
 )
+from webapp.registration.tokens import manage_token
 
 
 class MessageKind(enum.StrEnum):
@@ -141,7 +143,14 @@ def queue_for_registration_ids(event: Event, kind: MessageKind, ids: list[int]) 
         _note_queued()
 
 
-def queue_password_reset(organiser: Organiser, reset_url: str) -> OutboxMessage:
+class Person(Protocol):
+    """Someone with a name and an address, such as an organiser account."""
+
+    name: str
+    email: str
+
+
+def queue_password_reset(organiser: Person, reset_url: str) -> OutboxMessage:
     """Render the password reset email for an organiser and add it to the outbox (no commit)."""
     kind = MessageKind.PASSWORD_RESET
     max_age = current_app.config.get("PASSWORD_RESET_MAX_AGE")
@@ -218,8 +227,6 @@ def _invite_method(registration: Registration, kind: MessageKind) -> str | None:
 
 def _invite(registration: Registration, method: str, manage_url: str) -> str:
     """The calendar file, checked so the MIME method always equals the file's METHOD."""
-    from webapp.calendar.ics import registration_invite
-
     data = registration_invite(
         registration, method=method, base_url=content.base_url(), manage_url=manage_url
     ).decode("utf-8")
@@ -230,8 +237,6 @@ def _invite(registration: Registration, method: str, manage_url: str) -> str:
 
 
 def _manage_url(registration: Registration) -> str:
-    from webapp.registration.services import manage_token
-
     return f"{content.base_url()}/r/{manage_token(registration)}"
 
 
@@ -246,8 +251,6 @@ def _join_url(registration: Registration, kind: MessageKind) -> str:
 
 
 def _waitlist_position(registration: Registration) -> int:
-    from webapp.registration.services import waitlist_position
-
     return waitlist_position(registration) or 0
 
 

@@ -1,1 +1,16 @@
-"""Organisers: accounts, event management, attendee lists and exports."""
+"""Organisers: accounts, event management, attendee lists and exports.
+
+One blueprint for the whole organiser area, defined here; its view modules register their
+routes on it and are imported once, at the end.
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("organiser", __name__)
+
+from webapp.organiser import (  # noqa: E402  (the views register themselves on bp)
+    account_views,  # noqa: F401
+    attendee_views,  # noqa: F401
+    event_views,  # noqa: F401
+    views,  # noqa: F401
+)

@@ -7,11 +7,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.extensions import db
-from webapp.organiser import accounts
+from webapp.organiser import accounts, bp
 from webapp.organiser.auth import admin_or_404
 from webapp.organiser.forms import OrganiserForm
 from webapp.organiser.models import Organiser
-from webapp.organiser.views import bp, send_reset_link
+from webapp.organiser.views import send_reset_link
 
 
 def _account_or_404(organiser_id: int) -> Organiser:

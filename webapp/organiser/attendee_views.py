@@ -15,10 +15,9 @@ from flask import (
 )
 
 from webapp.extensions import db
-from webapp.organiser import attendees, export
+from webapp.organiser import attendees, bp, export
 from webapp.organiser.auth import event_or_404, registration_or_404, safe_next
 from webapp.organiser.chart import per_day_chart
-from webapp.organiser.views import bp
 from webapp.registration import services as registration_services
 from webapp.registration.models import RegistrationStatus
 

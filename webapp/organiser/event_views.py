@@ -10,12 +10,11 @@ from webapp import timezones
 from webapp.events.models import Event
 from webapp.events.services import event_time, public_url
 from webapp.extensions import db
-from webapp.organiser import accounts, services
+from webapp.organiser import accounts, bp, services
 from webapp.organiser.attendees import active_count, counts_for_events
 from webapp.organiser.auth import can_manage, event_or_404, visible_to
 from webapp.organiser.event_forms import EventForm
 from webapp.organiser.forms import CoOrganiserForm
-from webapp.organiser.views import bp
 from webapp.registration import services as registration_services
 
 

@@ -1,13 +1,13 @@
-"""Organiser routes: the blueprint, signing in and out, passwords, and accounts.
+"""Organiser routes: signing in and out, passwords, and the rules for the whole area.
 
-Event and attendee routes live in event_views.py and attendee_views.py on the same
-blueprint. Every route requires a signed-in organiser unless listed in OPEN_ENDPOINTS.
+Event, attendee and account routes live in event_views.py, attendee_views.py and
+account_views.py on the same blueprint. Every route requires a signed-in organiser unless
+listed in OPEN_ENDPOINTS.
 """
 
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     redirect,
@@ -21,7 +21,7 @@ from flask_login import current_user, login_user, logout_user
 
 from webapp import timezones
 from webapp.extensions import db, limiter, login_manager
-from webapp.organiser import accounts
+from webapp.organiser import accounts, bp
 from webapp.organiser.auth import safe_next
 from webapp.organiser.forms import (
     ChangePasswordForm,
@@ -29,8 +29,6 @@ from webapp.organiser.forms import (
     NewPasswordForm,
     SignInForm,
 )
-
-bp = Blueprint("organiser", __name__)
 
 OPEN_ENDPOINTS = {"organiser.sign_in", "organiser.forgot_password", "organiser.reset_password"}
 BAD_CREDENTIALS = "The email address or password is not right. Please try again."
@@ -182,11 +180,3 @@ def change_password():
     login_user(organiser)  # this browser keeps working with the new session version
     flash("Your password is changed. Other browsers have been signed out.", "success")
     return redirect(url_for("organiser.events"))
-
-
-# The remaining routes register themselves on `bp`.
-from webapp.organiser import (  # noqa: E402
-    account_views,  # noqa: F401
-    attendee_views,  # noqa: F401
-    event_views,  # noqa: F401
-)

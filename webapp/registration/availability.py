@@ -110,3 +110,16 @@ def availability(event: Event, *, now: datetime | None = None) -> Availability:
 def has_free_seat(event: Event) -> bool:
     """Whether one more registration could be confirmed (capacity aside from the window)."""
     return seats_left(event) != 0
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the first on the waiting list; None unless waitlisted."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            Registration.id <= registration.id,
+        )
+    )

@@ -24,6 +24,7 @@ from webapp.registration.availability import RegistrationState as RegistrationSt
 from webapp.registration.availability import availability as availability
 from webapp.registration.availability import has_free_seat, registration_state
 from webapp.registration.availability import status_counts as status_counts
+from webapp.registration.availability import waitlist_position as waitlist_position
 from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 from webapp.registration.tokens import assign_token
 from webapp.registration.tokens import find_by_token as find_by_token  # re-exported
@@ -278,19 +279,6 @@ def _confirm(registration: Registration, now: datetime) -> None:
     registration.confirmed_at = now
     registration.updated_at = now
     messages.queue_for_registration(registration, MessageKind.PROMOTED)
-
-
-def waitlist_position(registration: Registration) -> int | None:
-    """1 for the first on the waiting list; None unless waitlisted."""
-    if registration.status != RegistrationStatus.WAITLISTED:
-        return None
-    return db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Registration.event_id == registration.event_id,
-            Registration.status == RegistrationStatus.WAITLISTED,
-            Registration.id <= registration.id,
-        )
-    )
 
 
 def check_in(registration: Registration, *, now: datetime | None = None) -> Registration:
