@@ -7,7 +7,7 @@ PORT ?= 5000
 NODE_DIR := .node
 NODE_PACKAGES := axe-core@4.14.1 ical.js@2.2.1
 
-.PHONY: run test lint format bench bench-smoke node-deps clean serve-prod
+.PHONY: run test lint format bench bench-smoke node-deps clean serve-prod load-generator
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -66,12 +66,18 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .
 
 ## bench: full benchmark (SQLite; PostgreSQL too with BENCH_DATABASE_URL), writes bench/results/latest.json
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev load-generator
 	$(VENV)/bin/python -m bench.run
 
 ## bench-smoke: a few seconds on a tiny data set, to keep the harness working (bench/results/smoke.json)
-bench-smoke: $(VENV)/.dev
+bench-smoke: $(VENV)/.dev load-generator
 	$(VENV)/bin/python -m bench.run --smoke
+
+# wrk, the HTTP load generator the benchmark prefers (its Python fallback is much weaker).
+load-generator:
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && (apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)) ; } \
+	  || echo "wrk not installed: the benchmark uses its Python load generator"
 
 clean:
 	rm -rf $(VENV) $(NODE_DIR) .pytest_cache .ruff_cache
