@@ -17,6 +17,7 @@ from webapp import timezones
 from webapp.events import services as events
 from webapp.extensions import db, limiter
 from webapp.registration import services
+from webapp.registration.availability import event_over
 from webapp.registration.forms import RegistrationForm
 from webapp.registration.models import RegistrationStatus
 
@@ -138,6 +139,7 @@ def manage(token: str):
             time=events.event_time(registration.event),
             position=services.waitlist_position(registration),
             can_cancel=services.can_cancel(registration),
+            over=event_over(registration.event),
         )
     )
 
