@@ -26,6 +26,8 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "REGISTRATION_RATE_LIMIT": "10 per minute",
+    # A registration form sent back sooner than this after it was handed out is a program's.
+    "REGISTRATION_MIN_FILL_SECONDS": 2,
     "MANAGE_RATE_LIMIT": "30 per minute",
     "LOGIN_RATE_LIMIT": "5 per minute",
     # Mail: no MAIL_SERVER means messages are written as .eml files to instance/mail/.
@@ -67,6 +69,7 @@ ENV_INTS = (
     "MAIL_MAX_ATTEMPTS",
     "MAIL_INLINE_FANOUT_LIMIT",
     "MAX_CONTENT_LENGTH",
+    "REGISTRATION_MIN_FILL_SECONDS",
 )
 ENV_BOOLS = (
     "MAIL_USE_TLS",

@@ -14,6 +14,7 @@ from flask import (
 )
 
 from webapp import timezones
+from webapp.db import now_utc
 from webapp.events import services as events
 from webapp.extensions import db, limiter
 from webapp.registration import services
@@ -80,7 +81,7 @@ def register(slug: str):
     if not state.accepts_registrations:
         return _unavailable(event, state, 409)
     form = RegistrationForm(event=event)
-    if form.is_bot():
+    if form.is_bot(now=now_utc()):
         # Looks exactly like success; stores and sends nothing.
         return _done_redirect(slug, (form.email.data or "").strip()[:254])
     if not form.validate():
