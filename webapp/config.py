@@ -25,7 +25,10 @@ DEFAULTS = {
     # Flask-Limiter: in-memory by default, Redis via RATELIMIT_STORAGE_URI in production.
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Accepted registrations per client address and event; every registration POST of an
+    # address counts towards the flood ceiling.
     "REGISTRATION_RATE_LIMIT": "10 per minute",
+    "REGISTRATION_FLOOD_LIMIT": "60 per minute",
     # A registration form sent back sooner than this after it was handed out is a program's.
     "REGISTRATION_MIN_FILL_SECONDS": 2,
     "MANAGE_RATE_LIMIT": "30 per minute",
@@ -60,6 +63,7 @@ ENV_STRINGS = (
     "MAIL_DEFAULT_SENDER",
     "RATELIMIT_STORAGE_URI",
     "REGISTRATION_RATE_LIMIT",
+    "REGISTRATION_FLOOD_LIMIT",
     "MANAGE_RATE_LIMIT",
     "LOGIN_RATE_LIMIT",
 )

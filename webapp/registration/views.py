@@ -9,9 +9,11 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 
 from webapp import timezones
 from webapp.db import now_utc
@@ -32,8 +34,35 @@ def _registration_limit() -> str:
     return current_app.config["REGISTRATION_RATE_LIMIT"]
 
 
+def _flood_limit() -> str:
+    return current_app.config["REGISTRATION_FLOOD_LIMIT"]
+
+
 def _manage_limit() -> str:
     return current_app.config["MANAGE_RATE_LIMIT"]
+
+
+def _client_and_event() -> str:
+    return f"{get_remote_address()}/{request.view_args['slug']}"
+
+
+def _registration_accepted(response) -> bool:
+    # The redirect to the page after registering (a bot's fake success looks the same).
+    return response.status_code == 303
+
+
+# Colleagues in one office share an address: they may register for an event up to
+# REGISTRATION_RATE_LIMIT times a minute, and only registrations that went through count,
+# so mistakes in the form cost nothing. Every POST counts towards the address's flood
+# ceiling across all events. Both limits are shared ones, named by their scope alone, so
+# the same form under another URL (a language prefix) draws on the same budgets.
+accepted_registration_limit = limiter.shared_limit(
+    _registration_limit,
+    scope="registration-accepted",
+    key_func=_client_and_event,
+    deduct_when=_registration_accepted,
+)
+registration_flood_limit = limiter.shared_limit(_flood_limit, scope="registration-flood")
 
 
 # One budget per client for all pages behind a manage token (guessing tokens is pointless,
@@ -73,7 +102,8 @@ def register_form(slug: str):
 
 
 @bp.post("/events/<slug>/register")
-@limiter.limit(_registration_limit)
+@registration_flood_limit
+@accepted_registration_limit
 def register(slug: str):
     """Validate, register (or quietly accept a repeat or a bot), then redirect."""
     event = events.get_public_or_404(slug)
