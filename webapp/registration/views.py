@@ -23,6 +23,7 @@ from webapp.registration import services
 from webapp.registration.availability import event_over
 from webapp.registration.forms import RegistrationForm
 from webapp.registration.models import RegistrationStatus
+from webapp.security import private_page
 
 bp = Blueprint("registration", __name__)
 
@@ -66,7 +67,8 @@ registration_flood_limit = limiter.shared_limit(_flood_limit, scope="registratio
 
 
 # One budget per client for all pages behind a manage token (guessing tokens is pointless,
-# but a client hammering them is not welcome). Other features reuse it on their /r/ routes.
+# but a client hammering them is not welcome). Other features reuse it on their /r/ routes,
+# below webapp.security.private_page like the routes here.
 manage_rate_limit = limiter.shared_limit(_manage_limit, scope="manage")
 
 
@@ -148,52 +150,43 @@ def _registration_or_404(token: str):
     return registration
 
 
-def _private(response_and_status):
-    """Pages behind a manage token: never cached, never indexed."""
-    response = current_app.make_response(response_and_status)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
-
-
 @bp.get("/r/<token>")
+@private_page
 @manage_rate_limit
 def manage(token: str):
     """The attendee's own page: event, status, waiting-list position, cancel, invite."""
     registration = _registration_or_404(token)
-    return _private(
-        render_template(
-            "registration/manage.html",
-            registration=registration,
-            event=registration.event,
-            token=token,
-            time=events.event_time(registration.event),
-            position=services.waitlist_position(registration),
-            can_cancel=services.can_cancel(registration),
-            over=event_over(registration.event),
-        )
+    return render_template(
+        "registration/manage.html",
+        registration=registration,
+        event=registration.event,
+        token=token,
+        time=events.event_time(registration.event),
+        position=services.waitlist_position(registration),
+        can_cancel=services.can_cancel(registration),
+        over=event_over(registration.event),
     )
 
 
 @bp.get("/r/<token>/cancel")
+@private_page
 @manage_rate_limit
 def cancel_confirm(token: str):
     """Ask before cancelling; a GET (or a mail scanner) changes nothing."""
     registration = _registration_or_404(token)
     if not services.can_cancel(registration):
         return redirect(url_for(".manage", token=token), 303)
-    return _private(
-        render_template(
-            "registration/cancel.html",
-            registration=registration,
-            event=registration.event,
-            token=token,
-            time=events.event_time(registration.event),
-        )
+    return render_template(
+        "registration/cancel.html",
+        registration=registration,
+        event=registration.event,
+        token=token,
+        time=events.event_time(registration.event),
     )
 
 
 @bp.post("/r/<token>/cancel")
+@private_page
 @manage_rate_limit
 def cancel(token: str):
     """Cancel the registration (idempotent), then back to the manage page."""
