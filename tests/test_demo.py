@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from tests.organiser_support import fast_password_hashing  # noqa: F401  (autouse)
 from webapp import timezones
+from webapp.db import begin_write
 from webapp.demo import DEMO_ADMIN_EMAIL, DEMO_CONTACT_EMAIL, DEMO_EVENTS, load_demo_events
 from webapp.events.models import Event
 from webapp.extensions import db
@@ -171,6 +172,7 @@ def test_the_new_event_form_prefilled_for_the_demo_admin_is_accepted(app, demo_o
 
 def test_loading_again_moves_earlier_demo_addresses_the_forms_refuse(app, runner):
     with app.app_context():
+        begin_write(db.session)
         accounts.create_organiser(
             "admin@convene.localhost", "an earlier password", name="Demo", is_admin=True
         )

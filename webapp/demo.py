@@ -10,7 +10,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from webapp.db import now_utc
+from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
 from webapp.organiser import accounts
@@ -199,6 +199,7 @@ def build_event(spec: DemoEvent, today: date) -> Event:
 
 def ensure_demo_admin() -> tuple[Organiser, str | None]:
     """The demo administrator; a new random password is returned only when it is created."""
+    begin_write(db.session)
     admin = accounts.find_by_email(DEMO_ADMIN_EMAIL) or _legacy_demo_admin()
     if admin is not None:
         admin.email = DEMO_ADMIN_EMAIL
@@ -218,6 +219,7 @@ def _legacy_demo_admin() -> Organiser | None:
 def load_demo_events(today: date | None = None, owner: Organiser | None = None) -> list[Event]:
     """Create the demo events that do not exist yet; returns the ones created."""
     today = today or now_utc().date()
+    begin_write(db.session)
     existing = set(db.session.scalars(sa.select(Event.slug)))
     created = [build_event(spec, today) for spec in DEMO_EVENTS if spec.slug not in existing]
     db.session.add_all(created)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from webapp.db import now_utc
+from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, EventFormat, EventStatus
 from webapp.extensions import db
 from webapp.mail.messages import MessageKind, queue_for_registration
@@ -87,6 +87,7 @@ def due_registrations(reminder: Reminder, event: Event) -> list[Registration]:
 def queue_due_reminders(*, now: datetime | None = None) -> int:
     """Queue every reminder due at `now` (no commit); returns how many were queued."""
     now = now or now_utc()
+    begin_write(db.session)
     count = 0
     for reminder in REMINDERS:
         for event in due_events(reminder, now):
