@@ -145,6 +145,8 @@ def _event_row(n: int, slug: str, starts_at: datetime, status: str, rng: random.
 
 
 def _event_rows(sizes: Sizes, now: datetime, rng: random.Random) -> list[dict]:
+    from webapp.events.models import search_text_for
+
     special = {LISTED_SLUG: 200, BIG_SLUG: None, OPEN_SLUG: None, RUSH_SLUG: sizes.rush_capacity}
     rows = []
     for n in range(sizes.events - len(special)):
@@ -162,6 +164,8 @@ def _event_rows(sizes: Sizes, now: datetime, rng: random.Random) -> list[dict]:
         row = _event_row(sizes.events + i, slug, now + timedelta(days=30), "published", rng)
         row.update(capacity=capacity, title=f"Bench {slug}")
         rows.append(row)
+    for row in rows:  # what the model keeps for events saved through the ORM
+        row["search_text"] = search_text_for(row)
     return rows
 
 

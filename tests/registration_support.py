@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from tests.conftest import TEST_CONFIG
+from webapp.db import now_utc
 from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail.models import OutboxMessage
 from webapp.registration import services
+from webapp.registration.forms import form_stamp
 from webapp.registration.models import Registration
 
 
+def issued_stamp(seconds_ago: float = 3, secret_key: str = TEST_CONFIG["SECRET_KEY"]) -> str:
+    """The hidden `issued` value of a form handed out `seconds_ago` (a person's pace)."""
+    return form_stamp(now_utc() - timedelta(seconds=seconds_ago), secret_key)
+
+
 def form_data(**overrides) -> dict:
-    """A valid registration form submission; override or drop (value None) any field."""
+    """A valid registration form submission, its form handed out 3 seconds earlier; override
+    or drop (value None) any field."""
     data = {
         "first_name": "Ana",
         "last_name": "Martín",
@@ -24,6 +34,7 @@ def form_data(**overrides) -> dict:
         "country": "ES",
         "consent": "y",
         "leave_blank": "",
+        "issued": issued_stamp(),
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}

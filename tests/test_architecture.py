@@ -62,7 +62,7 @@ def _own_names(tree: ast.Module) -> set[str]:
 
 def test_no_private_names_of_third_party_packages_are_imported():
     found = []
-    for module, path, tree in _modules():
+    for _, path, tree in _modules():
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and _third_party(node.module):
                 for alias in node.names:
@@ -126,7 +126,11 @@ def _imports(module: str, tree: ast.Module, known: set[str]) -> set[str]:
 def _graph() -> dict[str, set[str]]:
     modules = {module: tree for module, _, tree in _modules()}
     known = set(modules)
-    known.update(m + ".__init__" for m, _, _ in _modules() if (PACKAGE.parent / m.replace(".", "/") / "__init__.py").exists())
+    known.update(
+        m + ".__init__"
+        for m, _, _ in _modules()
+        if (PACKAGE.parent / m.replace(".", "/") / "__init__.py").exists()
+    )
     return {module: _imports(module, tree, known) for module, tree in modules.items()}
 
 

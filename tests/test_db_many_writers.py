@@ -6,7 +6,6 @@ answer 5xx or fail with "database is locked"."""
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import BACKEND, free_port
+from tests.http_forms import form_of
 from webapp import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
@@ -25,15 +25,10 @@ pytestmark = pytest.mark.slow
 PASSWORD = "correct horse battery staple"
 ORGANISERS = ("olga@cluster.example", "piet@cluster.example")
 SEATS, RUSH = 10, 50
-TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 def _token(client: httpx.Client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    match = TOKEN.search(response.text)
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
+    return form_of(client, url)["csrf_token"]
 
 
 def _env(database_url: str, smtp_port: int) -> dict[str, str]:
@@ -102,7 +97,7 @@ def _serve(env: dict) -> tuple[subprocess.Popen, str]:
 def _register(url: str, slug: str, number: int) -> int:
     with httpx.Client(base_url=url) as client:
         data = {
-            "csrf_token": _token(client, f"/events/{slug}/register"),
+            **form_of(client, f"/events/{slug}/register"),
             "first_name": "Åsa",
             "last_name": "Lindqvist-" + "".join(chr(ord("a") + int(d)) for d in str(number)),
             "email": f"person{number}@example.org",

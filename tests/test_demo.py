@@ -1,13 +1,21 @@
 """`flask demo load`: realistic events in the future, local times kept, idempotent."""
 
+import re
 from datetime import date
+from html.parser import HTMLParser
 
+import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
 
+from tests.organiser_support import fast_password_hashing  # noqa: F401  (autouse)
 from webapp import timezones
-from webapp.demo import DEMO_EVENTS, load_demo_events
+from webapp.db import begin_write
+from webapp.demo import DEMO_ADMIN_EMAIL, DEMO_CONTACT_EMAIL, DEMO_EVENTS, load_demo_events
 from webapp.events.models import Event
 from webapp.extensions import db
+from webapp.organiser import accounts
+from webapp.organiser.models import Organiser
 
 
 def test_demo_load_is_idempotent(app, runner):
@@ -50,3 +58,133 @@ def test_demo_catalogue_is_served(app, client):
     assert "Greater Copenhagen Cluster Summit" in html
     assert "Cluster Excellence Days" not in html
     assert "Cluster Excellence Days" in client.get("/events/past").text
+
+
+class _PostForms(HTMLParser):
+    """The values a browser would send for each POST form of a page (submit: "Save" only)."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[list[tuple[str, str]]] = []
+        self._fields: list[tuple[str, str]] | None = None
+        self._select: str | None = None
+        self._options: list[tuple[str, bool]] = []
+        self._in_textarea = False
+
+    def handle_starttag(self, tag, attrs):
+        a = {name: value or "" for name, value in attrs}
+        if tag == "form" and a.get("method", "").lower() == "post":
+            self._fields = []
+        if self._fields is None:
+            return
+        kind = a.get("type", "text").lower()
+        if tag == "input" and kind in ("checkbox", "radio") and "checked" not in a:
+            return
+        if tag == "input" and (kind != "submit" or a.get("value") == "Save"):
+            self._fields.append((a["name"], a.get("value", "")))
+        elif tag == "select":
+            self._select, self._options = a["name"], []
+        elif tag == "option" and self._select:
+            self._options.append((a.get("value", ""), "selected" in a))
+        elif tag == "textarea":
+            self._in_textarea = True
+            self._fields.append((a["name"], ""))
+
+    def handle_data(self, data):
+        if self._in_textarea:
+            name, text = self._fields[-1]
+            self._fields[-1] = (name, text + data)
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self._fields is not None:
+            self.forms.append(self._fields)
+            self._fields = None
+        elif tag == "select" and self._select:
+            # The selected option, or the first one when none is.
+            chosen = [value for value, selected in self._options if selected] or [
+                value for value, _ in self._options[:1]
+            ]
+            self._fields.extend((self._select, value) for value in chosen)
+            self._select = None
+        elif tag == "textarea":
+            self._in_textarea = False
+
+
+def _form_values(html: str, field: str) -> MultiDict:
+    """What the browser sends for the page's POST form that has `field`."""
+    parser = _PostForms()
+    parser.feed(html)
+    (fields,) = [form for form in parser.forms if any(name == field for name, _ in form)]
+    # A browser drops the one newline that follows <textarea>.
+    return MultiDict([(name, value.removeprefix("\n")) for name, value in fields])
+
+
+@pytest.fixture
+def demo_organiser(app_config, app, runner):
+    """The demo loaded as `make run` loads it; a client signed in as its admin, CSRF on."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    loaded = runner.invoke(args=["demo", "load"])
+    assert loaded.exit_code == 0, loaded.output
+    password = re.search(r"with the password (\S+) \(shown only this once\)", loaded.output)
+    client = app.test_client()
+    sign_in = client.get("/organiser/sign-in").text
+    values = _form_values(sign_in, "password")
+    values["email"], values["password"] = DEMO_ADMIN_EMAIL, password.group(1)
+    assert client.post("/organiser/sign-in", data=values).status_code == 302
+    return client
+
+
+def test_every_demo_event_can_be_saved_unchanged(app, demo_organiser):
+    with app.app_context():
+        events = {e.id: e.slug for e in db.session.scalars(sa.select(Event))}
+    assert len(events) == len(DEMO_EVENTS)
+    for event_id, slug in events.items():
+        page = demo_organiser.get(f"/organiser/events/{event_id}/edit")
+        assert page.status_code == 200
+        saved = demo_organiser.post(
+            f"/organiser/events/{event_id}/edit", data=_form_values(page.text, "save")
+        )
+        assert saved.status_code == 302, (
+            slug,
+            re.findall(r"error-message[^>]*>([^<]*)", saved.text),
+        )
+        assert saved.headers["Location"] == f"/organiser/events/{event_id}"
+
+
+def test_the_new_event_form_prefilled_for_the_demo_admin_is_accepted(app, demo_organiser):
+    page = demo_organiser.get("/organiser/events/new").text
+    values = _form_values(page, "save")
+    assert values["organiser_email"] == DEMO_ADMIN_EMAIL
+    typed = {
+        "title": "Demo admin's first event",
+        "format": "online",
+        "start_date": "2027-09-01",
+        "start_time": "10:00",
+        "end_date": "2027-09-01",
+        "end_time": "11:00",
+        "online_url": "https://meet.example.org/first",
+    }
+    for name, value in typed.items():
+        values[name] = value  # what the organiser types; the rest is as the form came
+    created = demo_organiser.post("/organiser/events/new", data=values)
+    assert created.status_code == 302, re.findall(r"error-message[^>]*>([^<]*)", created.text)
+
+
+def test_loading_again_moves_earlier_demo_addresses_the_forms_refuse(app, runner):
+    with app.app_context():
+        begin_write(db.session)
+        accounts.create_organiser(
+            "admin@convene.localhost", "an earlier password", name="Demo", is_admin=True
+        )
+        load_demo_events()
+        begin_write(db.session)
+        db.session.execute(sa.update(Event).values(organiser_email="events@convene.localhost"))
+        db.session.commit()
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code == 0 and "0 created" in again.output
+    assert "password" not in again.output  # the same account, its password unchanged
+    with app.app_context():
+        emails = set(db.session.scalars(sa.select(Organiser.email)))
+        contacts = set(db.session.scalars(sa.select(Event.organiser_email)))
+        assert accounts.authenticate(DEMO_ADMIN_EMAIL, "an earlier password") is not None
+    assert emails == {DEMO_ADMIN_EMAIL} and contacts == {DEMO_CONTACT_EMAIL}

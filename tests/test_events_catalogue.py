@@ -58,7 +58,7 @@ def test_filter_by_kind(client, make_event):
 def test_search_matches_title_and_summary_case_insensitively(client, make_event):
     make_event(title="Cluster Summit Malmö", summary="Øresund region")
     make_event(title="Smart Regions", summary="The smart guide to CLUSTER policy")
-    make_event(title="Unrelated", summary="Nothing here")
+    make_event(title="Unrelated", summary="Nothing here", organiser_name="Someone else")
     assert sorted(_titles(client.get("/?q=cluster").text)) == [
         "Cluster Summit Malmö",
         "Smart Regions",

@@ -2,11 +2,15 @@
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 
 from tests.conftest import local
-from webapp.events.models import EventFormat, EventStatus
+from tests.registration_support import register
+from webapp.db import begin_write, now_utc
+from webapp.events.models import Event, EventFormat, EventStatus
+from webapp.extensions import db
 
 
 def _ld_json(html: str) -> dict:
@@ -129,3 +133,64 @@ def test_markdown_description_is_sanitised(client, make_event):
     assert "<script>alert(1)" not in html
     assert "javascript:" not in html
     assert "onerror" not in html
+
+
+def _move_into_the_past(app, event_id: int) -> None:
+    with app.app_context():
+        begin_write(db.session)
+        event = db.session.get(Event, event_id)
+        start = (now_utc() - timedelta(days=3)).replace(tzinfo=None, second=0, microsecond=0)
+        event.set_schedule(start, start + timedelta(hours=2), event.timezone)
+        db.session.commit()
+
+
+def _registration_section(html: str) -> bool:
+    return 'id="registration-heading"' in html or "/register" in html
+
+
+def test_a_cancelled_event_shows_no_seats_and_no_registration_state(client, app, make_event):
+    event = make_event(capacity=300)
+    register(app, event.id)
+    assert "299 of 300" in client.get(f"/events/{event.slug}").text
+    with app.app_context():
+        begin_write(db.session)
+        db.session.get(Event, event.id).status = EventStatus.CANCELLED
+        db.session.commit()
+    html = client.get(f"/events/{event.slug}").text
+    assert html.count("This event has been cancelled.") == 1
+    assert "Seats left" not in html and "of 300" not in html
+    assert not _registration_section(html)
+
+
+def test_a_past_event_says_it_has_taken_place_and_nothing_else(client, app, make_event):
+    event = make_event(capacity=300)
+    register(app, event.id)
+    _move_into_the_past(app, event.id)
+    html = client.get(f"/events/{event.slug}").text
+    assert "This event has taken place." in html
+    assert "Seats left" not in html and "of 300" not in html
+    assert "Registration is closed" not in html and not _registration_section(html)
+
+
+def test_an_event_in_progress_still_shows_its_seats_and_that_registration_closed(
+    client, app, make_event
+):
+    start = (now_utc() - timedelta(hours=1)).replace(tzinfo=None, second=0, microsecond=0)
+    event = make_event(
+        capacity=300, timezone="UTC", start_local=start, end_local=start + timedelta(hours=3)
+    )
+    html = client.get(f"/events/{event.slug}").text
+    assert "300 of 300" in html and "Registration is closed." in html
+    assert "taken place" not in html
+
+
+def test_listing_cards_show_no_seats_or_registration_state(client, app, make_event):
+    make_event(title="Called off", capacity=300, status=EventStatus.CANCELLED)
+    past = make_event(title="Last year", capacity=300)
+    _move_into_the_past(app, past.id)
+    upcoming = client.get("/").text
+    assert "Called off" in upcoming and "badge-cancelled" in upcoming
+    past_page = client.get("/events/past").text
+    assert "Last year" in past_page
+    for html in (upcoming, past_page):
+        assert "Seats" not in html and "of 300" not in html and not _registration_section(html)

@@ -14,7 +14,7 @@ from webapp.db import begin_write
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
 from webapp.mail.models import OutboxMessage
-from webapp.registration.models import Registration, RegistrationStatus
+from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 
 
 def _event(make_event, zone: str, **values):
@@ -152,3 +152,52 @@ def test_now_must_carry_a_utc_offset(app, runner):
     result = runner.invoke(args=["mail", "send-reminders", "--now", "tomorrow"])
     assert result.exit_code == 2
     assert "ISO 8601" in result.output
+
+
+def test_the_one_hour_reminder_goes_to_everyone_who_follows_online_whatever_the_kind(
+    app, runner, smtp_server, make_event
+):
+    online_workshop = _event(make_event, "UTC", kind=EventKind.WORKSHOP, slug="online-workshop")
+    hybrid = _event(
+        make_event,
+        "UTC",
+        kind=EventKind.CONFERENCE,
+        format=EventFormat.HYBRID,
+        venue_name="The Square",
+        city="Brussels",
+        online_url="https://meet.example.org/hybrid-room",
+    )
+    # A "webinar" held in a room: nobody follows it online, so no join-link reminder.
+    in_person_webinar = _event(
+        make_event, "UTC", kind=EventKind.WEBINAR, format=EventFormat.IN_PERSON, online_url=""
+    )
+    register(app, online_workshop.id, "ws@example.org")
+    register(app, hybrid.id, "remote@example.org", attendance_mode=AttendanceMode.ONLINE)
+    register(app, hybrid.id, "room@example.org", attendance_mode=AttendanceMode.IN_PERSON)
+    register(app, in_person_webinar.id, "seat@example.org")
+
+    assert Counter(_run(runner, "2027-03-10T08:00:00Z")) == Counter(
+        [("reminder_1h", "ws@example.org"), ("reminder_1h", "remote@example.org")]
+    )
+    assert _run(runner, "2027-03-10T08:30:00Z") == []  # once only
+    one_hour = [m for m in smtp_server.messages if "one hour" in str(m.message["Subject"])]
+    remote = next(m for m in one_hour if m.rcpt_tos == ["remote@example.org"])
+    assert (
+        "https://meet.example.org/hybrid-room" in remote.message.get_body(("plain",)).get_content()
+    )
+
+
+def test_the_24_hour_reminder_still_goes_to_everyone_confirmed(app, runner, make_event):
+    hybrid = _event(
+        make_event,
+        "UTC",
+        kind=EventKind.CONFERENCE,
+        format=EventFormat.HYBRID,
+        venue_name="The Square",
+        city="Brussels",
+    )
+    register(app, hybrid.id, "remote@example.org", attendance_mode=AttendanceMode.ONLINE)
+    register(app, hybrid.id, "room@example.org", attendance_mode=AttendanceMode.IN_PERSON)
+    assert Counter(_run(runner, "2027-03-09T09:00:00Z")) == Counter(
+        [("reminder_24h", "remote@example.org"), ("reminder_24h", "room@example.org")]
+    )

@@ -124,7 +124,11 @@ def test_the_preview_shows_utc_and_the_zone_abbreviation_without_saving(
         ({"end_date": "2027-03-09", "end_time": "20:00"}, "The event must end after it starts."),
         ({"timezone": "Mars/Olympus_Mons"}, "Unknown time zone"),
         ({"timezone": "../../etc/passwd"}, "Unknown time zone"),
-        ({"capacity": "-1"}, "0 or more"),
+        ({"capacity": "0"}, "Enter at least 1 seat, or leave empty for no limit."),
+        ({"capacity": "-1"}, "Enter at least 1 seat, or leave empty for no limit."),
+        ({"capacity": "1000001"}, "Enter at most 1,000,000 seats."),
+        ({"capacity": "nan"}, "Not a valid integer value."),
+        ({"capacity": "2.5"}, "Not a valid integer value."),
         ({"capacity": "lots"}, "Not a valid integer value."),
         ({"start_date": "2027-02-30"}, "Not a valid date value."),
         ({"start_time": ""}, "Enter a time"),
@@ -148,6 +152,23 @@ def test_the_form_rejects_what_the_model_rejects(app, client, organiser_id, over
     assert message in html
     assert 'class="error-summary"' in html and 'aria-invalid="true"' in html
     assert _events(app) == []
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("1", 1), ("", None), (" 250 ", 250)])
+def test_one_seat_or_no_limit_are_fine(app, client, organiser_id, typed, stored):
+    response = client.post("/organiser/events/new", data=form_data(capacity=typed))
+    assert response.status_code == 302
+    assert [event.capacity for event in _events(app)] == [stored]
+
+
+def test_an_event_stored_with_no_seats_must_get_some_when_edited(
+    app, client, organiser_id, make_event
+):
+    event = make_event(owner_id=organiser_id, capacity=0)
+    response = _edit(client, event)
+    assert response.status_code == 422
+    assert "Enter at least 1 seat, or leave empty for no limit." in response.text
+    assert event_values(app, event.id, "capacity") == (0,)
 
 
 def test_a_taken_slug_is_a_field_error(app, client, organiser_id, make_event):

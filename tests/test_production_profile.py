@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import BACKEND, free_port
+from tests.http_forms import form_of
 from webapp import PROJECT_ROOT
 
 pytestmark = [pytest.mark.production, pytest.mark.slow]
@@ -26,7 +27,6 @@ pytestmark = [pytest.mark.production, pytest.mark.slow]
 PASSWORD = "correct horse battery staple"
 ORGANISER = "olga@cluster.example"
 SEATS, RUSH = 10, 40
-TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 TITLE = re.compile(r"<h1[^>]*>([^<]+)</h1>")
 
 
@@ -103,9 +103,7 @@ def _wait_ready(urls, serving) -> None:
 
 
 def _token(client: httpx.Client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return TOKEN.search(response.text).group(1)
+    return form_of(client, url)["csrf_token"]
 
 
 def _signed_in(url: str) -> httpx.Client:
@@ -138,7 +136,7 @@ def _event_form(title: str) -> dict:
 def _register(url: str, slug: str, number: int) -> int:
     with httpx.Client(base_url=url, timeout=60) as client:
         data = {
-            "csrf_token": _token(client, f"/events/{slug}/register"),
+            **form_of(client, f"/events/{slug}/register"),
             "first_name": "Søren",
             "last_name": "Kierkegaard",
             "email": f"person{number}@example.org",

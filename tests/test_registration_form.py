@@ -7,7 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.registration_support import form_data, outbox, registrations
+from tests.registration_support import form_data, issued_stamp, outbox, registrations
 from webapp.events.models import EventFormat
 from webapp.extensions import db
 from webapp.registration import services
@@ -87,7 +87,7 @@ def test_bad_input_is_refused_next_to_the_field(client, app, make_event, field, 
 
 def test_all_errors_at_once(client, make_event):
     event = make_event()
-    response = client.post(f"/events/{event.slug}/register", data={})
+    response = client.post(f"/events/{event.slug}/register", data={"issued": issued_stamp()})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Please correct these 6 problems" in html

@@ -39,7 +39,12 @@ DEFAULTS = {
     "RATELIMIT_SWALLOW_ERRORS": True,
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+    # Accepted registrations per client address and event; every registration POST of an
+    # address counts towards the flood ceiling.
     "REGISTRATION_RATE_LIMIT": "10 per minute",
+    "REGISTRATION_FLOOD_LIMIT": "60 per minute",
+    # A registration form sent back sooner than this after it was handed out is a program's.
+    "REGISTRATION_MIN_FILL_SECONDS": 2,
     "MANAGE_RATE_LIMIT": "30 per minute",
     "LOGIN_RATE_LIMIT": "5 per minute",
     # Mail: no MAIL_SERVER means messages are written as .eml files to instance/mail/.

@@ -18,6 +18,16 @@ from webapp.organiser.models import Organiser
 
 demo_cli = AppGroup("demo", help="Demo data for trying Convene out.")
 
+# Addresses on a domain reserved for examples (RFC 2606), which Convene's own forms accept:
+# demo data passes the same validation as what an organiser types.
+DEMO_ADMIN_EMAIL = "admin@example.org"
+DEMO_CONTACT_EMAIL = "events@example.org"
+# What earlier demo data used (.localhost, which the forms refuse); `demo load` moves them.
+LEGACY_ADDRESSES = {
+    "admin@convene.localhost": DEMO_ADMIN_EMAIL,
+    "events@convene.localhost": DEMO_CONTACT_EMAIL,
+}
+
 
 @dataclass(frozen=True)
 class DemoEvent:
@@ -178,7 +188,7 @@ def build_event(spec: DemoEvent, today: date) -> Event:
         online_url=spec.online_url,
         status=EventStatus.PUBLISHED,
         organiser_name="Convene demo team",
-        organiser_email="events@convene.localhost",
+        organiser_email=DEMO_CONTACT_EMAIL,
         **spec.venue,
     )
     event.set_schedule(
@@ -187,19 +197,23 @@ def build_event(spec: DemoEvent, today: date) -> Event:
     return event
 
 
-DEMO_ADMIN_EMAIL = "admin@convene.localhost"
-
-
 def ensure_demo_admin() -> tuple[Organiser, str | None]:
     """The demo administrator; a new random password is returned only when it is created."""
-    admin = accounts.find_by_email(DEMO_ADMIN_EMAIL)
+    begin_write(db.session)
+    admin = accounts.find_by_email(DEMO_ADMIN_EMAIL) or _legacy_demo_admin()
     if admin is not None:
+        admin.email = DEMO_ADMIN_EMAIL
         return admin, None
     password = secrets.token_urlsafe(12)
     admin = accounts.create_organiser(
         DEMO_ADMIN_EMAIL, password, name="Demo administrator", is_admin=True
     )
     return admin, password
+
+
+def _legacy_demo_admin() -> Organiser | None:
+    legacy = [old for old, new in LEGACY_ADDRESSES.items() if new == DEMO_ADMIN_EMAIL]
+    return db.session.scalar(sa.select(Organiser).where(Organiser.email.in_(legacy)))
 
 
 def load_demo_events(today: date | None = None, owner: Organiser | None = None) -> list[Event]:
@@ -209,9 +223,10 @@ def load_demo_events(today: date | None = None, owner: Organiser | None = None) 
     existing = set(db.session.scalars(sa.select(Event.slug)))
     created = [build_event(spec, today) for spec in DEMO_EVENTS if spec.slug not in existing]
     db.session.add_all(created)
-    if owner is not None:
-        slugs = [spec.slug for spec in DEMO_EVENTS]
-        for event in db.session.scalars(sa.select(Event).where(Event.slug.in_(slugs))):
+    slugs = [spec.slug for spec in DEMO_EVENTS]
+    for event in db.session.scalars(sa.select(Event).where(Event.slug.in_(slugs))):
+        event.organiser_email = LEGACY_ADDRESSES.get(event.organiser_email, event.organiser_email)
+        if owner is not None:
             event.owner_id = event.owner_id or owner.id
     db.session.commit()
     return created

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, request
+import functools
+
+from flask import Flask, abort, after_this_request, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -24,6 +26,13 @@ SECURITY_HEADERS = (
     ("Referrer-Policy", "strict-origin-when-cross-origin"),
     ("X-Frame-Options", "DENY"),
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+# Pages whose URL holds a secret (a manage token): never stored by caches, never indexed,
+# and the URL never sent on as a Referer, whatever the page links to or loads.
+PRIVATE_PAGE_HEADERS = (
+    ("Cache-Control", "no-store"),
+    ("X-Robots-Tag", "noindex"),
+    ("Referrer-Policy", "no-referrer"),
 )
 
 
@@ -55,3 +64,26 @@ def register(app: Flask) -> None:
             if name.lower() not in present:
                 response.headers.add(name, value)
         return response
+
+
+def private_page(view):
+    """Send PRIVATE_PAGE_HEADERS with every answer of `view`, its error pages included.
+
+    Put it above any rate limit, so that a 429 gets them too. A view's own Cache-Control
+    (e.g. "private, no-store") is kept.
+    """
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        after_this_request(_add_private_page_headers)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _add_private_page_headers(response):
+    for name, value in PRIVATE_PAGE_HEADERS:
+        if name == "Cache-Control" and name in response.headers:
+            continue
+        response.headers[name] = value
+    return response

@@ -24,6 +24,7 @@ from webapp.events.models import EventKind, EventStatus
 from webapp.extensions import limiter
 from webapp.registration import services as registrations
 from webapp.registration.models import RegistrationStatus
+from webapp.security import private_page
 
 bp = Blueprint("calendar", __name__)
 
@@ -126,6 +127,7 @@ def feed_file():
 
 
 @bp.get("/r/<token>/invite.ics")
+@private_page
 @limiter.limit(lambda: current_app.config["MANAGE_RATE_LIMIT"])
 def invite_file(token: str):
     """A registration's personal invite, for download from the manage page."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from webapp import timezones
+from webapp import search, timezones
 from webapp.db import UTCDateTime, enum_column, now_utc
 from webapp.extensions import db
 
@@ -30,6 +31,15 @@ class EventStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     CANCELLED = "cancelled"
+
+
+# What the catalogue search looks at.
+SEARCHED_FIELDS = ("title", "summary", "city", "venue_name", "organiser_name")
+
+
+def search_text_for(values: Mapping[str, str | None]) -> str:
+    """The folded text the catalogue search matches: each searched field, one per line."""
+    return "\n".join(search.fold(values.get(name) or "") for name in SEARCHED_FIELDS)
 
 
 event_organisers = sa.Table(
@@ -87,6 +97,8 @@ class Event(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
     # Raised whenever the time or place of a published event changes (iCalendar SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
+    # search_text_for(SEARCHED_FIELDS), kept current by _keep_search_text() on every change.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     owner = relationship("Organiser", foreign_keys=[owner_id])
     co_organisers = relationship("Organiser", secondary=event_organisers)
@@ -99,6 +111,15 @@ class Event(db.Model):
             raise ValueError("The event must end after it starts.")
         self.start_local, self.end_local, self.timezone = start_local, end_local, zone
         self.starts_at, self.ends_at = starts_at, ends_at
+
+    @validates(*SEARCHED_FIELDS)
+    def _keep_search_text(self, key: str, value: str | None) -> str | None:
+        # Runs whenever a searched field is set (the constructor included), so no code
+        # path that changes an event through the ORM can leave its search text stale.
+        values = {name: getattr(self, name) for name in SEARCHED_FIELDS}
+        values[key] = value
+        self.search_text = search_text_for(values)
+        return value
 
     @property
     def is_online(self) -> bool:

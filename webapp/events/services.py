@@ -13,7 +13,7 @@ from flask import abort
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
 
-from webapp import timezones
+from webapp import search, timezones
 from webapp.db import now_utc
 from webapp.events.models import Event, EventKind, EventStatus
 from webapp.extensions import db
@@ -83,23 +83,17 @@ def render_description(text: str) -> Markup:
     )
 
 
-def _like_pattern(query: str) -> str:
-    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _catalogue_query(kind: EventKind | None, query: str) -> sa.Select:
+    """Public events of `kind` whose title, summary, city, venue or organiser has every word.
+
+    The words are matched against Event.search_text, folded once when the event was saved:
+    the listing is still found through the (status, starts_at) index, and the search only
+    filters the rows it reads, with a plain LIKE on a stored column (no function per row).
+    """
     stmt = sa.select(Event).where(Event.status.in_(PUBLIC_STATUSES))
     if kind is not None:
         stmt = stmt.where(Event.kind == kind)
-    if query:
-        pattern = _like_pattern(query)
-        stmt = stmt.where(
-            sa.or_(
-                Event.title.ilike(pattern, escape="\\"), Event.summary.ilike(pattern, escape="\\")
-            )
-        )
-    return stmt
+    return stmt.where(*search.every_word_in(Event.search_text, query))
 
 
 def list_upcoming(

@@ -1,4 +1,5 @@
-"""Reminders before an event: one 24 hours before, and for webinars one an hour before.
+"""Reminders before an event: one 24 hours before, and one an hour before to those who
+follow it online (with the join link), whatever the kind of event.
 
 Everything is decided on UTC instants (Event.starts_at), so events in any zone are
 reminded at the same distance from their start. Each reminder is queued once per
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from webapp.db import begin_write, now_utc
-from webapp.events.models import Event, EventKind, EventStatus
+from webapp.events.models import Event, EventFormat, EventStatus
 from webapp.extensions import db
 from webapp.mail.messages import MessageKind, queue_for_registration
 from webapp.mail.models import OutboxMessage
@@ -27,12 +28,12 @@ class Reminder:
     # Due from `lead` before the start until `until` before the start.
     lead: timedelta
     until: timedelta
-    webinars_only: bool
+    online_only: bool  # only people who follow the event online (Registration.attends_online)
 
 
 REMINDERS = (
-    # An hour before the start it is too late to be useful for a venue; webinars get the
-    # one-hour reminder with the join link instead.
+    # An hour before the start it is too late to be useful for a venue; people who follow
+    # an online or hybrid event online get the one-hour reminder with the join link instead.
     Reminder(
         MessageKind.REMINDER_24H, "reminder-24h", timedelta(hours=24), timedelta(hours=1), False
     ),
@@ -52,20 +53,21 @@ def due_events(reminder: Reminder, now: datetime) -> list[Event]:
         Event.starts_at > now + reminder.until,
         Event.starts_at <= now + reminder.lead,
     )
-    if reminder.webinars_only:
-        stmt = stmt.where(Event.kind == EventKind.WEBINAR)
+    if reminder.online_only:
+        stmt = stmt.where(Event.format.in_((EventFormat.ONLINE, EventFormat.HYBRID)))
     return list(db.session.scalars(stmt.order_by(Event.starts_at, Event.id)))
 
 
 def due_registrations(reminder: Reminder, event: Event) -> list[Registration]:
-    """The event's confirmed registrations still without this reminder.
+    """The event's confirmed registrations still without this reminder (and, for an online
+    reminder, only those who attend online).
 
     People confirmed after the reminder became due are skipped: their confirmation,
     sent moments before, already carries everything.
     """
     key = sa.literal(reminder.key_prefix + ":") + sa.cast(Registration.id, sa.String)
     due_at = event.starts_at - reminder.lead
-    return list(
+    registrations = list(
         db.session.scalars(
             sa.select(Registration)
             .where(
@@ -77,6 +79,9 @@ def due_registrations(reminder: Reminder, event: Event) -> list[Registration]:
             .order_by(Registration.id)
         )
     )
+    if reminder.online_only:
+        return [registration for registration in registrations if registration.attends_online]
+    return registrations
 
 
 def queue_due_reminders(*, now: datetime | None = None) -> int:

@@ -39,6 +39,7 @@ from webapp.registration.forms import SingleLine
 FORMAT_LABELS = {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"}
 DATE_MESSAGE = "Enter a date, for example 2027-02-28."
 TIME_MESSAGE = "Enter a time, for example 18:00."
+MAX_CAPACITY = 1_000_000
 
 
 @functools.cache
@@ -97,7 +98,9 @@ class EventForm(FlaskForm):
         "Capacity",
         validators=[
             Optional(),
-            NumberRange(min=0, max=1_000_000, message="Enter a whole number of seats, 0 or more."),
+            # No seats would be an event nobody can attend (everyone on the waiting list).
+            NumberRange(min=1, message="Enter at least 1 seat, or leave empty for no limit."),
+            NumberRange(max=MAX_CAPACITY, message=f"Enter at most {MAX_CAPACITY:,} seats."),
         ],
     )
     registration_opens = DateTimeLocalField(

@@ -20,11 +20,17 @@ class RegistrationState(enum.StrEnum):
     NOT_YET_OPEN = "not_yet_open"
     CLOSED = "closed"
     CANCELLED = "cancelled"
+    ENDED = "ended"  # the event has taken place
     UNAVAILABLE = "unavailable"  # draft
 
     @property
     def accepts_registrations(self) -> bool:
         return self in (RegistrationState.OPEN, RegistrationState.WAITING_LIST)
+
+    @property
+    def event_over(self) -> bool:
+        """Cancelled or taken place: pages show that instead of seats or registration."""
+        return self in (RegistrationState.CANCELLED, RegistrationState.ENDED)
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,11 @@ class Availability:
     seats_left: int | None  # None: unlimited
     opens_at: datetime | None
     closes_at: datetime
+
+    @property
+    def seats_shown(self) -> int | None:
+        """The free seats to show people: none when unlimited or once the event is over."""
+        return None if self.state.event_over else self.seats_left
 
 
 def status_counts(event_id: int) -> dict[RegistrationStatus, int]:
@@ -78,9 +89,19 @@ def registration_state(
     return _state(event, now or now_utc(), free), free
 
 
-def _state(event: Event, now: datetime, free: int | None) -> RegistrationState:
+def event_over(event: Event, *, now: datetime | None = None) -> RegistrationState | None:
+    """CANCELLED or ENDED when the event is over (for good, whatever its seats), else None."""
     if event.status == EventStatus.CANCELLED:
         return RegistrationState.CANCELLED
+    if event.status == EventStatus.PUBLISHED and (now or now_utc()) >= event.ends_at:
+        return RegistrationState.ENDED
+    return None
+
+
+def _state(event: Event, now: datetime, free: int | None) -> RegistrationState:
+    over = event_over(event, now=now)
+    if over is not None:
+        return over
     if event.status != EventStatus.PUBLISHED:
         return RegistrationState.UNAVAILABLE
     if event.registration_opens_at and now < event.registration_opens_at:

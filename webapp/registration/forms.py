@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from datetime import datetime
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TextAreaField
+from itsdangerous import BadSignature, Signer
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from webapp.db import now_utc
 from webapp.events.models import Event, EventFormat
 from webapp.registration.models import AttendanceMode
 from webapp.registration.services import Applicant
@@ -24,6 +35,7 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 JOINERS = frozenset("\u200c\u200d")
 NAME_PUNCTUATION = frozenset(" '’‘-‐‑.,")
 MULTILINE_ALLOWED = frozenset("\r\n\t")
+FORM_STAMP_SALT = "convene.registration.form-issued"
 
 
 def clean_text(value: str | None) -> str | None:
@@ -75,6 +87,21 @@ def email_address(form, field):
     except EmailNotValidError as error:
         raise ValidationError(f"Enter a valid email address. {error}") from None
     field.data = result.normalized
+
+
+def form_stamp(now: datetime, secret_key: str) -> str:
+    """A signed record of when a registration form was handed out, for its hidden field."""
+    milliseconds = round(now.timestamp() * 1000)
+    return Signer(secret_key, salt=FORM_STAMP_SALT).sign(str(milliseconds)).decode()
+
+
+def seconds_since_stamp(stamp: str, now: datetime, secret_key: str) -> float | None:
+    """How long ago the form carrying `stamp` was handed out; None if missing or tampered."""
+    try:
+        milliseconds = int(Signer(secret_key, salt=FORM_STAMP_SALT).unsign(stamp))
+    except (BadSignature, ValueError):
+        return None
+    return now.timestamp() - milliseconds / 1000
 
 
 @functools.cache
@@ -166,18 +193,27 @@ class RegistrationForm(FlaskForm):
     )
     # Hidden from people (CSS and aria-hidden); bots that fill every field fill this one.
     leave_blank = StringField("Leave this field empty")
+    # When the form was handed out (form_stamp): it keeps its first value across corrections.
+    issued = HiddenField()
 
     def __init__(self, *args, event: Event, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
+        if not self.is_submitted():
+            self.issued.data = form_stamp(now_utc(), current_app.config["SECRET_KEY"])
         if event.format != EventFormat.HYBRID:
             del self.attendance_mode
         if event.format == EventFormat.ONLINE:
             del self.needs
 
-    def is_bot(self) -> bool:
-        """Whether the honeypot field was filled."""
-        return bool((self.leave_blank.data or "").strip())
+    def is_bot(self, *, now: datetime) -> bool:
+        """Whether a program sent this: the honeypot is filled, or the form came back faster
+        than a person fills it in, or without an intact stamp of when it was handed out."""
+        if (self.leave_blank.data or "").strip():
+            return True
+        # No upper limit: a page left open for days (or restored with the browser) still works.
+        age = seconds_since_stamp(self.issued.data or "", now, current_app.config["SECRET_KEY"])
+        return age is None or age < current_app.config["REGISTRATION_MIN_FILL_SECONDS"]
 
     def to_applicant(self) -> Applicant:
         """The validated input as plain data for the registration service."""

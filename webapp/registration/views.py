@@ -9,16 +9,21 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 
 from webapp import timezones
+from webapp.db import now_utc
 from webapp.events import services as events
 from webapp.extensions import db, limiter
 from webapp.registration import services
+from webapp.registration.availability import event_over
 from webapp.registration.forms import RegistrationForm
 from webapp.registration.models import RegistrationStatus
+from webapp.security import private_page
 
 bp = Blueprint("registration", __name__)
 
@@ -30,12 +35,40 @@ def _registration_limit() -> str:
     return current_app.config["REGISTRATION_RATE_LIMIT"]
 
 
+def _flood_limit() -> str:
+    return current_app.config["REGISTRATION_FLOOD_LIMIT"]
+
+
 def _manage_limit() -> str:
     return current_app.config["MANAGE_RATE_LIMIT"]
 
 
+def _client_and_event() -> str:
+    return f"{get_remote_address()}/{request.view_args['slug']}"
+
+
+def _registration_accepted(response) -> bool:
+    # The redirect to the page after registering (a bot's fake success looks the same).
+    return response.status_code == 303
+
+
+# Colleagues in one office share an address: they may register for an event up to
+# REGISTRATION_RATE_LIMIT times a minute, and only registrations that went through count,
+# so mistakes in the form cost nothing. Every POST counts towards the address's flood
+# ceiling across all events. Both limits are shared ones, named by their scope alone, so
+# the same form under another URL (a language prefix) draws on the same budgets.
+accepted_registration_limit = limiter.shared_limit(
+    _registration_limit,
+    scope="registration-accepted",
+    key_func=_client_and_event,
+    deduct_when=_registration_accepted,
+)
+registration_flood_limit = limiter.shared_limit(_flood_limit, scope="registration-flood")
+
+
 # One budget per client for all pages behind a manage token (guessing tokens is pointless,
-# but a client hammering them is not welcome). Other features reuse it on their /r/ routes.
+# but a client hammering them is not welcome). Other features reuse it on their /r/ routes,
+# below webapp.security.private_page like the routes here.
 manage_rate_limit = limiter.shared_limit(_manage_limit, scope="manage")
 
 
@@ -71,7 +104,8 @@ def register_form(slug: str):
 
 
 @bp.post("/events/<slug>/register")
-@limiter.limit(_registration_limit)
+@registration_flood_limit
+@accepted_registration_limit
 def register(slug: str):
     """Validate, register (or quietly accept a repeat or a bot), then redirect."""
     event = events.get_public_or_404(slug)
@@ -79,7 +113,7 @@ def register(slug: str):
     if not state.accepts_registrations:
         return _unavailable(event, state, 409)
     form = RegistrationForm(event=event)
-    if form.is_bot():
+    if form.is_bot(now=now_utc()):
         # Looks exactly like success; stores and sends nothing.
         return _done_redirect(slug, (form.email.data or "").strip()[:254])
     if not form.validate():
@@ -116,51 +150,43 @@ def _registration_or_404(token: str):
     return registration
 
 
-def _private(response_and_status):
-    """Pages behind a manage token: never cached, never indexed."""
-    response = current_app.make_response(response_and_status)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
-
-
 @bp.get("/r/<token>")
+@private_page
 @manage_rate_limit
 def manage(token: str):
     """The attendee's own page: event, status, waiting-list position, cancel, invite."""
     registration = _registration_or_404(token)
-    return _private(
-        render_template(
-            "registration/manage.html",
-            registration=registration,
-            event=registration.event,
-            token=token,
-            time=events.event_time(registration.event),
-            position=services.waitlist_position(registration),
-            can_cancel=services.can_cancel(registration),
-        )
+    return render_template(
+        "registration/manage.html",
+        registration=registration,
+        event=registration.event,
+        token=token,
+        time=events.event_time(registration.event),
+        position=services.waitlist_position(registration),
+        can_cancel=services.can_cancel(registration),
+        over=event_over(registration.event),
     )
 
 
 @bp.get("/r/<token>/cancel")
+@private_page
 @manage_rate_limit
 def cancel_confirm(token: str):
     """Ask before cancelling; a GET (or a mail scanner) changes nothing."""
     registration = _registration_or_404(token)
     if not services.can_cancel(registration):
         return redirect(url_for(".manage", token=token), 303)
-    return _private(
-        render_template(
-            "registration/cancel.html",
-            registration=registration,
-            event=registration.event,
-            token=token,
-            time=events.event_time(registration.event),
-        )
+    return render_template(
+        "registration/cancel.html",
+        registration=registration,
+        event=registration.event,
+        token=token,
+        time=events.event_time(registration.event),
     )
 
 
 @bp.post("/r/<token>/cancel")
+@private_page
 @manage_rate_limit
 def cancel(token: str):
     """Cancel the registration (idempotent), then back to the manage page."""
