@@ -170,7 +170,7 @@ class AttendeeSheet:
     def __init__(self, workbook: xlsxwriter.Workbook, titles: list[str]) -> None:
         self.sheet = workbook.add_worksheet("Attendees")
         self.when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-        self.plain = workbook.add_format()
+        self.plain = workbook.add_format()  # a rich string's second run: the default font
         header = workbook.add_format({"bold": True, "bg_color": "#E8EEF5", "bottom": 1})
         for index, (_, width) in enumerate(COLUMNS):
             self.sheet.set_column(index, index, width)
@@ -198,12 +198,15 @@ class AttendeeSheet:
                 self.write_text(row_number, column, value)
 
     def write_text(self, row_number: int, column: int, text: str) -> None:
-        """A string cell holding exactly `text` (cut at Excel's limit), whatever it looks like.
+        """A string cell holding `text` (cut at Excel's limit) literally, whatever it looks like.
 
         In constant-memory mode XlsxWriter writes a string that starts with "<r>" and ends
-        with "</r>" (after its own cut at the limit, which within_excel_limit() makes first)
+        with "</r>" (judged after its own cut at the limit, hence the same cut here first)
         into the sheet raw, as rich-text markup: a registrant's text could close its cell and
         add a formula cell. Written as a rich string of two runs, the same text is escaped.
+        Two inputs XlsxWriter cannot store exactly, though they stay inert text: control
+        characters and _xHHHH_ look-alikes inside such markup-shaped text (a rich string is
+        escaped twice), and overlapping look-alikes such as "_x0041_x0042_" anywhere.
         """
         text = within_excel_limit(text)
         if text.startswith("<r>") and text.endswith("</r>"):
