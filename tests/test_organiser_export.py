@@ -6,9 +6,12 @@ import csv
 import io
 import zipfile
 from datetime import UTC, datetime
+from xml.etree import ElementTree
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.escape import unescape
 
 from tests.conftest import build_event
 from tests.organiser_support import (
@@ -21,6 +24,7 @@ from webapp.organiser import export
 from webapp.registration.models import AttendanceMode, RegistrationStatus
 
 EMAIL = "olga@cluster.example"
+SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REGISTERED = datetime(2026, 3, 1, 17, 5, 9, tzinfo=UTC)  # 18:05 in Brussels
 CHECKED_IN = datetime(2026, 3, 10, 8, 30, tzinfo=UTC)
 HEADERS = [
@@ -38,8 +42,15 @@ HEADERS = [
     "Registered at (UTC, ISO 8601)",
     "Checked in at (Europe/Brussels)",
 ]
+# Shaped like XlsxWriter's rich-text markup, which its constant-memory mode writes raw: this
+# one would close its cell and add a live formula cell Z2 of its own (and fits a first name).
+MARKUP_INJECTION = (
+    '<r><t>x</t></r></is></c><c r="Z2"><f>HYPERLINK("https://evil.example")</f></c><c><is>'
+    "<r><t>y</t></r>"
+)
 # Text that a spreadsheet would run as a formula, each with its neutralised CSV form.
 HOSTILE = {
+    MARKUP_INJECTION: MARKUP_INJECTION,
     '=HYPERLINK("https://evil.example","Click")': '\'=HYPERLINK("https://evil.example","Click")',
     "+45 12 34 56": "'+45 12 34 56",
     "-2+3+cmd|' /C calc'!A0": "'-2+3+cmd|' /C calc'!A0",
@@ -155,8 +166,10 @@ def test_xlsx_has_a_header_frozen_panes_widths_dates_and_no_formulas(client, eve
     assert "smart-regions-2027-attendees-20" in disposition and disposition.endswith(".xlsx")
     workbook = openpyxl.load_workbook(io.BytesIO(content))
     sheet = workbook.active
+    assert sheet.title == "Attendees"
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS
+    assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == f"A1:M{sheet.max_row}"
     assert sheet.column_dimensions["E"].width > 20 and sheet.column_dimensions["A"].width < 15
@@ -178,34 +191,59 @@ def test_xlsx_has_a_header_frozen_panes_widths_dates_and_no_formulas(client, eve
             cell = sheet.cell(row=row_number, column=column)
             assert cell.data_type == "s", (cell.coordinate, cell.value)
     texts = {sheet.cell(row=r, column=6).value for r in range(3, sheet.max_row + 1)}
-    # The exact text, kept whole ("+45 12 34 56" keeps its plus). A carriage return is
-    # stored as Excel's escape _x000D_, which Excel reads back as the character.
-    assert {text.replace("_x000D_", "\r") for text in texts} == set(HOSTILE)
+    # The exact text, kept whole ("+45 12 34 56" keeps its plus); a carriage return is
+    # stored as OOXML's escape _x000D_, which Excel reads back as the character.
+    assert {unescape(text) for text in texts} == set(HOSTILE)
+    assert not _formula_cells(content)
 
 
 WALL_TIME = datetime(2026, 3, 1, 18, 5, 9)  # noqa: DTZ001 (exports hold naive wall time)
-# Text an inline string holds as it is, then text that needs escaping, truncating or
-# xml:space="preserve".
-VERBATIM_TEXTS = ("Zoë 山田 😀", "=1+1", "+45 12 34 56", "-2", "@SUM(1)", 'a "quote"', "two\nlines")
-ESCAPED_TEXTS = (
-    "\t=1+1",
-    "\r=1+1",
-    " leading",
-    "trailing ",
-    "ends with a newline\n",
-    "\u00a0no-break space",
-    "A & B <Ltd>",
-    "_x0041_",
-    "bell\x07",
-    "\ufffe",
-    "a" * 20_000,
-    "😀" * 17_000,
-)
-# Shaped like XlsxWriter's rich-text markup, which it would write into the sheet raw.
-MARKUP_INJECTION = (
-    '<r><t>x</t></r></is></c><c r="Z2"><f>HYPERLINK("https://evil.example","Click")</f>'
-    '</c><c r="Y2" t="inlineStr"><is><r><t>y</t></r>'
-)
+LIMIT = export.EXCEL_TEXT_LIMIT
+# Each text with what a cell holds of it: all of it, or its first LIMIT UTF-16 units.
+LITERAL_TEXTS = {
+    "=SUM(A1)": "=SUM(A1)",
+    "+45 12 34": "+45 12 34",
+    "-1": "-1",
+    "@cmd": "@cmd",
+    "\t=1+1": "\t=1+1",
+    "\r=1+1": "\r=1+1",
+    '=HYPERLINK("https://evil.example","Click")': '=HYPERLINK("https://evil.example","Click")',
+    "https://evil.example": "https://evil.example",
+    "0042": "0042",
+    "<r><t>x</t></r>": "<r><t>x</t></r>",
+    "<r>rich</r>": "<r>rich</r>",
+    "<r></r>": "<r></r>",
+    "<r> </r>": "<r> </r>",
+    "<r>a & b\n</r>": "<r>a & b\n</r>",
+    MARKUP_INJECTION: MARKUP_INJECTION,
+    "<r><t>not closed</t>": "<r><t>not closed</t>",
+    " <r>x</r>": " <r>x</r>",
+    "</c><c><f>1+1</f></c>": "</c><c><f>1+1</f></c>",
+    "A & B <Ltd>": "A & B <Ltd>",
+    'a "quote"': 'a "quote"',
+    "bell\x07": "bell\x07",
+    "nul\x00 and unit\x1f": "nul\x00 and unit\x1f",
+    "\x0b\x0c": "\x0b\x0c",
+    "_x0041_": "_x0041_",
+    "_X004a_ and _x000D_": "_X004a_ and _x000D_",
+    "\ufffe\uffff": "\ufffe\uffff",
+    " leading": " leading",
+    "trailing ": "trailing ",
+    "  ": "  ",
+    "\u00a0no-break space": "\u00a0no-break space",
+    "ends with a newline\n": "ends with a newline\n",
+    "two\nlines": "two\nlines",
+    "Zoë 山田 😀 𝔘𝔫𝔦𝔠𝔬𝔡𝔢": "Zoë 山田 😀 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+    "a" * LIMIT: "a" * LIMIT,
+    "a" * (LIMIT + 1): "a" * LIMIT,
+    "é" * 40_000: "é" * LIMIT,
+    # Non-BMP characters count two units: cut before a character that would not fit whole.
+    "😀" * 17_000: "😀" * (LIMIT // 2),
+    "a" + "😀" * (LIMIT // 2) + "b": "a" + "😀" * (LIMIT // 2),
+    "ab" + "😀" * (LIMIT // 2): "ab" + "😀" * (LIMIT // 2 - 1),
+    # Markup shape only after the cut, which is where XlsxWriter looks for it.
+    "<r>" + "x" * (LIMIT - 7) + "</r>=1+1": "<r>" + "x" * (LIMIT - 7) + "</r>",
+}
 
 
 def _export_row(number: int, text: str, checked_in: datetime | None) -> tuple:
@@ -226,56 +264,100 @@ def _export_row(number: int, text: str, checked_in: datetime | None) -> tuple:
     )
 
 
-def _xlsx_parts(output) -> dict[str, bytes]:
-    with output, zipfile.ZipFile(output) as package:
-        # docProps/core.xml holds the creation time, the one part that may differ.
-        return {name: package.read(name) for name in package.namelist() if "core" not in name}
+def _sheet_xml(content: bytes) -> ElementTree.Element:
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        # The file was written by the code under test, not received from outside.
+        return ElementTree.fromstring(package.read("xl/worksheets/sheet1.xml"))  # noqa: S314
 
 
-def _write_cell_by_cell(writer, row_number: int, row: tuple) -> None:
-    """The export row through XlsxWriter's own typed writers."""
-    writer.sheet.write_number(row_number, 0, row[0])
-    for column, value in enumerate(row[1:], start=1):
-        if isinstance(value, datetime):
-            writer.sheet.write_datetime(row_number, column, value, writer.when)
-        elif value:
-            writer.sheet.write_string(row_number, column, value)
-
-
-def test_xlsx_rows_are_exactly_what_xlsxwriters_typed_writers_produce(monkeypatch):
-    event = build_event()
-    texts = [text for pair in zip(VERBATIM_TEXTS * 2, ESCAPED_TEXTS, strict=False) for text in pair]
-    rows = [
-        _export_row(number, text, WALL_TIME if number % 3 else None)
-        for number, text in enumerate(texts, start=1)
+def _formula_cells(content: bytes) -> list[str]:
+    """References of cells with a formula, found by an XML parser other than openpyxl's."""
+    return [
+        cell.get("r")
+        for cell in _sheet_xml(content).iter(f"{SHEET_NS}c")
+        if cell.find(f"{SHEET_NS}f") is not None
     ]
-    serialised = _xlsx_parts(export.write_xlsx(event, iter(rows)))
-    monkeypatch.setattr(export.XlsxRowWriter, "write", _write_cell_by_cell)
-    cell_by_cell = _xlsx_parts(export.write_xlsx(event, iter(rows)))
-    assert serialised.keys() == cell_by_cell.keys()
-    for name, content in cell_by_cell.items():
-        assert serialised[name] == content, name
 
 
-def test_xlsx_cells_keep_their_types_and_literal_text():
-    event = build_event()
-    texts = [*VERBATIM_TEXTS, "\t=1+1", " leading", "A & B <Ltd>", "<r>rich</r>", MARKUP_INJECTION]
-    rows = [_export_row(number, text, None) for number, text in enumerate(texts, start=1)]
-    with export.write_xlsx(event, iter(rows)) as output:
-        sheet = openpyxl.load_workbook(output).active
-    assert [cell.value for cell in sheet[1]] == HEADERS
-    assert sheet.auto_filter.ref == f"A1:M{len(rows) + 1}"
-    assert sheet.max_column == len(HEADERS) and sheet.max_row == len(rows) + 1
-    for number, text in enumerate(texts, start=1):
+def _xlsx(texts, checked_in: datetime | None = None) -> tuple[bytes, object]:
+    rows = [_export_row(number, text, checked_in) for number, text in enumerate(texts, start=1)]
+    with export.write_xlsx(build_event(), iter(rows)) as output:
+        content = output.read()
+    return content, openpyxl.load_workbook(io.BytesIO(content)).active
+
+
+def test_xlsx_text_cells_hold_exactly_the_text_whatever_it_looks_like():
+    content, sheet = _xlsx(LITERAL_TEXTS)
+    assert not _formula_cells(content)
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    assert sheet.max_column == len(HEADERS) and sheet.max_row == len(LITERAL_TEXTS) + 1
+    for number, (text, kept) in enumerate(LITERAL_TEXTS.items(), start=1):
         cells = sheet[number + 1]
         assert cells[0].value == number and cells[0].data_type == "n"
         for index in (2, 5, 9):
-            assert cells[index].value == text and cells[index].data_type == "s"
-        assert cells[6].value is None and cells[7].value is None and cells[12].value is None
-        assert cells[10].value == WALL_TIME and cells[10].is_date
-        assert cells[10].number_format == "yyyy-mm-dd hh:mm"
-        assert cells[11].value == "2026-03-01T17:05:09Z"
-    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+            assert cells[index].data_type == "s", (cells[index].coordinate, text[:40])
+            # Excel reads OOXML's _xHHHH_ escapes back as characters; so does unescape().
+            assert unescape(cells[index].value) == kept, (cells[index].coordinate, text[:40])
+        assert cells[3].value == "Łukasiewicz" and cells[8].value == "online"
+
+
+def _utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@pytest.mark.parametrize(
+    "text", ["😀" * 17_000, "ab" + "😀" * 20_000, "a" * 40_000, "é😀" * 11_000, "short 😀"]
+)
+def test_text_is_cut_at_excels_limit_and_never_inside_a_character(text):
+    cut = export.within_excel_limit(text)
+    assert text.startswith(cut) and _utf16_units(cut) <= LIMIT
+    if cut != text:  # as long as it can be: the next character would not have fitted
+        assert _utf16_units(text[: len(cut) + 1]) > LIMIT
+
+
+def test_xlsx_text_xlsxwriter_cannot_store_exactly_still_stays_inert_text():
+    """Known XlsxWriter limits in constant-memory mode, kept safe though not exact.
+
+    A rich string's text is escaped twice, so control characters and _xHHHH_ look-alikes
+    in markup-shaped text read back in their escaped form; and of overlapping look-alikes
+    ("_x0041_x0042_") only the first is escaped. Either way the cell is literal text.
+    """
+    markup_shaped = ("<r>bell\x07</r>", "<r>_x0041_</r>", "<r>\ufffe</r>")
+    content, sheet = _xlsx([*markup_shaped, "_x0041_x0042_"])
+    assert not _formula_cells(content)
+    assert sheet.max_column == len(HEADERS) and sheet.max_row == len(markup_shaped) + 2
+    for row_number in range(2, sheet.max_row + 1):
+        assert sheet.cell(row=row_number, column=4).value == "Łukasiewicz"
+        for column in (3, 6, 10):
+            cell = sheet.cell(row=row_number, column=column)
+            assert cell.data_type == "s", cell.coordinate
+            if row_number <= len(markup_shaped) + 1:  # the markup is text, not markup
+                assert cell.value.startswith("<r>") and cell.value.endswith("</r>")
+            else:
+                assert unescape(cell.value).startswith("_x0041")
+
+
+def test_xlsx_cells_keep_their_types_dates_and_table_layout():
+    content, sheet = _xlsx(["Zoë", "", "Ana"], checked_in=WALL_TIME)
+    assert [cell.value for cell in sheet[1]] == HEADERS
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:M4"
+    widths = [sheet.column_dimensions[get_column_letter(n)].width for n in range(1, 14)]
+    assert widths[0] < widths[4] and widths[9] == max(widths)
+    for row_number in (2, 3, 4):
+        cells = sheet[row_number]
+        assert cells[0].value == row_number - 1 and cells[0].data_type == "n"
+        assert cells[1].value == "confirmed" and cells[1].data_type == "s"
+        for index in (10, 12):
+            assert cells[index].value == WALL_TIME and cells[index].is_date
+            assert cells[index].number_format == "yyyy-mm-dd hh:mm"
+        assert cells[11].value == "2026-03-01T17:05:09Z" and cells[11].data_type == "s"
+        assert cells[6].value is None and cells[7].value is None
+    # An empty text is an absent cell, not an empty string.
+    assert [sheet.cell(row=3, column=c).value for c in (3, 6, 10)] == [None, None, None]
+    # Constant-memory mode: strings inline in the sheet, no shared-string table in memory.
+    types = {cell.get("t") for cell in _sheet_xml(content).iter(f"{SHEET_NS}c")}
+    assert types == {None, "inlineStr"}
 
 
 def test_an_empty_list_still_exports_headers(client, event):
@@ -301,6 +383,17 @@ def test_only_organisers_of_the_event_can_export(app, client, event, people):
 
 
 def test_the_file_name_is_safe_whatever_the_slug():
-    event = build_event(slug='odd "slug"\r\nX-Evil: 1/..', timezone="Europe/Brussels")
     day = datetime(2027, 3, 1, 23, 30, tzinfo=UTC)  # already 2 March in Brussels
-    assert export.file_name(event, "csv", today=day) == "odd-slug-X-Evil-1-attendees-2027-03-02.csv"
+    cases = {
+        'odd "slug"\r\nX-Evil: 1/..': "odd_slug_X-Evil_1",
+        'Café "Zoë"\r\nZürich: 1/../山田': "Cafe_Zoe_Zurich_1",
+        "../../etc/passwd": "etc_passwd",
+        "smart-regions-2027": "smart-regions-2027",
+        "山田": "event",
+        "..": "event",
+        "x" * 120: "x" * 100,
+    }
+    for slug, safe in cases.items():
+        event = build_event(slug=slug, timezone="Europe/Brussels")
+        assert export.file_name(event, "csv", today=day) == f"{safe}-attendees-2027-03-02.csv"
+        assert export.file_name(event, "xlsx", today=day).endswith("-2027-03-02.xlsx")

@@ -9,21 +9,16 @@ and "+45 12 34" stays readable), and Excel text cells are always literal inline 
 from __future__ import annotations
 
 import csv
-import html
 import io
-import re
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from functools import cached_property
 from typing import IO
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import Worksheet
+from werkzeug.utils import secure_filename
 
 from webapp import timezones
 from webapp.db import now_utc
@@ -134,54 +129,19 @@ def csv_stream(event: Event, rows: Iterator[tuple], *, delimiter: str = ",") -> 
 
 # Excel's limit on a cell's text, in UTF-16 units (one or two per character).
 EXCEL_TEXT_LIMIT = 32767
-# Text that cannot go into an inline string as it is: control characters and look-alikes
-# of their _xHHHH_ escapes, XML specials, U+FFFE/U+FFFF, and leading or trailing space.
-NEEDS_ESCAPING = re.compile(r"[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
-ESCAPE_LOOKALIKE = re.compile(r"_x[0-9a-fA-F]{4}_")
-CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f]")
-EDGE_SPACE = re.compile(r"^\s|\s$")
-COLUMN_LETTERS = tuple(xl_col_to_name(index) for index in range(len(COLUMNS)))
+XLSX_OPTIONS = {
+    "constant_memory": True,
+    # A registrant's text is a string cell: never a formula, a number or a link.
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
 
 
-class RowXmlSheet(Worksheet):
-    """A constant-memory worksheet that also takes a whole row as ready-made cell XML.
-
-    XlsxWriter's per-cell path (argument checks, a tuple per cell, then an attribute list
-    and several regex passes when the row is flushed) dominates a 100,000-row export;
-    write_row_xml() appends a serialised row instead. It relies on XlsxWriter internals
-    (the version is pinned in requirements.txt).
-    """
-
-    def write_row_xml(self, row: int, first_column: int, last_column: int, cells: str) -> None:
-        """Append one row of <c> elements; rows must come in order, after any write_*()."""
-        if row <= self.previous_row or not self.constant_memory:
-            raise ValueError(f"row {row} cannot be appended in constant-memory order")
-        if self._check_dimensions(row, first_column) or self._check_dimensions(row, last_column):
-            raise ValueError(f"row {row} is outside the worksheet")
-        self._write_single_row(row)  # flushes the row write_*() calls left buffered
-        self.fh.write(f'<row r="{row + 1}">{cells}</row>')
-
-
-def inline_text(text: str) -> str:
-    """The <t> element of an inline-string cell: literal text, however it looks.
-
-    Escaped as XlsxWriter's write_string() does, except that text shaped like rich-text
-    markup ("<r>...</r>") is escaped too: XlsxWriter writes that raw, which would let a
-    registrant's input close the cell and add a formula cell of its own.
-    """
-    # At two units per character at most, text of up to half the limit always fits.
-    if len(text) <= EXCEL_TEXT_LIMIT // 2 and not NEEDS_ESCAPING.search(text):
-        return f"<t>{text}</t>"
-    text = _within_excel_limit(text)
-    text = ESCAPE_LOOKALIKE.sub(r"_x005F\g<0>", text)
-    text = CONTROL_CHARACTER.sub(lambda match: f"_x{ord(match[0]):04X}_", text)
-    text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
-    space = ' xml:space="preserve"' if EDGE_SPACE.search(text) else ""
-    return f"<t{space}>{html.escape(text, quote=False)}</t>"
-
-
-def _within_excel_limit(text: str) -> str:
-    # Cut at EXCEL_TEXT_LIMIT UTF-16 units, never between the two halves of a character.
+def within_excel_limit(text: str) -> str:
+    """Text cut at Excel's 32,767 UTF-16 units, never between the halves of a character."""
+    if len(text) <= EXCEL_TEXT_LIMIT // 2:  # two units per character at most: it fits
+        return text
     units = 0
     for index, character in enumerate(text):
         units += 2 if ord(character) > 0xFFFF else 1
@@ -193,72 +153,72 @@ def _within_excel_limit(text: str) -> str:
 def write_xlsx(event: Event, rows: Iterator[tuple]) -> IO[bytes]:
     """An .xlsx in an anonymous temporary file (rewound), built in constant-memory mode."""
     output = tempfile.TemporaryFile()  # noqa: SIM115 (handed to the response, which closes it)
-    workbook = xlsxwriter.Workbook(
-        output,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
-    )
-    sheet = workbook.add_worksheet("Attendees", worksheet_class=RowXmlSheet)
-    bold = workbook.add_format({"bold": True, "bg_color": "#E8EEF5", "bottom": 1})
-    when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-    for index, (_, width) in enumerate(COLUMNS):
-        sheet.set_column(index, index, width)
-    for index, title in enumerate(headers(event)):
-        sheet.write_string(0, index, title, bold)
-    sheet.freeze_panes(1, 0)
-    writer = XlsxRowWriter(sheet, bold, when)
-    last_row = 0
-    for last_row, row in enumerate(rows, start=1):
-        writer.write(last_row, row)
-    sheet.autofilter(0, 0, max(last_row, 1), len(COLUMNS) - 1)
+    workbook = xlsxwriter.Workbook(output, XLSX_OPTIONS)
+    AttendeeSheet(workbook, headers(event)).write_rows(rows)
     workbook.close()
     output.seek(0)
     return output
 
 
-class XlsxRowWriter:
-    """Serialises export rows in the markup of XlsxWriter's typed writers, a row at a time.
+class AttendeeSheet:
+    """The "Attendees" worksheet, written a row at a time through XlsxWriter's typed writers.
 
-    The ID is a number cell, instants are date cells in `when`, and everything else is an
-    inline string, so "=SUM(...)" stays text and never runs as a formula.
+    The ID is a number cell, wall times are date cells, and all other text is a literal
+    string cell, so "=SUM(...)" stays text and never runs as a formula.
     """
 
-    def __init__(self, sheet: RowXmlSheet, header: Format, when: Format) -> None:
-        self.sheet = sheet
-        self.header = header
-        self.when = when
+    def __init__(self, workbook: xlsxwriter.Workbook, titles: list[str]) -> None:
+        self.sheet = workbook.add_worksheet("Attendees")
+        self.when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        self.plain = workbook.add_format()  # a rich string's second run: the default font
+        header = workbook.add_format({"bold": True, "bg_color": "#E8EEF5", "bottom": 1})
+        for index, (_, width) in enumerate(COLUMNS):
+            self.sheet.set_column(index, index, width)
+        for index, title in enumerate(titles):
+            self.sheet.write_string(0, index, title, header)
+        self.sheet.freeze_panes(1, 0)
 
-    @cached_property
-    def when_style(self) -> int:
-        """The date format's style index, numbered as XlsxWriter does: in order of first use."""
-        self.header._get_xf_index()
-        return self.when._get_xf_index()
+    def write_rows(self, rows: Iterator[tuple]) -> None:
+        """Append the export rows below the header, then filter the whole table."""
+        last_row = 0
+        for last_row, row in enumerate(rows, start=1):
+            self.write_row(last_row, row)
+        self.sheet.autofilter(0, 0, max(last_row, 1), len(COLUMNS) - 1)
 
-    def write(self, row_number: int, row: tuple) -> None:
-        number = str(row_number + 1)
-        cells = [f'<c r="A{number}"><v>{row[0]:.16G}</v></c>']
-        last_column = 0
+    def write_row(self, row_number: int, row: tuple) -> None:
+        """One export row: the ID, then text and wall times, skipping empty cells."""
+        self.sheet.write_number(row_number, 0, row[0])
         for column in range(1, len(row)):
             value = row[column]
             if value is None or value == "":
                 continue  # an absent cell is an empty one, and costs nothing to write
-            reference = COLUMN_LETTERS[column] + number
             if isinstance(value, datetime):
-                serial = self.sheet._convert_date_time(value)
-                cells.append(f'<c r="{reference}" s="{self.when_style}"><v>{serial:.16G}</v></c>')
+                self.sheet.write_datetime(row_number, column, value, self.when)
             else:
-                cells.append(f'<c r="{reference}" t="inlineStr"><is>{inline_text(value)}</is></c>')
-            last_column = column
-        self.sheet.write_row_xml(row_number, 0, last_column, "".join(cells))
+                self.write_text(row_number, column, value)
+
+    def write_text(self, row_number: int, column: int, text: str) -> None:
+        """A string cell holding `text` (cut at Excel's limit) literally, whatever it looks like.
+
+        In constant-memory mode XlsxWriter writes a string that starts with "<r>" and ends
+        with "</r>" (judged after its own cut at the limit, hence the same cut here first)
+        into the sheet raw, as rich-text markup: a registrant's text could close its cell and
+        add a formula cell. Written as a rich string of two runs, the same text is escaped.
+        Two inputs XlsxWriter cannot store exactly, though they stay inert text: control
+        characters and _xHHHH_ look-alikes inside such markup-shaped text (a rich string is
+        escaped twice), and overlapping look-alikes such as "_x0041_x0042_" anywhere.
+        """
+        text = within_excel_limit(text)
+        if text.startswith("<r>") and text.endswith("</r>"):
+            self.sheet.write_rich_string(row_number, column, text[:1], self.plain, text[1:])
+        else:
+            self.sheet.write_string(row_number, column, text)
 
 
 def file_name(event: Event, extension: str, *, today: datetime | None = None) -> str:
-    """'smart-regions-conference-attendees-2027-03-01.csv': the event and the export date."""
+    """'smart-regions-2027-attendees-2027-03-01.csv': the event's slug and the export date."""
     day = timezones.to_local(today or now_utc(), event.timezone).strftime("%Y-%m-%d")
-    # Slugs from the form are already safe; keep the header safe whatever stored the event.
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", event.slug).strip("-")[:100] or "event"
+    # Slugs from the form are already safe; keep the header safe whatever stored the event
+    # (secure_filename keeps ASCII letters, digits, "-", "_" and ".", and turns "é" into "e").
+    slug = secure_filename(event.slug)[:100] or "event"
     return f"{slug}-attendees-{day}.{extension}"
