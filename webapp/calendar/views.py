@@ -16,11 +16,11 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from webapp.calendar import feed, ics
+from webapp.calendar import entries, feed, ics
 from webapp.errors import render_error
 from webapp.events import services as events
 from webapp.events.cache import memoised, share_response
-from webapp.events.models import EventKind, EventStatus
+from webapp.events.models import Event, EventKind, EventStatus
 from webapp.extensions import limiter
 from webapp.registration import services as registrations
 from webapp.registration.models import RegistrationStatus
@@ -100,7 +100,8 @@ def _event_ics(slug: str) -> tuple[tuple[str, datetime, bytes], None]:
     version = f"{event.id}|{event.sequence}|{event.status.value}|{event.updated_at.isoformat()}"
     etag = hashlib.sha256(version.encode()).hexdigest()[:32]
     last_modified = event.updated_at.replace(microsecond=0)
-    return (etag, last_modified, ics.event_calendar(event, base_url=_base_url())), None
+    (entry,) = entries.public_entries(Event.id == event.id, _base_url())
+    return (etag, last_modified, ics.event_calendar(entry)), None
 
 
 @bp.get("/calendar.ics")
@@ -116,9 +117,7 @@ def feed_file():
     cache = current_app.extensions[CACHE_KEY]
     body = cache.get_or_build(
         (base_url, version),
-        lambda: ics.feed_calendar(
-            feed.feed_events(kind), base_url=base_url, name=name, entries=cache.entries
-        ),
+        lambda: ics.feed_calendar(feed.feed_entries(kind, base_url), name=name),
     )
     filename = name.lower().replace(" ", "-") + ".ics"
     response = _calendar_response(body, filename, PUBLIC_CACHE)
@@ -138,12 +137,8 @@ def invite_file(token: str):
         registration.status == RegistrationStatus.CANCELLED
         or registration.event.status == EventStatus.CANCELLED
     )
-    base_url = _base_url()
     body = ics.registration_invite(
-        registration,
-        method="CANCEL" if cancelled else "REQUEST",
-        base_url=base_url,
-        manage_url=f"{base_url}/r/{token}",
+        registration, method="CANCEL" if cancelled else "REQUEST", base_url=_base_url()
     )
     return _calendar_response(body, f"{_safe(registration.event.slug)}.ics", "private, no-store")
 
