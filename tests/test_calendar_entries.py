@@ -30,8 +30,8 @@ def stored(app) -> dict[int, dict]:
     """Every stored entry by event id: its columns, the parsed VEVENT, whether it is current."""
     with app.app_context():
         current = {
-            row.id: entries.version_key(row)
-            for row in db.session.execute(sa.select(*entries.ENTRY_COLUMNS))
+            event_id: entries.version_key(updated_at)
+            for event_id, updated_at in db.session.execute(sa.select(Event.id, Event.updated_at))
         }
         result = {}
         for entry in db.session.scalars(sa.select(CalendarEntry)):
@@ -172,11 +172,17 @@ def test_stale_and_missing_entries_are_built_for_the_response_and_not_stored(
 
 
 def test_refresh_stores_what_is_missing_or_stale_and_is_idempotent(app, runner, make_event):
-    first, second = make_event(), make_event()
+    first, second, third = make_event(), make_event(), make_event()
     with app.app_context():
         db.session.execute(sa.delete(CalendarEntry).where(CalendarEntry.event_id == first.id))
         db.session.execute(
-            sa.update(Event).where(Event.id == second.id).values(title="Retitled in bulk")
+            sa.update(Event)
+            .where(Event.id == second.id)
+            .values(title="Retitled in bulk", updated_at=now_utc() + timedelta(seconds=1))
+        )
+        # Plain SQL leaves updated_at alone (SQLAlchemy's UPDATEs move it): only --all sees it.
+        db.session.execute(
+            sa.text("UPDATE event SET title = 'Quiet fix' WHERE id = :id"), {"id": third.id}
         )
         db.session.commit()
     result = runner.invoke(args=["calendar", "refresh"])
@@ -185,8 +191,12 @@ def test_refresh_stores_what_is_missing_or_stale_and_is_idempotent(app, runner, 
     entries_now = stored(app)
     assert all(entry["current"] for entry in entries_now.values())
     assert str(entries_now[second.id]["vevent"]["SUMMARY"]) == "Retitled in bulk"
+    assert str(entries_now[third.id]["vevent"]["SUMMARY"]) != "Quiet fix"
     again = runner.invoke(args=["calendar", "refresh"])
     assert "Stored 0 calendar entries." in again.output
+    full = runner.invoke(args=["calendar", "refresh", "--all"])
+    assert "Stored 3 calendar entries." in full.output
+    assert str(stored(app)[third.id]["vevent"]["SUMMARY"]) == "Quiet fix"
 
 
 def test_the_feed_from_stored_entries_means_what_a_fresh_build_means(app, client, make_event):

@@ -26,7 +26,7 @@ from tests.calendar_support import (
     vobject_events,
 )
 from tests.conftest import local
-from webapp.calendar import ics
+from webapp.calendar import ics, links
 from webapp.events.models import EventFormat, EventKind, EventStatus
 from webapp.registration.models import AttendanceMode, RegistrationStatus
 
@@ -328,7 +328,7 @@ def test_google_and_outlook_links_carry_utc_times_title_place_and_link():
         venue_name="Hall A",
         city="Ghent",
     )
-    google = urlsplit(ics.google_calendar_url(event, base_url=BASE_URL))
+    google = urlsplit(links.google_calendar_url(event, base_url=BASE_URL))
     query = parse_qs(google.query)
     assert google.netloc == "calendar.google.com"
     assert query["action"] == ["TEMPLATE"]
@@ -337,7 +337,9 @@ def test_google_and_outlook_links_carry_utc_times_title_place_and_link():
     assert query["location"] == ["Hall A, Ghent"]
     assert f"{BASE_URL}/events/{event.slug}" in query["details"][0]
     for office365, host in ((False, "outlook.live.com"), (True, "outlook.office.com")):
-        outlook = urlsplit(ics.outlook_calendar_url(event, base_url=BASE_URL, office365=office365))
+        outlook = urlsplit(
+            links.outlook_calendar_url(event, base_url=BASE_URL, office365=office365)
+        )
         query = parse_qs(outlook.query)
         assert outlook.netloc == host
         assert query["subject"] == ["Open innovation & you"]
@@ -346,8 +348,8 @@ def test_google_and_outlook_links_carry_utc_times_title_place_and_link():
         assert query["location"] == ["Hall A, Ghent"]
         assert f"{BASE_URL}/events/{event.slug}" in query["body"][0]
     online = sample_event(format=EventFormat.ONLINE)
-    assert SECRET not in ics.google_calendar_url(online, base_url=BASE_URL)
-    assert "location=Online" in ics.outlook_calendar_url(online, base_url=BASE_URL)
+    assert SECRET not in links.google_calendar_url(online, base_url=BASE_URL)
+    assert "location=Online" in links.outlook_calendar_url(online, base_url=BASE_URL)
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Etc/GMT"])

@@ -13,8 +13,15 @@ calendar_cli = AppGroup("calendar", help="Calendar files and feeds.")
 
 
 @calendar_cli.command("refresh")
-def refresh_command() -> None:
+@click.option(
+    "--all",
+    "rebuild",
+    is_flag=True,
+    help="Rebuild current entries too (after a fix in plain SQL that left updated_at).",
+)
+def refresh_command(rebuild: bool) -> None:
     """Store every event's current public calendar entry (after a deploy or a base URL change)."""
-    written = entries.refresh_all(db.session, current_app.config["CONVENE_BASE_URL"])
+    base_url = current_app.config["CONVENE_BASE_URL"]
+    written = entries.refresh_all(db.session, base_url, rebuild=rebuild)
     db.session.commit()
     click.echo(f"Stored {written} calendar entr{'y' if written == 1 else 'ies'}.")

@@ -1,10 +1,10 @@
 """Each event's public VEVENT, serialised once per event version and stored beside the event.
 
-Why: icalendar serialises a VEVENT in a fraction of a millisecond, but a feed of a thousand
-events built in a fresh process would spend most of its time doing so; the goal for the
-cold feed (bench `feed_build`, and `feed_rebuild` after one edit) is under 0.1 s. So every
-event's public VEVENT (ics.public_entry()) is serialised when the event changes and stored
-in calendar_entry, keyed by (event, variant): "public" today, one variant per language once
+Why: icalendar serialises a VEVENT in about a millisecond, so a feed of a thousand events
+built in a fresh process would spend a second doing so; the goal for the cold feed (bench
+`feed_build`, and `feed_rebuild` after one edit) is under 0.1 s. So every event's public
+VEVENT (ics.public_entry()) is serialised when the event changes and stored in
+calendar_entry, keyed by (event, variant): "public" today, one variant per language once
 feeds are translated. A file is then joined from stored bytes (ics.feed_calendar()).
 
 - Written by a session hook (install()): after each flush that inserted or changed an
@@ -12,18 +12,22 @@ feeds are translated. A file is then joined from stored bytes (ics.feed_calendar
   the entries of those events are rebuilt from the rows just written and added to the same
   session, so they are committed with the change or not at all. The flush that changed an
   event holds its row lock, so two writers never race on its entry.
-- Each entry records what it was built from: a digest of the values it shows
-  (ENTRY_COLUMNS), of the entry format and of icalendar's version, and the base URL.
-  Readers (the feed, the event file) read each event joined to its entry and use the
+- Each entry records what it was built from: the event's version, the entry format and
+  icalendar's version (version_key()), and the base URL. The event's version is its
+  `updated_at`, which every UPDATE through SQLAlchemy moves (its onupdate) and on which the
+  feed's ETag already relies; after a fix in plain SQL, run `flask calendar refresh --all`.
+  (Checking a digest of every value shown would cost a fifth of the cold feed's budget.)
+- Readers (the feed, the event file) read each event joined to its entry and use the
   stored bytes only when both match; otherwise they build the entry for that response.
-  A GET stores nothing: entries written outside the ORM (bulk loads) or of an older format
-  are built on the fly until `flask calendar refresh` stores them, never served stale.
+  A GET stores nothing: entries that are missing (events inserted with SQL), stale (a bulk
+  UPDATE, which no session hook sees) or of an older format are built on the fly until
+  `flask calendar refresh` stores them, and never served stale.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from datetime import datetime
 
 import icalendar
 import sqlalchemy as sa
@@ -64,10 +68,10 @@ BATCH = 500
 CHANGED_EVENTS = "convene.calendar.changed_events"
 
 
-def version_key(values: Sequence) -> str:
-    """A digest of an event's ENTRY_COLUMNS values, the entry format and icalendar's version."""
-    key = repr((ENTRY_FORMAT, icalendar.__version__, tuple(values)))
-    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+def version_key(updated_at: datetime) -> str:
+    """What a current entry was built from: the entry format, icalendar's version and the
+    event's version (its updated_at)."""
+    return f"{ENTRY_FORMAT}/{icalendar.__version__}/{updated_at.isoformat()}"
 
 
 def public_entries(condition: sa.ColumnElement[bool], base_url: str) -> list[ics.Entry]:
@@ -93,15 +97,17 @@ def public_entries(condition: sa.ColumnElement[bool], base_url: str) -> list[ics
 
 def _current_entry(row: sa.Row, base_url: str) -> ics.Entry:
     stored = row.entry_vevent is not None and row.entry_base_url == base_url
-    if stored and row.entry_version == version_key(row[: len(ENTRY_COLUMNS)]):
+    if stored and row.entry_version == version_key(row.updated_at):
         tzids = frozenset(row.entry_tzids.split())
         return ics.Entry(row.entry_vevent, tzids, row.start_local.year, row.end_local.year)
     return ics.public_entry(row, base_url)
 
 
-def store_entries(session, event_ids: Iterable[int], base_url: str) -> int:
-    """Build and store the public entries of these events that are missing or out of date,
-    in the session's write transaction; returns how many were written."""
+def store_entries(
+    session, event_ids: Iterable[int], base_url: str, *, rebuild: bool = False
+) -> int:
+    """Build and store the public entries of these events that are missing or out of date
+    (all of them with `rebuild`), in the session's write transaction; returns how many."""
     ids, written = sorted(set(event_ids)), 0
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
@@ -117,28 +123,35 @@ def store_entries(session, event_ids: Iterable[int], base_url: str) -> int:
             )
         }
         for row in rows:
-            written += _store(session, row, existing.get(row.id), base_url)
+            entry = existing.get(row.id)
+            if rebuild or not _is_current(entry, row, base_url):
+                _store(session, row, entry, base_url)
+                written += 1
     return written
 
 
-def _store(session, row: sa.Row, entry: CalendarEntry | None, base_url: str) -> bool:
-    version = version_key(row)
-    if entry is not None and entry.version == version and entry.base_url == base_url:
-        return False
+def _is_current(entry: CalendarEntry | None, row: sa.Row, base_url: str) -> bool:
+    return (
+        entry is not None
+        and entry.version == version_key(row.updated_at)
+        and entry.base_url == base_url
+    )
+
+
+def _store(session, row: sa.Row, entry: CalendarEntry | None, base_url: str) -> None:
     if entry is None:
         entry = CalendarEntry(event_id=row.id, variant=PUBLIC)
         session.add(entry)
     built = ics.public_entry(row, base_url)
-    entry.version, entry.base_url, entry.vevent = version, base_url, built.vevent
-    entry.tzids = " ".join(sorted(built.tzids))
-    return True
+    entry.version, entry.base_url = version_key(row.updated_at), base_url
+    entry.tzids, entry.vevent = " ".join(sorted(built.tzids)), built.vevent
 
 
-def refresh_all(session, base_url: str) -> int:
+def refresh_all(session, base_url: str, *, rebuild: bool = False) -> int:
     """Store every event's current public entry (idempotent); the caller commits."""
     begin_write(session)
     event_ids = session.scalars(sa.select(Event.id).order_by(Event.id)).all()
-    return store_entries(session, event_ids, base_url)
+    return store_entries(session, event_ids, base_url, rebuild=rebuild)
 
 
 def install(session_factory) -> None:

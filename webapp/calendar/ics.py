@@ -63,7 +63,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from icalendar import Alarm, Calendar, vCalAddress, vDuration, vUri
 from icalendar import Event as VEvent
@@ -197,35 +197,6 @@ def _invite_vevent(
     return vevent
 
 
-def google_calendar_url(event: Event, *, base_url: str) -> str:
-    """Google Calendar's pre-filled new-event page (UTC times, title, place, link)."""
-    start, end = (_utc_stamp(t) for t in (event.starts_at, event.ends_at))
-    query = {
-        "action": "TEMPLATE",
-        "text": text.one_line(event.title),
-        "dates": f"{start}/{end}",
-        "details": text.public_description(event, base_url),
-        "location": text.public_location(event),
-        "ctz": event.timezone,
-    }
-    return "https://calendar.google.com/calendar/render?" + urlencode(query)
-
-
-def outlook_calendar_url(event: Event, *, base_url: str, office365: bool = False) -> str:
-    """Outlook.com's (or Microsoft 365's) pre-filled new-event page, in UTC."""
-    host = "outlook.office.com" if office365 else "outlook.live.com"
-    query = {
-        "path": "/calendar/action/compose",
-        "rru": "addevent",
-        "subject": text.one_line(event.title),
-        "startdt": timezones.iso_utc(event.starts_at),
-        "enddt": timezones.iso_utc(event.ends_at),
-        "body": text.public_description(event, base_url),
-        "location": text.public_location(event),
-    }
-    return f"https://{host}/calendar/0/action/compose?" + urlencode(query)
-
-
 def _calendar_file(header: bytes, entries: Sequence[Entry]) -> bytes:
     """The two fixed lines around the header, a VTIMEZONE per zone used, and the VEVENTs."""
     years: dict[str, tuple[int, int]] = {}
@@ -326,11 +297,6 @@ def _alarm(event: Event) -> Alarm:
     alarm.add("DESCRIPTION", text.one_line(event.title))
     alarm.add("TRIGGER", -ALARM_BEFORE)
     return alarm
-
-
-def _utc_stamp(instant: datetime) -> str:
-    """A UTC time as Google's links want it: 20270228T170000Z."""
-    return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 @functools.lru_cache(maxsize=8)

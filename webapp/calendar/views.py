@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from webapp.calendar import entries, feed, ics
+from webapp.calendar import entries, feed, ics, links
 from webapp.errors import render_error
 from webapp.events import services as events
 from webapp.events.cache import memoised, share_response
@@ -65,9 +65,9 @@ def calendar_links(event) -> EventLinks:
     base_url = _base_url()
     return EventLinks(
         ics_url=f"{base_url}/events/{event.slug}.ics",
-        google_url=ics.google_calendar_url(event, base_url=base_url),
-        outlook_url=ics.outlook_calendar_url(event, base_url=base_url),
-        office365_url=ics.outlook_calendar_url(event, base_url=base_url, office365=True),
+        google_url=links.google_calendar_url(event, base_url=base_url),
+        outlook_url=links.outlook_calendar_url(event, base_url=base_url),
+        office365_url=links.outlook_calendar_url(event, base_url=base_url, office365=True),
     )
 
 
