@@ -131,7 +131,7 @@ def calendar_properties(*, method: str = "", name: str = "") -> Calendar:
 def public_vevent(event: Event, base_url: str) -> VEvent:
     """The public VEVENT (feed and event file): no attendee, organiser or join link.
 
-    `event` is an Event or a row with the same attribute names (feed.ENTRY_COLUMNS).
+    `event` is an Event or a row with the same attribute names (entries.ENTRY_COLUMNS).
     """
     cancelled = event.status == EventStatus.CANCELLED
     vevent = _vevent(event, stamp=event.updated_at, last_modified=event.updated_at)
