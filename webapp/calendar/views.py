@@ -100,8 +100,10 @@ def _event_ics(slug: str) -> tuple[tuple[str, datetime, bytes], None]:
     version = f"{event.id}|{event.sequence}|{event.status.value}|{event.updated_at.isoformat()}"
     etag = hashlib.sha256(version.encode()).hexdigest()[:32]
     last_modified = event.updated_at.replace(microsecond=0)
-    (entry,) = entries.public_entries(Event.id == event.id, _base_url())
-    return (etag, last_modified, ics.event_calendar(entry)), None
+    found = entries.public_entries(Event.id == event.id, _base_url())
+    if not found:  # deleted since it was read a moment ago
+        abort(404)
+    return (etag, last_modified, ics.event_calendar(found[0])), None
 
 
 @bp.get("/calendar.ics")
