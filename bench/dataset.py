@@ -2,7 +2,9 @@
 
 5,000 events across zones, kinds and formats (1,000 of them upcoming and published), one
 event with 100,000 registrations, a few hundred with a handful each, and the events the
-HTTP, rush and export measurements use. Rows go in with Core executemany in chunks.
+HTTP, rush and export measurements use. Rows go in with Core executemany in chunks; then the
+events' calendar entries are stored as `flask calendar refresh` stores them after a deploy,
+so the feed measurements read what production reads.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import hashlib
 import os
 import random
 import secrets
+import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +37,8 @@ KINDS = ("summit", "webinar", "workshop", "conference")
 FORMATS = ("in_person", "online", "hybrid")
 CITIES = ("Malmö", "Brussels", "Lisbon", "Helsinki", "Tampere", "Porto", "Ghent", "Aarhus")
 CHUNK = 5_000
+# CONVENE_BASE_URL of the servers and the offline jobs (bench/run.py, bench/offline.py).
+BASE_URL = "http://127.0.0.1"
 
 # Slugs the measurements address.
 LISTED_SLUG = "bench-listed-event"
@@ -263,6 +268,7 @@ def load(url: str, sizes: Sizes, *, secret: str, seed: int = 7) -> dict:
         _insert_chunks(conn, reg_t, small)
         managed, token = _managed_registration(ids[LISTED_SLUG], now, secret)
         conn.execute(reg_t.insert(), [managed])
+    store_calendar_entries(url, secret)
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("ANALYZE")
@@ -274,6 +280,22 @@ def load(url: str, sizes: Sizes, *, secret: str, seed: int = 7) -> dict:
         "rush_capacity": sizes.rush_capacity,
         "loaded_at": now.isoformat(),
     }
+
+
+def store_calendar_entries(url: str, secret: str) -> int:
+    """Store every event's calendar entry, as `flask calendar refresh` does after a deploy."""
+    from webapp import create_app
+    from webapp.calendar import entries
+    from webapp.extensions import db
+
+    with tempfile.TemporaryDirectory() as instance:
+        config = {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance, "SECRET_KEY": secret}
+        app = create_app({**config, "CONVENE_BASE_URL": BASE_URL})
+        with app.app_context():
+            stored = entries.refresh_all(db.session, BASE_URL)
+            db.session.commit()
+            db.engine.dispose()
+    return stored
 
 
 def secret_key() -> str:

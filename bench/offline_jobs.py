@@ -108,9 +108,7 @@ class InviteBuild(Job):
         from webapp.calendar import ics
 
         for _ in range(self.repeat):
-            body = ics.registration_invite(
-                registration, method="REQUEST", base_url=BASE_URL, manage_url=BASE_URL + "/r/x"
-            )
+            body = ics.registration_invite(registration, method="REQUEST", base_url=BASE_URL)
         return {"bytes": len(body), "count": self.repeat}
 
 

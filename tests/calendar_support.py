@@ -1,5 +1,8 @@
-"""Helpers for the calendar tests: sample models and two independent iCalendar parsers.
+"""Helpers for the calendar tests: sample models, every kind of file, independent parsers.
 
+- libical (Evolution's and GNOME Calendar's parser, the strictest we know), through
+  Debian's GObject bindings and the system Python: it also checks RFC 5545's property
+  counts and RFC 5546's rules per METHOD.
 - Mozilla's ical.js (Thunderbird's parser), run through node: it has no zone database,
   so every time it reports is computed from the file's own VTIMEZONE.
 - vobject: it keeps a process-wide TZID -> tzinfo registry, filled by the first VTIMEZONE
@@ -18,17 +21,22 @@ from pathlib import Path
 import pytest
 import vobject
 import vobject.icalendar
+from icalendar import Calendar
 
 import webapp.models  # noqa: F401  (every mapped class, so detached models configure)
 from tests.conftest import build_event
-from webapp.events.models import Event
+from webapp.calendar import ics
+from webapp.events.models import Event, EventStatus
 from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 ICALJS = ROOT / ".node" / "node_modules" / "ical.js" / "dist" / "ical.js"
 ICALJS_SCRIPT = Path(__file__).with_name("calendar_icaljs.mjs")
+LIBICAL_SCRIPT = Path(__file__).with_name("calendar_libical.py")
+SYSTEM_PYTHON = "/usr/bin/python3"  # where Debian installs python3-gi
 BASE_URL = "https://convene.test"
 CREATED = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def sample_event(**overrides) -> Event:
@@ -60,6 +68,67 @@ def sample_registration(event: Event, **overrides) -> Registration:
     registration = Registration(**values)
     registration.event = event
     return registration
+
+
+def public_file(event: Event) -> bytes:
+    """The event's public .ics file."""
+    return ics.event_calendar(ics.public_entry(event, BASE_URL))
+
+
+def feed_file(events: list[Event], name: str = "Convene events") -> bytes:
+    """A feed of these events."""
+    return ics.feed_calendar([ics.public_entry(e, BASE_URL) for e in events], name=name)
+
+
+def invite_file(registration: Registration, method: str = "REQUEST") -> bytes:
+    """A registration's personal invite, built at NOW."""
+    return ics.registration_invite(registration, method=method, base_url=BASE_URL, now=NOW)
+
+
+def all_files(event: Event, registration: Registration | None = None) -> dict[str, bytes]:
+    """One file of every kind the application produces for one event (a REQUEST only for
+    a registration and event that are not cancelled)."""
+    registration = registration or sample_registration(event)
+    files = {"event": public_file(event), "feed": feed_file([event])}
+    active = (
+        registration.status != RegistrationStatus.CANCELLED
+        and event.status != EventStatus.CANCELLED
+    )
+    if active:
+        files["request"] = invite_file(registration)
+    files["cancel"] = invite_file(registration, "CANCEL")
+    return files
+
+
+def meaning(data: bytes) -> list[tuple]:
+    """Every component of a file, in order, with its properties as icalendar parses them:
+    (component name, sorted (property, parameters, value re-serialised))."""
+    components = []
+    for component in Calendar.from_ical(data).walk():
+        properties = []
+        for name, values in component.items():
+            for value in values if isinstance(values, list) else [values]:
+                properties.append((name, sorted(value.params.items()), value.to_ical()))
+        components.append((component.name, sorted(properties)))
+    return components
+
+
+def libical(*texts: bytes) -> list[dict]:
+    """What libical makes of each file: parsed, restrictions met, and its errors."""
+    if not Path(SYSTEM_PYTHON).exists():
+        pytest.skip(f"{SYSTEM_PYTHON} is absent: libical check skipped")
+    result = subprocess.run(
+        [SYSTEM_PYTHON, str(LIBICAL_SCRIPT)],
+        input=json.dumps([text.decode("utf-8") for text in texts]),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if result.returncode == 3:
+        pytest.skip(f"libical check skipped (install python3-gi gir1.2-ical-3.0): {result.stderr}")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
 
 def icaljs(*texts: bytes) -> list[dict]:

@@ -1,190 +1,241 @@
-"""VEVENTs written as content lines equal, byte for byte, what icalendar writes.
-
-webapp.calendar.ics skips icalendar's component objects for speed; here icalendar builds
-the same public VEVENT and the same invite from the same values, for events and people
-chosen to hit every escaping, quoting, folding and time-zone rule, and the outputs must
-be identical.
+"""Stored calendar entries: written with every change to an event, in its transaction, by
+whatever path changed it; read back only while current; rebuilt by `flask calendar refresh`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import pytest
-from icalendar import Alarm, Calendar, vCalAddress
-from icalendar import Event as VEvent
+import sqlalchemy as sa
+from icalendar import Calendar
 
-from tests.calendar_support import BASE_URL, sample_event, sample_registration
-from tests.conftest import local
-from webapp.calendar import contentlines, ics, text
-from webapp.events.models import EventFormat, EventKind, EventStatus
-from webapp.events.services import public_url
-from webapp.registration.models import AttendanceMode, RegistrationStatus
-
-NOW = datetime(2026, 11, 25, 12, 30, 5, tzinfo=UTC)
-
-
-def icalendar_entry(event, base_url: str, now: datetime) -> bytes:
-    """The reference: the public VEVENT built with icalendar's components."""
-    cancelled = event.status == EventStatus.CANCELLED
-    vevent = VEvent()
-    vevent.add("DTSTAMP", now)
-    vevent.add("DTSTART", ics._when(event.starts_at, event.timezone))
-    vevent.add("DTEND", ics._when(event.ends_at, event.timezone))
-    vevent.add("CREATED", event.created_at)
-    vevent.add("LAST-MODIFIED", event.updated_at)
-    vevent.add("CATEGORIES", [event.kind.value.capitalize()])
-    vevent.add("TRANSP", "OPAQUE")
-    vevent.add("UID", ics.event_uid(event, base_url))
-    vevent.add("SEQUENCE", event.sequence)
-    vevent.add("STATUS", "CANCELLED" if cancelled else "CONFIRMED")
-    vevent.add("SUMMARY", text.summary(event, cancelled=cancelled))
-    vevent.add("DESCRIPTION", text.public_description(event, base_url))
-    vevent.add("LOCATION", text.public_location(event))
-    vevent.add("URL", public_url(event, base_url))
-    vevent.add("CLASS", "PUBLIC")
-    return vevent.to_ical()
-
-
-def icalendar_invite_entry(registration, method: str, manage_url: str, now: datetime) -> bytes:
-    """The reference: a personal invite's VEVENT built with icalendar's components."""
-    event = registration.event
-    cancel = method == "CANCEL"
-    vevent = VEvent()
-    vevent.add("DTSTAMP", now)
-    vevent.add("DTSTART", ics._when(event.starts_at, event.timezone))
-    vevent.add("DTEND", ics._when(event.ends_at, event.timezone))
-    vevent.add("CREATED", event.created_at)
-    vevent.add("LAST-MODIFIED", max(filter(None, (event.updated_at, registration.updated_at))))
-    vevent.add("CATEGORIES", [event.kind.value.capitalize()])
-    vevent.add("TRANSP", "OPAQUE")
-    vevent.add("UID", ics.registration_uid(registration, BASE_URL))
-    vevent.add("SEQUENCE", event.sequence + 1 if cancel else event.sequence)
-    active = registration.status != RegistrationStatus.CANCELLED and (
-        event.status != EventStatus.CANCELLED
-    )
-    vevent.add("STATUS", "CANCELLED" if cancel or not active else "CONFIRMED")
-    vevent.add("SUMMARY", text.one_line(event.title))
-    join_url = "" if cancel else text.join_url(registration)
-    vevent.add("DESCRIPTION", text.invite_description(registration, BASE_URL, manage_url, cancel))
-    vevent.add("LOCATION", text.invite_location(registration, join_url))
-    vevent.add("URL", join_url or public_url(event, BASE_URL))
-    organiser = vCalAddress(f"mailto:{event.organiser_email or 'no-reply@convene.test'}")
-    organiser.params["CN"] = text.param_text(event.organiser_name or "Convene")
-    vevent.add("ORGANIZER", organiser)
-    attendee = vCalAddress(f"mailto:{registration.email}")
-    attendee.params["CN"] = text.param_text(registration.full_name or registration.email)
-    attendee.params["CUTYPE"] = "INDIVIDUAL"
-    attendee.params["ROLE"] = "REQ-PARTICIPANT"
-    if not cancel:
-        attendee.params["PARTSTAT"] = "ACCEPTED"
-    attendee.params["RSVP"] = "FALSE"
-    vevent.add("ATTENDEE", attendee)
-    if not cancel:
-        alarm = Alarm()
-        alarm.add("ACTION", "DISPLAY")
-        alarm.add("DESCRIPTION", text.one_line(event.title))
-        alarm.add("TRIGGER", -ics.ALARM_BEFORE)
-        vevent.add_component(alarm)
-    return vevent.to_ical()
-
-
-LONG_ACCENTED = "Smart specialisation in Malmö, Växjö and Łódź; " * 4
-EVENTS = {
-    "plain webinar": {},
-    "in person with commas and semicolons": {
-        "format": EventFormat.IN_PERSON,
-        "venue_name": "Maison de l'Europe; hall B, 2nd floor",
-        "address": "Rue Belliard 99, 1040",
-        "city": "Brussels",
-        "country": "BE",
-    },
-    "accents folded across lines": {"title": LONG_ACCENTED, "summary": LONG_ACCENTED},
-    "backslashes at fold points": {"summary": "\\" * 200 + "a\\,b;c"},
-    "carets and quotes": {"title": 'Caret ^ and "quotes" ' * 6},
-    "line breaks of every kind": {"summary": "one\r\ntwo\nthree\rfour\n\n" * 5},
-    "emoji and CJK": {"title": "Cluster summit 🚀 区域创新 " * 5, "summary": "🇪🇺" * 40},
-    "cancelled hybrid": {"status": EventStatus.CANCELLED, "format": EventFormat.HYBRID},
-    "conference in UTC": {"timezone": "UTC", "kind": EventKind.CONFERENCE},
-    "zone icalendar counts as UTC": {"timezone": "Etc/GMT"},
-    "New York": {"timezone": "America/New_York", "start_local": local("2027-03-14 01:30")},
-    "autumn overlap written in UTC": {
-        "timezone": "Europe/Brussels",
-        "start_local": local("2027-10-31 02:30"),
-        "end_local": local("2027-10-31 04:00"),
-    },
-    "Kolkata half hour": {"timezone": "Asia/Kolkata", "start_local": local("2027-01-10 09:15")},
-    "sequence raised": {"sequence": 7},
-}
-
-
-@pytest.mark.parametrize("overrides", EVENTS.values(), ids=EVENTS.keys())
-def test_public_entry_is_what_icalendar_writes(overrides):
-    event = sample_event(**overrides)
-    entry, tzids = ics.public_entry(event, BASE_URL, NOW)
-    assert entry == icalendar_entry(event, BASE_URL, NOW)
-    reference = Calendar.from_ical(b"BEGIN:VCALENDAR\r\n" + entry + b"END:VCALENDAR\r\n")
-    used = {
-        component[name].params["TZID"]
-        for component in reference.walk("VEVENT")
-        for name in ("DTSTART", "DTEND")
-        if "TZID" in component[name].params
-    }
-    assert tzids == used
-
-
-PEOPLE = {
-    "plain": {},
-    "quotes, commas and apostrophes": {"first_name": 'Zoë "Z"', "last_name": "d'Arc, Jr."},
-    "caret and semicolon": {"first_name": "A^b", "last_name": "Ó; Briain"},
-    "long accented name folded": {"first_name": "Maria-Łucja " * 5, "last_name": "Ñúñez"},
-    "in person at a hybrid event": {"attendance_mode": AttendanceMode.IN_PERSON},
-    "waitlisted": {"status": RegistrationStatus.WAITLISTED},
-}
-ORGANISERS = {
-    "named organiser": {"organiser_name": 'Ana; "Cluster", Org', "format": EventFormat.HYBRID},
-    "no organiser address": {"organiser_email": "", "organiser_name": ""},
-    "cancelled event": {"status": EventStatus.CANCELLED, "title": LONG_ACCENTED},
-}
-
-
-@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
-@pytest.mark.parametrize("person", PEOPLE.values(), ids=PEOPLE.keys())
-@pytest.mark.parametrize("organiser", ORGANISERS.values(), ids=ORGANISERS.keys())
-def test_invite_is_what_icalendar_writes(method, person, organiser):
-    event = sample_event(**organiser)
-    registration = sample_registration(event, **person)
-    manage_url = BASE_URL + "/r/a-token_with-chars"
-    invite = ics.registration_invite(
-        registration, method=method, base_url=BASE_URL, manage_url=manage_url, now=NOW
-    )
-    start = invite.index(b"BEGIN:VEVENT")
-    end = invite.index(b"END:VEVENT\r\n") + len(b"END:VEVENT\r\n")
-    assert invite[start:end] == icalendar_invite_entry(registration, method, manage_url, NOW)
-    assert f"METHOD:{method}".encode() in invite[:start]
-    assert b"BEGIN:VTIMEZONE\r\nTZID:Europe/Brussels" in invite[:start]
-
-
-@pytest.mark.parametrize("width", range(55, 90))
-@pytest.mark.parametrize("filler", ["a", "é", "€", "🚀", "\\", "^", "a\\", "é^", "a;"])
-def test_folding_matches_icalendar_at_every_boundary(width, filler):
-    value = (filler * width)[:width]
-    reference = VEvent()
-    reference.add("DESCRIPTION", value)
-    written = contentlines.component(
-        "VEVENT", {"DESCRIPTION": "DESCRIPTION:" + contentlines.text(value)}
-    )
-    assert written == reference.to_ical()
-    for physical in written.split(b"\r\n"):
-        assert len(physical) <= 75
-        physical.decode("utf-8")  # never split inside a character
-
-
-@pytest.mark.parametrize(
-    "link", ["https://x.example/a\rATTENDEE:mailto:x", "https://x/\nEND:VEVENT"]
+from tests.calendar_support import meaning
+from tests.organiser_support import (
+    fast_password_hashing,  # noqa: F401  (autouse)
+    make_organiser,
+    sign_in,
 )
-def test_a_raw_value_with_a_line_break_is_refused_not_written(link):
-    event = sample_event(online_url=link)
-    registration = sample_registration(event)
-    with pytest.raises(ValueError, match="line break"):
-        ics.registration_invite(registration, method="REQUEST", base_url=BASE_URL, manage_url="")
+from webapp.calendar import entries, ics
+from webapp.calendar.models import CalendarEntry
+from webapp.db import begin_write, now_utc
+from webapp.events.models import Event, EventStatus
+from webapp.extensions import db
+
+BASE_URL = "https://convene.test"
+ORGANISER = "olga@cluster.example"
+
+
+def stored(app) -> dict[int, dict]:
+    """Every stored entry by event id: its columns, the parsed VEVENT, whether it is current."""
+    with app.app_context():
+        current = {
+            event_id: entries.version_key(updated_at)
+            for event_id, updated_at in db.session.execute(sa.select(Event.id, Event.updated_at))
+        }
+        result = {}
+        for entry in db.session.scalars(sa.select(CalendarEntry)):
+            (vevent,) = Calendar.from_ical(
+                b"BEGIN:VCALENDAR\r\n" + entry.vevent + b"END:VCALENDAR\r\n"
+            ).walk("VEVENT")
+            result[entry.event_id] = {
+                "variant": entry.variant,
+                "base_url": entry.base_url,
+                "tzids": entry.tzids,
+                "current": entry.version == current.get(entry.event_id),
+                "vevent": vevent,
+            }
+        return result
+
+
+def feed_vevents(client) -> dict[str, Calendar]:
+    response = client.get("/calendar.ics")
+    assert response.status_code == 200
+    return {str(e["UID"]): e for e in Calendar.from_ical(response.data).walk("VEVENT")}
+
+
+def test_a_new_event_has_its_entry_from_the_same_commit(app, make_event):
+    event = make_event(title="Cluster days in Malmö", timezone="Europe/Stockholm")
+    (entry,) = stored(app).values()
+    assert entry["variant"] == entries.PUBLIC and entry["base_url"] == BASE_URL
+    assert entry["current"] and entry["tzids"] == "Europe/Stockholm"
+    assert entry["vevent"]["UID"] == f"event-{event.id}@convene.test"
+    assert str(entry["vevent"]["SUMMARY"]) == "Cluster days in Malmö"
+    assert entry["vevent"]["DTSTAMP"].dt == event.updated_at.replace(microsecond=0)
+
+
+def test_every_organiser_change_rewrites_the_entry(app, client):
+    organiser_id = make_organiser(app, ORGANISER, name="Olga")
+    sign_in(client, ORGANISER)
+    form = {
+        "title": "Smart Regions",
+        "slug": "smart-regions",
+        "kind": "webinar",
+        "format": "online",
+        "summary": "An online session.",
+        "description": "",
+        "start_date": "2027-03-10",
+        "start_time": "18:00",
+        "end_date": "2027-03-10",
+        "end_time": "19:30",
+        "timezone": "Europe/Brussels",
+        "country": "",
+        "online_url": "https://meet.example.org/room",
+        "capacity": "50",
+        "save": "Save",
+    }
+    assert client.post("/organiser/events/new", data=form).status_code == 302
+    with app.app_context():
+        event_id = db.session.scalar(sa.select(Event.id).where(Event.owner_id == organiser_id))
+
+    def entry():
+        found = stored(app)[event_id]
+        assert found["current"]
+        return found["vevent"]
+
+    assert str(entry()["SUMMARY"]) == "Smart Regions"
+    assert client.post(f"/organiser/events/{event_id}/publish").status_code == 302
+    assert entry()["STATUS"] == "CONFIRMED"
+    edit = client.post(f"/organiser/events/{event_id}/edit", data={**form, "start_time": "17:00"})
+    assert edit.status_code == 302
+    assert entry()["DTSTART"].dt.hour == 17 and entry()["SEQUENCE"] == 1
+    assert client.post(f"/organiser/events/{event_id}/unpublish").status_code == 302
+    client.post(f"/organiser/events/{event_id}/publish")
+    client.post(f"/organiser/events/{event_id}/cancel")
+    assert entry()["STATUS"] == "CANCELLED" and entry()["SEQUENCE"] == 2
+    assert str(entry()["SUMMARY"]) == "Cancelled: Smart Regions"
+    client.post(f"/organiser/events/{event_id}/duplicate")
+    copies = {k: v for k, v in stored(app).items() if k != event_id}
+    (copy,) = copies.values()
+    assert copy["current"] and str(copy["vevent"]["SUMMARY"]) == "Smart Regions (copy)"
+
+
+def test_a_change_rolled_back_leaves_the_entry_as_it_was(app, make_event):
+    event = make_event(title="Kept title")
+    with app.app_context():
+        begin_write(db.session)
+        loaded = db.session.get(Event, event.id)
+        loaded.title = "Never saved"
+        db.session.add(Event(**{**_copy_columns(loaded), "slug": "never-saved"}))
+        db.session.flush()
+        # The edited event's entry and the new one's, written in this transaction.
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CalendarEntry)) == 2
+        db.session.rollback()
+    (entry,) = stored(app).values()
+    assert str(entry["vevent"]["SUMMARY"]) == "Kept title" and entry["current"]
+
+
+def _copy_columns(event: Event) -> dict:
+    skip = {"id", "slug", "created_at", "updated_at"}
+    return {c.key: getattr(event, c.key) for c in Event.__table__.columns if c.key not in skip}
+
+
+def test_the_feed_and_the_event_file_serve_the_stored_entry(app, client, make_event):
+    event = make_event(title="Stored")
+    marker = b"X-CONVENE-TEST:served from storage\r\n"
+    with app.app_context():
+        begin_write(db.session)
+        entry = db.session.get(CalendarEntry, (event.id, entries.PUBLIC))
+        entry.vevent = entry.vevent.replace(b"END:VEVENT\r\n", marker + b"END:VEVENT\r\n")
+        db.session.commit()
+    assert marker in client.get("/calendar.ics").data
+    assert marker in client.get(f"/events/{event.slug}.ics").data
+
+
+def test_stale_and_missing_entries_are_built_for_the_response_and_not_stored(
+    app, client, make_event
+):
+    missing, moved_host, bulk_edited, current = (make_event(title=f"Event {n}") for n in range(4))
+    with app.app_context():
+        begin_write(db.session)
+        db.session.execute(sa.delete(CalendarEntry).where(CalendarEntry.event_id == missing.id))
+        db.session.execute(
+            sa.update(CalendarEntry)
+            .where(CalendarEntry.event_id == moved_host.id)
+            .values(base_url="https://old.example")
+        )
+        # A bulk update that no session hook sees (a script, a data fix).
+        db.session.execute(
+            sa.update(Event)
+            .where(Event.id == bulk_edited.id)
+            .values(title="Edited in bulk", updated_at=now_utc() + timedelta(seconds=1))
+        )
+        db.session.commit()
+    before = stored(app)
+    vevents = feed_vevents(client)
+    assert len(vevents) == 4
+    assert str(vevents[f"event-{bulk_edited.id}@convene.test"]["SUMMARY"]) == "Edited in bulk"
+    assert str(vevents[f"event-{moved_host.id}@convene.test"]["URL"]).startswith(BASE_URL)
+    single = client.get(f"/events/{missing.slug}.ics")
+    assert single.status_code == 200 and f"event-{missing.id}@".encode() in single.data
+    after = stored(app)
+    assert after.keys() == before.keys() == {moved_host.id, bulk_edited.id, current.id}
+    assert after[moved_host.id]["base_url"] == "https://old.example", "a GET stores nothing"
+    assert not after[bulk_edited.id]["current"]
+
+
+def test_refresh_stores_what_is_missing_or_stale_and_is_idempotent(app, runner, make_event):
+    first, second, third = make_event(), make_event(), make_event()
+    with app.app_context():
+        begin_write(db.session)
+        db.session.execute(sa.delete(CalendarEntry).where(CalendarEntry.event_id == first.id))
+        db.session.execute(
+            sa.update(Event)
+            .where(Event.id == second.id)
+            .values(title="Retitled in bulk", updated_at=now_utc() + timedelta(seconds=1))
+        )
+        # Plain SQL leaves updated_at alone (SQLAlchemy's UPDATEs move it): only --all sees it.
+        db.session.execute(
+            sa.text("UPDATE event SET title = 'Quiet fix' WHERE id = :id"), {"id": third.id}
+        )
+        db.session.commit()
+    result = runner.invoke(args=["calendar", "refresh"])
+    assert result.exit_code == 0, result.output
+    assert "Stored 2 calendar entries." in result.output
+    entries_now = stored(app)
+    assert all(entry["current"] for entry in entries_now.values())
+    assert str(entries_now[second.id]["vevent"]["SUMMARY"]) == "Retitled in bulk"
+    assert str(entries_now[third.id]["vevent"]["SUMMARY"]) != "Quiet fix"
+    again = runner.invoke(args=["calendar", "refresh"])
+    assert "Stored 0 calendar entries." in again.output
+    full = runner.invoke(args=["calendar", "refresh", "--all"])
+    assert "Stored 3 calendar entries." in full.output
+    assert str(stored(app)[third.id]["vevent"]["SUMMARY"]) == "Quiet fix"
+
+
+def test_the_feed_from_stored_entries_means_what_a_fresh_build_means(app, client, make_event):
+    for n, zone in enumerate(("Europe/Brussels", "America/New_York", "Asia/Kolkata", "UTC")):
+        make_event(title=f"Event {n}", timezone=zone)
+    make_event(status=EventStatus.CANCELLED, title="Called off")
+    served = client.get("/calendar.ics").data
+    with app.app_context():
+        events = db.session.scalars(sa.select(Event).order_by(Event.starts_at, Event.id)).all()
+        fresh = ics.feed_calendar(
+            [ics.public_entry(e, BASE_URL) for e in events], name="Convene events"
+        )
+    assert meaning(served) == meaning(fresh)
+
+
+def test_an_entry_goes_with_its_event(app, make_event):
+    kept, deleted = make_event(), make_event()
+    with app.app_context():
+        begin_write(db.session)
+        db.session.delete(db.session.get(Event, deleted.id))
+        db.session.commit()
+    assert stored(app).keys() == {kept.id}
+
+
+@pytest.mark.parametrize("attribute", ["capacity", "registration_closes_at"])
+def test_any_change_to_an_event_leaves_a_current_entry(app, make_event, attribute):
+    event = make_event(capacity=10)
+    with app.app_context():
+        begin_write(db.session)
+        loaded = db.session.get(Event, event.id)
+        value = 20 if attribute == "capacity" else loaded.starts_at - timedelta(hours=1)
+        setattr(loaded, attribute, value)
+        db.session.commit()
+        updated_at = loaded.updated_at
+    (entry,) = stored(app).values()
+    # updated_at moved (it is the entry's DTSTAMP), so the entry was rebuilt with it.
+    assert updated_at > event.updated_at and entry["current"]
+    assert entry["vevent"]["DTSTAMP"].dt == updated_at.replace(microsecond=0)

@@ -109,7 +109,7 @@ def test_event_file_is_a_public_download(client, make_event):
     assert response.headers["Content-Disposition"] == f'attachment; filename="{event.slug}.ics"'
     assert response.headers["ETag"].startswith('W/"')
     calendar = Calendar.from_ical(response.data)
-    assert calendar["METHOD"] == "PUBLISH"
+    assert "METHOD" not in calendar  # not an iTIP message (see webapp.calendar.ics)
     assert uids(response) == [f"event-{event.id}@convene.test"]
     assert b"secret-room" not in response.data and b"ATTENDEE" not in response.data
     repeat = client.get(
@@ -153,6 +153,7 @@ def test_feed_holds_public_events_upcoming_and_of_the_past_90_days(client, make_
     assert f"event-{old.id}@convene.test" not in got
     assert f"event-{draft.id}@convene.test" not in got
     calendar = Calendar.from_ical(response.data)
+    assert "METHOD" not in calendar
     assert calendar["X-WR-CALNAME"] == "Convene events"
     assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H" in response.data
     assert b"secret-room" not in response.data and b"ATTENDEE" not in response.data
@@ -243,7 +244,9 @@ def test_personal_invite_is_a_request_with_the_join_link(client, make_event, mak
     (vevent,) = calendar.walk("VEVENT")
     assert vevent["ATTENDEE"] == "mailto:ana@example.org"
     assert vevent["LOCATION"] == "https://meet.example.org/secret-room"
-    assert f"https://convene.test/r/{token}" in str(vevent["DESCRIPTION"])
+    description = str(vevent["DESCRIPTION"])
+    assert token not in response.data.decode(), "the manage link stays out of calendars"
+    assert f"Event page: https://convene.test/events/{event.slug}" in description
     (parsed,) = icaljs(response.data)
     assert parsed["events"][0]["attendees"][0]["partstat"] == "ACCEPTED"
 

@@ -17,9 +17,11 @@ from icalendar import Calendar
 
 from tests.calendar_support import (
     BASE_URL,
+    all_files,
+    feed_file,
     icaljs,
+    public_file,
     sample_event,
-    sample_registration,
     vobject_events,
     z,
 )
@@ -27,8 +29,6 @@ from tests.conftest import local
 from webapp import timezones
 from webapp.calendar import ics
 from webapp.calendar.vtimezone import transitions
-
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 # (name, zone, local start, local end, UTC start, UTC end)
 CASES = [
@@ -66,14 +66,7 @@ def case_event(case, **overrides):
 
 def files_for(event) -> list[bytes]:
     """Every kind of file for one event: public, feed, invite and cancellation."""
-    registration = sample_registration(event)
-    invite = {"base_url": BASE_URL, "manage_url": f"{BASE_URL}/r/token", "now": NOW}
-    return [
-        ics.event_calendar(event, base_url=BASE_URL, now=NOW),
-        ics.feed_calendar([event], base_url=BASE_URL, name="Convene events", now=NOW),
-        ics.registration_invite(registration, method="REQUEST", **invite),
-        ics.registration_invite(registration, method="CANCEL", **invite),
-    ]
+    return list(all_files(event).values())
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
@@ -109,7 +102,7 @@ def test_icaljs_computes_the_utc_times_and_offsets_from_the_files_vtimezone():
 
 def test_a_wrong_vtimezone_changes_the_times_both_parsers_report():
     """Proof that the parsers read the file's VTIMEZONE, not a zone database."""
-    data = ics.event_calendar(case_event(CASES[0]), base_url=BASE_URL, now=NOW)
+    data = public_file(case_event(CASES[0]))
     wrong = data.replace(b"TZOFFSETTO:+0100", b"TZOFFSETTO:+0400").replace(
         b"TZOFFSETFROM:+0100", b"TZOFFSETFROM:+0400"
     )
@@ -122,11 +115,7 @@ def test_a_wrong_vtimezone_changes_the_times_both_parsers_report():
 
 @pytest.mark.parametrize("zone", ZONES)
 def test_vtimezone_has_the_outlook_shape(zone):
-    data = ics.event_calendar(
-        sample_event(timezone=zone, start_local=local("2027-02-28 18:00")),
-        base_url=BASE_URL,
-        now=NOW,
-    )
+    data = public_file(sample_event(timezone=zone, start_local=local("2027-02-28 18:00")))
     (vtimezone,) = Calendar.from_ical(data).walk("VTIMEZONE")
     standard, daylight = vtimezone.walk("STANDARD"), vtimezone.walk("DAYLIGHT")
     block = data[data.index(b"BEGIN:VTIMEZONE") : data.index(b"END:VTIMEZONE")]
@@ -150,7 +139,7 @@ def test_vtimezone_has_the_outlook_shape(zone):
 
 
 def test_brussels_rules_are_the_last_sundays_of_march_and_october_before_the_switch():
-    data = ics.event_calendar(case_event(CASES[0]), base_url=BASE_URL, now=NOW)
+    data = public_file(case_event(CASES[0]))
     (vtimezone,) = Calendar.from_ical(data).walk("VTIMEZONE")
     (std,), (dst,) = vtimezone.walk("STANDARD"), vtimezone.walk("DAYLIGHT")
     assert dst["RRULE"]["BYMONTH"] == [3] and dst["RRULE"]["BYDAY"] == ["-1SU"]
@@ -187,9 +176,7 @@ def year_of_events(zone: str) -> list:
 def test_a_year_of_events_around_every_switch_matches_zoneinfo_in_icaljs():
     """Including start or end inside the autumn overlap, written in UTC for that reason."""
     by_zone = {zone: year_of_events(zone) for zone in ZONES}
-    files = [
-        ics.feed_calendar(e, base_url=BASE_URL, name="Year", now=NOW) for e in by_zone.values()
-    ]
+    files = [feed_file(events, name="Year") for events in by_zone.values()]
     for (zone, events), parsed in zip(by_zone.items(), icaljs(*files), strict=True):
         seen = {e["uid"]: e for e in parsed["events"]}
         assert len(seen) == len(events) > 100

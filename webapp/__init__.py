@@ -29,8 +29,9 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
-    from webapp import errors, mail, security, templating
+    from webapp import calendar, errors, mail, security, templating
 
+    calendar.init_app(app)  # stored calendar entries follow every event change
     errors.register(app)
     security.register(app)
     templating.register(app)
@@ -75,10 +76,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from webapp.calendar.cli import calendar_cli
     from webapp.demo import demo_cli
     from webapp.mail.cli import mail_cli
     from webapp.organiser.cli import organiser_cli
 
+    app.cli.add_command(calendar_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(organiser_cli)

@@ -1,5 +1,6 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all tables."""
 
+from webapp.calendar.models import CalendarEntry
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus, event_organisers
 from webapp.mail.models import Announcement, OutboxMessage, OutboxStatus
 from webapp.organiser.models import Organiser
@@ -8,6 +9,7 @@ from webapp.registration.models import AttendanceMode, Registration, Registratio
 __all__ = [
     "Announcement",
     "AttendanceMode",
+    "CalendarEntry",
     "Event",
     "EventFormat",
     "EventKind",

@@ -171,6 +171,7 @@ def test_organiser_pages_fit_a_375px_phone(live_server, new_context):
     publish.scroll_into_view_if_needed()
     expect(publish).to_be_in_viewport()
     publish.click()
+    expect(page.get_by_role("status")).to_contain_text("The event is published")
     assert_no_sideways_scroll(page)
     page.get_by_role("link", name="Attendees").click()
     assert_no_sideways_scroll(page)

@@ -1,7 +1,7 @@
 """Plain-text values for calendar properties and links: titles, places, descriptions.
 
-No iCalendar syntax here (contentlines.text() escapes what we return); only what the text
-says.
+No iCalendar syntax here (icalendar escapes what we return); only what the text says, with
+control characters that no calendar reader should meet turned into spaces.
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ import pycountry
 
 from webapp.events.models import Event, EventFormat, EventStatus
 from webapp.events.services import public_url
-from webapp.registration.models import AttendanceMode, Registration
+from webapp.registration.models import Registration
 
 _CONTROLS = re.compile("[\x00-\x1f\x7f]")
+# Every control character but the line feed (line breaks are normalised to it first).
+_CONTROLS_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
+MANAGE_HINT = "To change or cancel your registration, use the link in your confirmation email."
 
 
 def public_location(event: Event) -> str:
@@ -45,17 +48,19 @@ def public_description(event: Event, base_url: str) -> str:
     if event.status == EventStatus.CANCELLED:
         lines.append("This event has been cancelled.")
     if event.summary:
-        lines.append(event.summary)
+        lines.append(paragraph(event.summary))
     if event.format != EventFormat.IN_PERSON:
         lines.append("Online: the join link is sent to registered attendees.")
     lines.append(f"Event page: {public_url(event, base_url)}")
     return "\n\n".join(lines)
 
 
-def invite_description(
-    registration: Registration, base_url: str, manage_url: str, cancel: bool
-) -> str:
-    """The attendee's own text: summary, join link (unless cancelled), page and manage links."""
+def invite_description(registration: Registration, base_url: str, *, cancel: bool) -> str:
+    """The attendee's own text: summary, join link (unless cancelled) and the event page.
+
+    Never the manage link: a calendar entry is shared with assistants and colleagues, and
+    that link cancels the registration. It stays in the email and on the confirmation page.
+    """
     event = registration.event
     lines = []
     if cancel:
@@ -65,12 +70,13 @@ def invite_description(
             else "Your registration has been cancelled."
         )
     elif event.summary:
-        lines.append(event.summary)
+        lines.append(paragraph(event.summary))
     link = "" if cancel else join_url(registration)
     if link:
         lines.append(f"Join online: {link}")
     lines.append(f"Event page: {public_url(event, base_url)}")
-    lines.append(f"Manage your registration: {manage_url}")
+    if not cancel:
+        lines.append(MANAGE_HINT)
     return "\n\n".join(lines)
 
 
@@ -80,18 +86,19 @@ def invite_location(registration: Registration, link: str) -> str:
 
 
 def join_url(registration: Registration) -> str:
-    """The private join link, for those who attend online (empty for everyone else)."""
-    event = registration.event
-    if event.format == EventFormat.ONLINE or (
-        event.format == EventFormat.HYBRID and registration.attendance_mode == AttendanceMode.ONLINE
-    ):
-        return event.online_url
-    return ""
+    """The private join link for those who follow online (Registration.attends_online)."""
+    return registration.event.online_url if registration.attends_online else ""
 
 
 def one_line(text: str) -> str:
     """Text for a one-line property: control characters and runs of spaces become one space."""
     return " ".join(_CONTROLS.sub(" ", text).split())
+
+
+def paragraph(text: str) -> str:
+    """Text that keeps its line breaks (any kind becomes \\n); other controls become spaces."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROLS_BUT_NEWLINE.sub(" ", text)
 
 
 def param_text(text: str) -> str:

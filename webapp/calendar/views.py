@@ -16,11 +16,11 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from webapp.calendar import feed, ics
+from webapp.calendar import entries, feed, ics, links
 from webapp.errors import render_error
 from webapp.events import services as events
 from webapp.events.cache import memoised, share_response
-from webapp.events.models import EventKind, EventStatus
+from webapp.events.models import Event, EventKind, EventStatus
 from webapp.extensions import limiter
 from webapp.registration import services as registrations
 from webapp.registration.models import RegistrationStatus
@@ -66,9 +66,9 @@ def calendar_links(event) -> EventLinks:
     base_url = _base_url()
     return EventLinks(
         ics_url=f"{base_url}/events/{event.slug}.ics",
-        google_url=ics.google_calendar_url(event, base_url=base_url),
-        outlook_url=ics.outlook_calendar_url(event, base_url=base_url),
-        office365_url=ics.outlook_calendar_url(event, base_url=base_url, office365=True),
+        google_url=links.google_calendar_url(event, base_url=base_url),
+        outlook_url=links.outlook_calendar_url(event, base_url=base_url),
+        office365_url=links.outlook_calendar_url(event, base_url=base_url, office365=True),
     )
 
 
@@ -101,7 +101,10 @@ def _event_ics(slug: str) -> tuple[tuple[str, datetime, bytes], None]:
     version = f"{event.id}|{event.sequence}|{event.status.value}|{event.updated_at.isoformat()}"
     etag = hashlib.sha256(version.encode()).hexdigest()[:32]
     last_modified = event.updated_at.replace(microsecond=0)
-    return (etag, last_modified, ics.event_calendar(event, base_url=_base_url())), None
+    found = entries.public_entries(Event.id == event.id, _base_url())
+    if not found:  # deleted since it was read a moment ago
+        abort(404)
+    return (etag, last_modified, ics.event_calendar(found[0])), None
 
 
 @bp.get("/calendar.ics")
@@ -117,9 +120,7 @@ def feed_file():
     cache = current_app.extensions[CACHE_KEY]
     body = cache.get_or_build(
         (base_url, version),
-        lambda: ics.feed_calendar(
-            feed.feed_events(kind), base_url=base_url, name=name, entries=cache.entries
-        ),
+        lambda: ics.feed_calendar(feed.feed_entries(kind, base_url), name=name),
     )
     filename = name.lower().replace(" ", "-") + ".ics"
     response = _calendar_response(body, filename, PUBLIC_CACHE)
@@ -140,12 +141,8 @@ def invite_file(token: str):
         registration.status == RegistrationStatus.CANCELLED
         or registration.event.status == EventStatus.CANCELLED
     )
-    base_url = _base_url()
     body = ics.registration_invite(
-        registration,
-        method="CANCEL" if cancelled else "REQUEST",
-        base_url=base_url,
-        manage_url=f"{base_url}/r/{token}",
+        registration, method="CANCEL" if cancelled else "REQUEST", base_url=_base_url()
     )
     return _calendar_response(body, f"{_safe(registration.event.slug)}.ics", "private, no-store")
 

@@ -179,7 +179,7 @@ def _registration_values(
     confirmed = registration.status == RegistrationStatus.CONFIRMED
     manage_url = _manage_url(registration)
     method = _invite_method(registration, kind)
-    ics = _invite(registration, method, manage_url) if method else None
+    ics = _invite(registration, method) if method else None
     context = {
         "kind": kind.value,
         "event": facts,
@@ -225,11 +225,11 @@ def _invite_method(registration: Registration, kind: MessageKind) -> str | None:
     return method
 
 
-def _invite(registration: Registration, method: str, manage_url: str) -> str:
+def _invite(registration: Registration, method: str) -> str:
     """The calendar file, checked so the MIME method always equals the file's METHOD."""
-    data = registration_invite(
-        registration, method=method, base_url=content.base_url(), manage_url=manage_url
-    ).decode("utf-8")
+    data = registration_invite(registration, method=method, base_url=content.base_url()).decode(
+        "utf-8"
+    )
     found = _METHOD_LINE.search(data)
     if found is None or found.group(1) != method:
         raise ValueError(f"calendar file has METHOD {found and found.group(1)}, not {method}")
