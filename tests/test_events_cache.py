@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from flask import request, request_started
 
 from tests.registration_support import register
+from webapp import caching
 from webapp.db import now_utc
-from webapp.events import cache as page_cache
 from webapp.events import services as event_services
 from webapp.events import views as event_views
 from webapp.events.models import Event, EventStatus
@@ -47,7 +47,7 @@ def _update(app, event_id: int, **values) -> None:
 
 def _move_clock(monkeypatch, instant) -> None:
     """Let the catalogue and its cache believe it is `instant`, without touching the data."""
-    for module in (page_cache, event_services, event_views):
+    for module in (caching, event_services, event_views):
         monkeypatch.setattr(module, "now_utc", lambda: instant)
 
 

@@ -36,9 +36,9 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     templating.register(app)
     mail.init_app(app)  # development delivery after each request
 
-    from webapp.events import response_cache
+    from webapp import caching
 
-    response_cache.install(app)  # replays shared public pages before Flask runs
+    caching.init_app(app)  # the change token and the caches of pages and calendar files
     return app
 
 
