@@ -18,10 +18,12 @@ stored only if the session is still empty once it is rendered (so no CSRF token 
 session data is in it).
 
 Every store is a `cachetools.LRUCache` behind a lock (`Store`): pages and memoised values
-(`guarded`, entries checked against the token and the clock), built feed files (`files`)
-and each event's serialised feed entry (`entries`), the last two keyed by the version of
-what they were built from. Page keys start with the request's full path, so pages served
-under a language prefix (`/da/...`) are kept apart.
+(`guarded`, entries checked against the token and the clock), whole responses for the
+replay in front of Flask (`responses`, webapp/replay.py, on the same terms), built feed
+files (`files`) and each event's serialised feed entry (`entries`), the last two keyed by
+the version of what they were built from. Page keys start with the request's full path, so
+pages served under a language prefix (`/da/...`) are kept apart; pages send
+`Vary: Cookie`, since a session (a flash, a sign-in) changes them.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ class ChangeToken:
         self._connection: Any = None
         token = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: (t := token()) and t._forget_connection())
+        # The app's engine.dispose() (tests, shutdown) closes this connection too.
+        sa.event.listen(engine, "engine_disposed", lambda _: (t := token()) and t.close())
 
     def read(self) -> Hashable | None:
         """The current token; None when it cannot be read (then nothing is cached)."""
@@ -93,6 +97,11 @@ class ChangeToken:
         connection.detach()
         self.engine.dialect.set_isolation_level(connection.dbapi_connection, "AUTOCOMMIT")
         return connection
+
+    def close(self) -> None:
+        """Close the connection; the next read opens a new one."""
+        with self._lock:
+            self._close()
 
     def _close(self) -> None:
         if self._connection is not None:
@@ -186,11 +195,6 @@ class Caches:
         """Whether `entry` is still valid now (reads the change token)."""
         return entry is not None and entry.valid(self.token.read(), now_utc())
 
-    def clear(self) -> None:
-        """Forget everything (tests and commands that change data behind the app)."""
-        for store in (self.guarded, self.responses, self.files, self.entries):
-            store.clear()
-
 
 def init_app(app: Flask) -> None:
     """Give the application its caches (one set per process) and the response replay."""
@@ -225,10 +229,11 @@ def _guarded(key: Hashable, compute: Compute, *, page: bool) -> Any:
         _used(entry)
         return entry.value
     value, valid_until = compute()
-    entry = Entry(token, valid_until, value)
-    _used(entry)
     # Only an empty session cannot have left anything of its own (a CSRF token) in a page.
-    if token is not None and (not page or not session):
+    kept = token is not None and (not page or not session)
+    entry = Entry(token if kept else None, valid_until, value)
+    _used(entry)  # a value not kept makes the response unshareable
+    if kept:
         state.guarded[key] = entry
     return value
 

@@ -22,9 +22,11 @@ application logs no requests of its own.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Flask
-from werkzeug.datastructures import Headers
-from werkzeug.http import parse_set_header
+from werkzeug.datastructures import Headers, ResponseCacheControl
+from werkzeug.http import is_resource_modified, parse_cache_control_header, parse_set_header
 from werkzeug.wrappers import Response
 
 from webapp import caching
@@ -41,6 +43,20 @@ PERSONAL = (
     "HTTP_TRANSFER_ENCODING",
 )
 CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+# A condition every response with an ETag meets: how the stored 304 is made (see _stored).
+ANY_VERSION = {"REQUEST_METHOD": "GET", "HTTP_IF_NONE_MATCH": "*"}
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A response as Flask sent it, and the 304 Werkzeug makes of it (if it has an ETag)."""
+
+    status: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    etag: str | None
+    last_modified: str | None
+    not_modified: tuple[tuple[str, str], ...] | None
 
 
 class ResponseReplay:
@@ -72,7 +88,7 @@ class ResponseReplay:
         finally:
             if hasattr(result, "close"):
                 result.close()
-        value = (captured["status"], tuple(captured["headers"]), body)
+        value = _stored(captured["status"], captured["headers"], body)
         caches.responses[key] = caching.Entry(shared.token, shared.valid_until, value)
         return [body]
 
@@ -89,23 +105,40 @@ class ResponseReplay:
         return caching.enabled(self.app)
 
 
-def _replay(value: tuple, environ, start_response):
-    status, headers, body = value
-    if not any(name in environ for name in CONDITIONS):
-        start_response(status, list(headers))
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
-    # A conditional request: Werkzeug decides between the stored 200 and a 304.
+def _stored(status: str, headers: list[tuple[str, str]], body: bytes) -> Stored:
     response = Response(body, status=status, headers=Headers(headers))
-    caching.make_conditional(response, environ)
-    return response(environ, start_response)
+    etag, last_modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
+    not_modified = None
+    if etag is not None:
+        caching.make_conditional(response, ANY_VERSION)
+        not_modified = tuple(response.get_wsgi_headers(ANY_VERSION).to_wsgi_list())
+    return Stored(status, tuple(headers), body, etag, last_modified, not_modified)
+
+
+def _replay(stored: Stored, environ, start_response):
+    conditional = stored.not_modified is not None and any(h in environ for h in CONDITIONS)
+    if conditional and not is_resource_modified(
+        environ, etag=stored.etag, last_modified=stored.last_modified
+    ):
+        start_response("304 NOT MODIFIED", list(stored.not_modified))
+        return []
+    start_response(stored.status, list(stored.headers))
+    return [] if environ["REQUEST_METHOD"] == "HEAD" else [stored.body]
 
 
 def _shareable(captured: dict) -> bool:
+    """A 200 that sets no cookie, varies by nothing a replayed request could carry, and
+    whose Cache-Control allows sharing."""
     if not captured.get("status", "").startswith("200"):
         return False
     for name, value in captured["headers"]:
-        if name.lower() == "set-cookie":
+        name = name.lower()
+        if name == "set-cookie":
             return False
-        if name.lower() == "vary" and {v.lower() for v in parse_set_header(value)} - {"cookie"}:
+        if name == "vary" and {v.lower() for v in parse_set_header(value)} - {"cookie"}:
             return False
+        if name == "cache-control":
+            control = parse_cache_control_header(value, cls=ResponseCacheControl)
+            if control.no_store or control.private:
+                return False
     return True
