@@ -197,13 +197,15 @@ class Caches:
 
 
 def init_app(app: Flask) -> None:
-    """Give the application its caches (one set per process) and the response replay."""
+    """Give the application its caches (one set per process) and, unless RESPONSE_REPLAY is
+    False, the response replay."""
     from webapp import replay
     from webapp.extensions import db
 
     with app.app_context():
         app.extensions[EXTENSION_KEY] = Caches(db.engine)
-    app.wsgi_app = replay.ResponseReplay(app.wsgi_app, app)
+    if app.config.get("RESPONSE_REPLAY", True):
+        app.wsgi_app = replay.ResponseReplay(app.wsgi_app, app)
 
 
 def caches() -> Caches:
