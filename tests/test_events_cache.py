@@ -363,3 +363,12 @@ def test_a_response_marked_private_is_never_replayed(app, started):
     for _ in range(3):
         assert client.get("/_private").text == "for one visitor"
     assert started == ["/_private"] * 3
+
+
+@pytest.mark.parametrize("app_config", [{**TEST_CONFIG, "RESPONSE_REPLAY": False}])
+def test_without_the_replay_requests_reach_the_app_and_its_page_cache(app, make_event, started):
+    make_event(title="Not replayed")
+    client = app.test_client()
+    assert "Not replayed" in client.get("/").text
+    assert answered_without_sql(app, lambda: client.get("/"))
+    assert len(started) >= 2 and set(started) == {"/"}

@@ -8,7 +8,8 @@ read from the database is kept, per process, with two validity conditions:
 - the change token read before computing it, which changes whenever anything is committed
   to the database by anyone (any process, any host): SQLite's `PRAGMA data_version`, or
   PostgreSQL's `pg_current_snapshot()` (it moves when any transaction of the server gets a
-  write id or ends, so it is coarse, but a commit can never leave it unchanged);
+  write id or ends, so it is coarse, but a commit can never leave it unchanged; the
+  per-database statistics lag behind commits, and NOTIFY arrives after them);
 - `valid_until`, the next instant at which the value would read differently by itself.
 
 Any commit invalidates everything: coarse, but never stale. A token that cannot be read
