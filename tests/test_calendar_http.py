@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
+from tests.cache_support import LAYERS, visitor
 from tests.calendar_support import icaljs
 from tests.conftest import TEST_CONFIG
 from webapp.calendar import feed
@@ -175,7 +176,9 @@ def test_feed_filtered_by_kind(client, make_event):
     assert set(uids(everything)) == {f"event-{e.id}@convene.test" for e in (webinar, summit)}
 
 
-def test_feed_answers_304_to_both_validators_without_loading_events(app, client, make_event):
+@pytest.mark.parametrize("layer", LAYERS)
+def test_feed_answers_304_to_both_validators_without_loading_events(app, layer, make_event):
+    client = visitor(app, layer)
     make_event()
     first = client.get("/calendar.ics")
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
@@ -292,3 +295,51 @@ def test_invite_downloads_are_rate_limited(client, make_event, make_registration
     _, token = make_registration(make_event())
     statuses = [client.get(f"/r/{token}/invite.ics").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+@pytest.mark.parametrize("path", ["/calendar.ics", "/events/{slug}.ics"])
+def test_if_none_match_decides_over_if_modified_since(app, make_event, layer, path):
+    """RFC 9110 13.2.2: If-Modified-Since counts only when If-None-Match is absent."""
+    path = path.format(slug=make_event().slug)
+    client = visitor(app, layer)
+    first = client.get(path)
+    client.get(path)  # from the caches from here on
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    long_ago = "Sat, 01 Jan 2000 00:00:00 GMT"
+    stale_tag = client.get(
+        path, headers={"If-None-Match": 'W/"old"', "If-Modified-Since": modified}
+    )
+    assert stale_tag.status_code == 200 and stale_tag.data == first.data
+    current_tag = client.get(path, headers={"If-None-Match": etag, "If-Modified-Since": long_ago})
+    assert current_tag.status_code == 304
+    assert client.get(path, headers={"If-Modified-Since": long_ago}).data == first.data
+    assert client.get(path, headers={"If-Modified-Since": modified}).status_code == 304
+    head = client.head(path, headers={"If-None-Match": f'"x", {etag}'})
+    assert head.status_code == 304 and head.data == b""
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_malformed_conditions_are_ignored(app, make_event, layer):
+    make_event()
+    client = visitor(app, layer)
+    first = client.get("/calendar.ics")
+    client.get("/calendar.ics")
+    for headers in (
+        {"If-None-Match": 'W/"unterminated'},
+        {"If-None-Match": ",,,"},
+        {"If-Modified-Since": "yesterday"},
+        {"If-Modified-Since": "Mon, 99 Foo 2026 99:99:99 GMT"},
+    ):
+        response = client.get("/calendar.ics", headers=headers)
+        assert response.status_code == 200, headers
+        assert response.data == first.data
+
+
+def test_a_failed_if_match_is_412_with_a_message(client, make_event):
+    make_event()
+    etag = client.get("/calendar.ics").headers["ETag"]
+    response = client.get("/calendar.ics", headers={"If-Match": '"another-version"'})
+    assert response.status_code == 412
+    assert "precondition" in response.get_data(as_text=True).lower()
+    assert client.get("/calendar.ics", headers={"If-None-Match": etag}).status_code == 304

@@ -37,9 +37,10 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     templating.register(app)
     mail.init_app(app)  # development delivery after each request
 
-    from webapp.events import response_cache
+    from webapp import caching, replay
 
-    response_cache.install(app)  # replays shared public pages before Flask runs
+    caching.init_app(app)  # the change token and the caches of pages and calendar files
+    replay.init_app(app)  # whole shared responses replayed in front of Flask
     return app
 
 

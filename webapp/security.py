@@ -36,16 +36,17 @@ PRIVATE_PAGE_HEADERS = (
 )
 
 
+def has_nul_bytes(path: str, query_string: bytes) -> bool:
+    """Whether a URL's path or query string carries a NUL character (raw or %00)."""
+    return "\x00" in path or b"\x00" in query_string or b"%00" in query_string
+
+
 def register(app: Flask) -> None:
     """Install the request filter and response headers."""
 
     @app.before_request
     def refuse_nul_bytes():
-        if (
-            "\x00" in request.path
-            or b"\x00" in request.query_string
-            or b"%00" in request.query_string
-        ):
+        if has_nul_bytes(request.path, request.query_string):
             abort(400, "Requests may not contain NUL characters.")
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
             "application/x-www-form-urlencoded",

@@ -1,4 +1,4 @@
-"""The subscribable feed: which events it holds, a cheap validator, and a cache of built files.
+"""The subscribable feed: which events it holds, and a cheap validator.
 
 The feed holds published and cancelled events that have not ended, plus those that ended
 in the past 90 days, so an entry does not vanish from subscribers' calendars the moment
@@ -7,8 +7,8 @@ it is over. A feed of a thousand events takes a while to serialise, so:
   the feed's events, the latest `updated_at` of any event, the latest moment an event
   left the 90-day window). ETag and Last-Modified come from it, so a conditional request
   is answered 304 without loading a single event.
-- `FeedCache` keeps the built bytes per version (a new version is a new key, so a stale
-  file is never served). It lives on the application (one per process).
+- the built bytes are kept per version (a new version is a new key, so a stale file is
+  never served), in the application's caches (webapp/caching.py, one per process).
 - Each event's VEVENT is stored serialised per event version (entries.py), so building the
   file, even in a fresh process, joins stored bytes.
 """
@@ -16,17 +16,14 @@ it is over. A feed of a thousand events takes a while to serialise, so:
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from webapp.caching import memoised
 from webapp.calendar import entries, ics
 from webapp.db import now_utc
-from webapp.events.cache import memoised
 from webapp.events.models import Event, EventKind
 from webapp.events.services import PUBLIC_STATUSES
 from webapp.extensions import db
@@ -101,53 +98,3 @@ def feed_entries(
     """The feed's entries (ics.Entry) in start order, stored ones wherever current."""
     cutoff = (now or now_utc()) - WINDOW
     return entries.public_entries(_in_feed(kind, cutoff), base_url)
-
-
-class Lru(MutableMapping):
-    """A small thread-safe mapping that forgets its least recently used items."""
-
-    def __init__(self, size: int):
-        self._size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __getitem__(self, key):
-        with self._lock:
-            self._items.move_to_end(key)
-            return self._items[key]
-
-    def __setitem__(self, key, value) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def __delitem__(self, key) -> None:
-        with self._lock:
-            del self._items[key]
-
-    def __contains__(self, key) -> bool:
-        return key in self._items
-
-    def __iter__(self):
-        return iter(list(self._items))
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
-class FeedCache:
-    """Built feed files by version, and each event's serialised entry by event version."""
-
-    def __init__(self, files: int = 16, entries: int = 5000):
-        self.files = Lru(files)
-        self.entries = Lru(entries)
-
-    def get_or_build(self, key: tuple, build: Callable[[], bytes]) -> bytes:
-        """The cached file for `key`, building it (outside any lock) on a miss."""
-        try:
-            return self.files[key]
-        except KeyError:
-            body = self.files[key] = build()
-            return body

@@ -9,17 +9,18 @@ and so is a place on the waiting list (there is no seat to put in a calendar yet
 from __future__ import annotations
 
 import hashlib
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, request
+from werkzeug.utils import secure_filename
 
+from webapp import caching
 from webapp.calendar import entries, feed, ics, links
 from webapp.errors import render_error
 from webapp.events import services as events
-from webapp.events.cache import memoised, share_response
 from webapp.events.models import Event, EventKind, EventStatus
 from webapp.extensions import limiter
 from webapp.registration import services as registrations
@@ -28,7 +29,6 @@ from webapp.security import private_page
 
 bp = Blueprint("calendar", __name__)
 
-CACHE_KEY = "convene.feed_cache"
 PUBLIC_CACHE = "public, max-age=300"
 WAITING_LIST_MESSAGE = (
     "There is no calendar invite while you are on the waiting list. "
@@ -53,11 +53,6 @@ class FeedLinks:
     webcal_url: str
     download_url: str
     google_url: str
-
-
-@bp.record_once
-def _install_cache(state) -> None:
-    state.app.extensions[CACHE_KEY] = feed.FeedCache()
 
 
 @bp.app_template_global()
@@ -88,12 +83,10 @@ def calendar_feed_links(kind: EventKind | None = None) -> FeedLinks:
 def event_file(slug: str):
     """The public event as an .ics file (Add to calendar)."""
     # Built once and reused until anything is committed (the page cache's rule).
-    etag, last_modified, body = memoised(("event-ics", slug, _base_url()), lambda: _event_ics(slug))
-    share_response()
-    if _not_modified(etag, last_modified):
-        return _not_modified_response(etag, last_modified)
-    response = _calendar_response(body, f"{slug}.ics", PUBLIC_CACHE)
-    return _with_validators(response, etag, last_modified)
+    etag, last_modified, body = caching.memoised(
+        (request.path, _base_url()), lambda: _event_ics(slug)
+    )
+    return _public_file(etag, last_modified, f"{slug}.ics", lambda: body)
 
 
 def _event_ics(slug: str) -> tuple[tuple[str, datetime, bytes], None]:
@@ -111,20 +104,22 @@ def _event_ics(slug: str) -> tuple[tuple[str, datetime, bytes], None]:
 def feed_file():
     """The subscribable feed of public events, optionally of one kind (?kind=webinar)."""
     kind = events.parse_kind(request.args.get("kind"))
+    # A conditional request is answered from the memoised version: no event is loaded.
     version = feed.current_feed_version(kind)
-    share_response()  # the response depends on the URL and this version only
-    if _not_modified(version.etag, version.last_modified):
-        return _not_modified_response(version.etag, version.last_modified)
     name = _feed_name(kind)
-    base_url = _base_url()
-    cache = current_app.extensions[CACHE_KEY]
-    body = cache.get_or_build(
-        (base_url, version),
-        lambda: ics.feed_calendar(feed.feed_entries(kind, base_url), name=name),
-    )
     filename = name.lower().replace(" ", "-") + ".ics"
-    response = _calendar_response(body, filename, PUBLIC_CACHE)
-    return _with_validators(response, version.etag, version.last_modified)
+    return _public_file(
+        version.etag, version.last_modified, filename, lambda: _feed_body(version, name)
+    )
+
+
+def _feed_body(version: feed.FeedVersion, name: str) -> bytes:
+    """The feed's file for `version`, built once per version and URL (its path)."""
+    base_url = _base_url()
+    return caching.caches().files.get_or_build(
+        (request.path, base_url, version),
+        lambda: ics.feed_calendar(feed.feed_entries(version.kind, base_url), name=name),
+    )
 
 
 @bp.get("/r/<token>/invite.ics")
@@ -144,7 +139,7 @@ def invite_file(token: str):
     body = ics.registration_invite(
         registration, method="CANCEL" if cancelled else "REQUEST", base_url=_base_url()
     )
-    return _calendar_response(body, f"{_safe(registration.event.slug)}.ics", "private, no-store")
+    return _calendar_response(body, f"{registration.event.slug}.ics", "private, no-store")
 
 
 def _base_url() -> str:
@@ -155,32 +150,32 @@ def _feed_name(kind: EventKind | None) -> str:
     return f"Convene {kind.value}s" if kind else "Convene events"
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "event"
-
-
 def _calendar_response(body: bytes, filename: str, cache_control: str) -> Response:
     response = Response(body, mimetype="text/calendar")
-    response.headers["Content-Disposition"] = f'attachment; filename="{_safe(filename)}"'
+    response.headers["Content-Disposition"] = _attachment(filename)
     response.headers["Cache-Control"] = cache_control
     return response
 
 
-def _with_validators(response: Response, etag: str, last_modified: datetime) -> Response:
+def _attachment(filename: str) -> str:
+    return f'attachment; filename="{secure_filename(filename) or "event.ics"}"'
+
+
+def _public_file(
+    etag: str, last_modified: datetime, filename: str, build: Callable[[], bytes]
+) -> Response:
+    """A public calendar file with a weak ETag and Last-Modified, or the 304 Werkzeug
+    decides on (RFC 9110: If-None-Match when present, else If-Modified-Since), for which
+    `build` is never called."""
+    response = Response(mimetype="text/calendar")
+    response.headers["Cache-Control"] = PUBLIC_CACHE
     response.set_etag(etag, weak=True)
     response.last_modified = last_modified
+    caching.make_conditional(response, request.environ)
+    caching.share_response()  # it depends on the URL and the kept validators only
+    if response.status_code == 412:  # If-Match named another version
+        abort(412)
+    if response.status_code == 200:
+        response.set_data(build())
+        response.headers["Content-Disposition"] = _attachment(filename)
     return response
-
-
-def _not_modified(etag: str, last_modified: datetime) -> bool:
-    """RFC 9110: If-None-Match decides when present; otherwise If-Modified-Since."""
-    if request.if_none_match:
-        return request.if_none_match.contains_weak(etag)
-    since = request.if_modified_since
-    return since is not None and last_modified <= since
-
-
-def _not_modified_response(etag: str, last_modified: datetime) -> Response:
-    response = Response(status=304)
-    response.headers["Cache-Control"] = PUBLIC_CACHE
-    return _with_validators(response, etag, last_modified)

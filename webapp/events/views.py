@@ -6,8 +6,9 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, render_template, request
 
+from webapp import caching
 from webapp.db import now_utc
-from webapp.events import cache, services
+from webapp.events import services
 from webapp.events.models import EventKind
 from webapp.registration.services import availability
 
@@ -36,7 +37,7 @@ def _listing(list_events, template: str):
         )
         return body, services.next_catalogue_change(now)
 
-    return cache.cached_page((template, kind, query, page), render)
+    return caching.cached_page(render, kind, query, page)
 
 
 def _listing_args(args) -> tuple[EventKind | None, str, int]:
@@ -79,7 +80,7 @@ def detail(slug: str):
         )
         return body, services.next_event_change(event, now)
 
-    return cache.cached_page(("detail", slug), render)
+    return caching.cached_page(render)
 
 
 @bp.get("/privacy")
