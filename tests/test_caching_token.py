@@ -69,6 +69,7 @@ def test_pages_stay_right_when_the_database_drops_every_connection(app, make_eve
             )
         )
         db.session.commit()
+        begin_write(db.session)
         event_row = db.session.get(Event, event.id)
         event_row.title = "After the restart"
         db.session.commit()

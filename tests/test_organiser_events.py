@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import build_event, local
 from tests.mail_support import deliver
 from tests.organiser_support import (
     event_values,
@@ -16,9 +20,11 @@ from tests.organiser_support import (
 from tests.registration_support import register
 from webapp import timezones
 from webapp.db import begin_write
-from webapp.events.models import Event, EventStatus
+from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
+from webapp.organiser import services
 from webapp.organiser.models import Organiser
+from webapp.organiser.services import EventData
 from webapp.registration.models import Registration
 
 EMAIL = "olga@cluster.example"
@@ -379,3 +385,43 @@ def test_a_large_audience_is_shown_as_being_prepared_until_the_sender_writes_it(
     assert len(outbox_rows(app, kind="event_changed")) == 3
     page = client.get(f"/organiser/events/{event.id}").get_data(as_text=True)
     assert "Preparing emails" not in page
+
+
+def _insert_event_committed_later(app, slug: str, inserted: threading.Event, delay: float):
+    """Another organiser's new event with `slug`, committed `delay` seconds after insert."""
+    with app.app_context():
+        begin_write(db.session)
+        db.session.add(build_event(slug=slug, title="Workshop"))
+        db.session.flush()
+        inserted.set()
+        time.sleep(delay)
+        db.session.commit()
+
+
+def test_two_organisers_creating_the_same_title_at_once_get_two_addresses(app, organiser_id):
+    inserted = threading.Event()
+    other = threading.Thread(
+        target=_insert_event_committed_later, args=(app, "workshop", inserted, 0.5)
+    )
+    other.start()
+    assert inserted.wait(10)
+    with app.app_context():
+        organiser = db.session.get(Organiser, organiser_id)
+        data = EventData(
+            title="Workshop",
+            slug="",
+            kind=EventKind.WORKSHOP,
+            format=EventFormat.ONLINE,
+            summary="",
+            description="",
+            start_local=local("2027-03-10 18:00"),
+            end_local=local("2027-03-10 19:30"),
+            timezone="Europe/Brussels",
+            online_url="https://meet.example.org/room",
+        )
+        created = services.create_event(organiser, data)
+        db.session.commit()
+        slug = created.slug
+    other.join(10)
+    assert slug == "workshop-2"
+    assert sorted(e.slug for e in _events(app)) == ["workshop", "workshop-2"]

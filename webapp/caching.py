@@ -54,6 +54,8 @@ TOKEN_QUERIES = {
     "postgresql": "SELECT pg_current_snapshot()::text",
 }
 MISSING = object()
+# Change-token connections a forked process inherited from its parent (see ChangeToken).
+INHERITED_CONNECTIONS: list[Any] = []
 # Where a request notes the kept values its response is built from (see share_response).
 USED_KEY = "convene_cache_used"
 # Set in the WSGI environ of a request whose whole response may be replayed (as an Entry).
@@ -67,7 +69,10 @@ class ChangeToken:
         self.engine = engine
         self.query = TOKEN_QUERIES.get(engine.dialect.name) if _shared(engine.url) else None
         self._lock = threading.Lock()
-        self._connection: Any = None
+        # The connection lives in a holder so that it is closed even when nobody disposes
+        # the engine (an application object that is simply dropped).
+        self._holder: dict[str, Any] = {"connection": None}
+        weakref.finalize(self, _close_held, self._holder)
         token = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: (t := token()) and t._forget_connection())
         # The app's engine.dispose() (tests, shutdown) closes this connection too.
@@ -79,9 +84,9 @@ class ChangeToken:
             return None
         with self._lock:
             try:
-                if self._connection is None:
-                    self._connection = self._connect()
-                cursor = self._connection.cursor()
+                if self._holder["connection"] is None:
+                    self._holder["connection"] = self._connect()
+                cursor = self._holder["connection"].cursor()
                 try:
                     cursor.execute(self.query)
                     return cursor.fetchone()[0]
@@ -106,16 +111,22 @@ class ChangeToken:
             self._close()
 
     def _close(self) -> None:
-        if self._connection is not None:
-            with contextlib.suppress(Exception):
-                self._connection.close()
-            self._connection = None
+        _close_held(self._holder)
 
     def _forget_connection(self) -> None:
         # A forked child must not use (or close) its parent's connection, and a lock held
         # by a parent's thread at the fork would never be released in the child.
         self._lock = threading.Lock()
-        self._connection = None
+        # Kept, never closed: closing (or collecting) it here would end the parent's session.
+        INHERITED_CONNECTIONS.append(self._holder["connection"])
+        self._holder["connection"] = None
+
+
+def _close_held(holder: dict[str, Any]) -> None:
+    connection, holder["connection"] = holder["connection"], None
+    if connection is not None:
+        with contextlib.suppress(Exception):
+            connection.close()
 
 
 def _shared(url: sa.URL) -> bool:

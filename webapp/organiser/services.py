@@ -23,6 +23,9 @@ from webapp.mail.messages import MessageKind
 from webapp.mail.models import OutboxMessage, OutboxStatus
 from webapp.organiser.models import Organiser
 
+SLUG_TAKEN = "Another event already uses this web address."
+# Lost races for a free web address before giving up (each loses only to a new event).
+SLUG_ATTEMPTS = 5
 # What attendees' calendars hold: a change to any of these is a change to announce.
 PLACE_FIELDS = ("format", "venue_name", "address", "city", "country", "online_url")
 
@@ -107,6 +110,27 @@ def free_slug(base: str) -> str:
     return candidate
 
 
+def _add_with_free_slug(event: Event, base: str, *, exact: bool) -> None:
+    """Add a new event under the web address `base` (exactly, or the first free `base-N`).
+
+    PostgreSQL does not serialise writers as SQLite does, so another organiser may take the
+    same address between our look-up and our insert: the unique index decides, and a lost
+    race tries the next free address (or, for an address the organiser chose, says so).
+    """
+    for _ in range(SLUG_ATTEMPTS):
+        event.slug = base if exact else free_slug(base)
+        if exact and _slug_exists(base):
+            raise SlugTaken(SLUG_TAKEN)
+        try:
+            with db.session.begin_nested():
+                db.session.add(event)
+            return
+        except sa.exc.IntegrityError:
+            if not _slug_exists(event.slug):
+                raise
+    raise SlugTaken(SLUG_TAKEN)
+
+
 def _apply(event: Event, data: EventData) -> None:
     for name in EventData.PLAIN_FIELDS:
         if name != "slug":
@@ -124,14 +148,10 @@ def _instant(local: datetime | None, zone: str) -> datetime | None:
 def create_event(organiser: Organiser, data: EventData) -> Event:
     """A new draft event owned by `organiser`; remembers the zone as their next default."""
     begin_write(db.session)
-    if data.slug and _slug_exists(data.slug):
-        raise SlugTaken("Another event already uses this web address.")
-    event = Event(slug=data.slug or free_slug(slugify(data.title)), owner_id=organiser.id)
-    event.status = EventStatus.DRAFT
+    event = Event(owner_id=organiser.id, status=EventStatus.DRAFT)
     _apply(event, data)
+    _add_with_free_slug(event, data.slug or slugify(data.title), exact=bool(data.slug))
     organiser.last_timezone = data.timezone
-    db.session.add(event)
-    db.session.flush()
     return event
 
 
@@ -144,9 +164,7 @@ def update_event(event: Event, organiser: Organiser, data: EventData) -> ChangeO
     if event.status == EventStatus.CANCELLED:
         raise EventStateError("A cancelled event can no longer be edited.")
     if event.status == EventStatus.DRAFT and data.slug and data.slug != event.slug:
-        if _slug_exists(data.slug, except_id=event.id):
-            raise SlugTaken("Another event already uses this web address.")
-        event.slug = data.slug
+        _rename(event, data.slug)
     before = _time_and_place(event)
     _apply(event, data)
     organiser.last_timezone = data.timezone
@@ -157,6 +175,18 @@ def update_event(event: Event, organiser: Organiser, data: EventData) -> ChangeO
     return ChangeOutcome(
         announced=True, queued=messages.queue_for_attendees(event, MessageKind.EVENT_CHANGED)
     )
+
+
+def _rename(event: Event, slug: str) -> None:
+    """Give a draft another web address, unless another event has it (or takes it now)."""
+    if _slug_exists(slug, except_id=event.id):
+        raise SlugTaken(SLUG_TAKEN)
+    event.slug = slug
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise SlugTaken(SLUG_TAKEN) from None
 
 
 def seats_added(capacity_before: int | None, event: Event) -> bool:
@@ -170,7 +200,6 @@ def duplicate_event(event: Event, organiser: Organiser) -> Event:
     """A draft copy with a fresh web address, owned by whoever duplicated it."""
     begin_write(db.session)
     copy = Event(
-        slug=free_slug(f"{event.slug[:100]}-copy"),
         owner_id=organiser.id,
         status=EventStatus.DRAFT,
         sequence=0,
@@ -183,8 +212,7 @@ def duplicate_event(event: Event, organiser: Organiser) -> Event:
             setattr(copy, column.key, getattr(event, column.key))
     copy.title = f"{event.title} (copy)"[:200]
     copy.co_organisers = list(event.co_organisers)
-    db.session.add(copy)
-    db.session.flush()
+    _add_with_free_slug(copy, f"{event.slug[:100]}-copy", exact=False)
     return copy
 
 
