@@ -44,6 +44,9 @@ DEFAULTS = {
     "MAIL_SUPPRESS_SEND": False,
     # Also attach the calendar invite as invite.ics (besides the inline text/calendar part).
     "MAIL_ICS_ATTACHMENT": True,
+    # Send to addresses with non-ASCII characters before the @ (Åsa@example.se) with the
+    # SMTPUTF8 extension. Off: forms refuse such addresses, since the server may not offer it.
+    "MAIL_SMTPUTF8": False,
     # Organiser announcements to more people than this are queued by the sender, in chunks.
     "MAIL_INLINE_FANOUT_LIMIT": 100,
 }
@@ -73,6 +76,7 @@ ENV_BOOLS = (
     "MAIL_USE_SSL",
     "MAIL_DELIVER_AFTER_REQUEST",
     "MAIL_ICS_ATTACHMENT",
+    "MAIL_SMTPUTF8",
     "RATELIMIT_ENABLED",
 )
 
