@@ -63,11 +63,11 @@ def mailbox(raw: bytes, header: str) -> tuple[str, str]:
     taken from the raw header and decoded with email.header, which follows the RFC. Raw
     UTF-8 (an SMTPUTF8 message) is read as UTF-8.
     """
-    value = email.message_from_bytes(raw)[header]
+    headers = email.message_from_string(header_block(raw).decode("utf-8") + "\r\n\r\n")
+    value = headers[header]
     if value is None:
         raise KeyError(header)
-    value = value.encode("utf-8", "surrogateescape").decode("utf-8").replace("\r\n", "")
-    name, address = parseaddr(value)
+    name, address = parseaddr(value.replace("\r\n", ""))
     return str(make_header(decode_header(name))), address
 
 

@@ -24,6 +24,10 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 JOINERS = frozenset("\u200c\u200d")
 NAME_PUNCTUATION = frozenset(" '’‘-‐‑.,")
 MULTILINE_ALLOWED = frozenset("\r\n\t")
+NON_ASCII_LOCAL_PART = (
+    "Our mail server can only deliver to addresses with unaccented Latin letters, digits "
+    "and punctuation before the @. Please use another email address."
+)
 
 
 def clean_text(value: str | None) -> str | None:
@@ -75,6 +79,19 @@ def email_address(form, field):
     except EmailNotValidError as error:
         raise ValidationError(f"Enter a valid email address. {error}") from None
     field.data = result.normalized
+
+
+def mailable_address(form, field):
+    """Refuse what our mail server cannot deliver to: non-ASCII before the @ without SMTPUTF8.
+
+    Such an address needs the SMTPUTF8 extension, which Convene uses only when
+    MAIL_SMTPUTF8 is on; a registration must not be stored with an email that never leaves.
+    """
+    if field.errors or current_app.config["MAIL_SMTPUTF8"]:
+        return
+    local_part = (field.data or "").rpartition("@")[0]
+    if not local_part.isascii():
+        raise ValidationError(NON_ASCII_LOCAL_PART)
 
 
 @functools.cache
@@ -132,6 +149,7 @@ class RegistrationForm(FlaskForm):
             Length(max=254, message="Use at most 254 characters."),
             SingleLine(),
             email_address,
+            mailable_address,
         ],
     )
     organisation = _text_field("Organisation", 200, required=True)
