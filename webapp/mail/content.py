@@ -25,7 +25,7 @@ _SPACES = re.compile(r"\s+")
 
 def one_line(text: str, limit: int = 200) -> str:
     """Text safe for a header: control characters and runs of spaces become one space."""
-    return _SPACES.sub(" ", _CONTROL.sub(" ", text or "")).strip()[:limit]
+    return _SPACES.sub(" ", _CONTROL.sub(" ", text or "")).strip()[:limit].rstrip()
 
 
 def mailbox(name: str, address: str) -> str:

@@ -184,7 +184,7 @@ def _ascii_mailbox(mailbox: Mailbox, header_name: str) -> str | Header:
     if mailbox.name.isascii() and "=?" not in mailbox.name:
         return formataddr((mailbox.name, mailbox.addr_spec))
     header = _encoded_words(mailbox.name, header_name, _is_atom)
-    header.append(f" <{mailbox.addr_spec}>", "us-ascii")
+    header.append(f"<{mailbox.addr_spec}>", "us-ascii")  # email.header puts a space before it
     return header
 
 
@@ -199,12 +199,20 @@ def _encoded_words(text: str, header_name: str, plain: Callable[[str], bool]) ->
     """Words that `plain` accepts stay readable; each run of the others is encoded words.
 
     Runs rather than single words, because readers drop the space between two adjacent
-    encoded words (RFC 2047 6.2): the spaces inside a run are encoded with it. A run too
-    long for one encoded word is split by email.header where a line needs it.
+    encoded words (RFC 2047 6.2): the spaces inside a run are encoded with it. The space
+    between a plain run and an encoded one goes with the plain run, where it is shown as
+    typed. A run too long for one encoded word is split by email.header where a line
+    needs it.
     """
+    runs = [(p, " ".join(words)) for p, words in itertools.groupby(text.split(" "), key=plain)]
     header = Header(header_name=header_name)
-    for is_plain, words in itertools.groupby(text.split(" "), key=plain):
-        header.append(" ".join(words), "us-ascii" if is_plain else "utf-8")
+    for index, (is_plain, run) in enumerate(runs):
+        if is_plain:
+            before = " " if index > 0 else ""
+            after = " " if index < len(runs) - 1 else ""
+            header.append(f"{before}{run}{after}", "us-ascii")
+        else:
+            header.append(run, "utf-8")
     return header
 
 
