@@ -157,10 +157,11 @@ def build(letter: Letter, *, attach_ics: bool = True, allow_smtputf8: bool = Fal
 def _build(letter: Letter, *, attach_ics: bool, allow_smtputf8: bool) -> Built:
     sender = _mailbox(*parseaddr(letter.sender), source=letter.sender)
     recipient = _mailbox(letter.recipient_name, letter.recipient, source=letter.recipient)
-    smtputf8 = not (sender.local_part.isascii() and recipient.local_part.isascii())
+    international = [m.addr_spec for m in (recipient, sender) if not m.local_part.isascii()]
+    smtputf8 = bool(international)
     if smtputf8 and not allow_smtputf8:
         raise BuildError(
-            f"{letter.recipient} has non-ASCII characters before the @, which needs the "
+            f"{international[0]} has non-ASCII characters before the @, which needs the "
             "SMTPUTF8 mail extension; MAIL_SMTPUTF8 is off"
         )
     reply_to = _reply_to(letter.reply_to, smtputf8=smtputf8)
