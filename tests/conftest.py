@@ -191,10 +191,11 @@ def local(text: str) -> datetime:
 class ReceivedMail:
     """One message as the SMTP server received it."""
 
-    def __init__(self, mail_from: str, rcpt_tos: list[str], raw: bytes, peer=None):
+    def __init__(self, mail_from: str, rcpt_tos: list[str], raw: bytes, peer=None, mail_options=()):
         self.mail_from = mail_from
         self.rcpt_tos = rcpt_tos
         self.peer = peer  # the client's (host, port): one per SMTP connection
+        self.mail_options = list(mail_options)  # MAIL FROM parameters, e.g. SMTPUTF8
         self.raw = raw  # exactly the bytes of DATA (CRLF line endings)
         self.message = email.message_from_bytes(raw, policy=email.policy.default)
 
@@ -214,18 +215,24 @@ class _Recorder:
             if self.reply:
                 return self.reply
             raw = envelope.original_content or envelope.content
-            self.messages.append(
-                ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), raw, session.peer)
+            received = ReceivedMail(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                raw,
+                session.peer,
+                envelope.mail_options,
             )
+            self.messages.append(received)
         return "250 2.0.0 Message accepted"
 
 
 class SMTPServer:
     """A real SMTP server on 127.0.0.1; see the `smtp_server` fixture."""
 
-    def __init__(self):
+    def __init__(self, *, smtputf8: bool = False):
         self.host = "127.0.0.1"
         self.port = free_port()
+        self.smtputf8 = smtputf8  # whether EHLO offers the SMTPUTF8 extension
         self._recorder = _Recorder()
         self._controller = None
 
@@ -254,7 +261,12 @@ class SMTPServer:
         from aiosmtpd.controller import Controller
 
         if self._controller is None:
-            self._controller = Controller(self._recorder, hostname=self.host, port=self.port)
+            self._controller = Controller(
+                self._recorder,
+                hostname=self.host,
+                port=self.port,
+                enable_SMTPUTF8=self.smtputf8,
+            )
             self._controller.start()
 
     def stop(self) -> None:
@@ -279,7 +291,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def smtp_server(app_config) -> Iterator[SMTPServer]:
+def smtp_server(app_config, request) -> Iterator[SMTPServer]:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port, already listening.
 
     Requesting it points the app under test at it: it adds MAIL_SERVER, MAIL_PORT and a
@@ -293,12 +305,18 @@ def smtp_server(app_config) -> Iterator[SMTPServer]:
             mail = smtp_server.messages[0]
             mail.rcpt_tos, mail.raw, mail.message["Subject"], mail.message.get_body()
 
-    `messages` lists ReceivedMail(mail_from, rcpt_tos, raw bytes, parsed `message`, `peer`);
-    `respond_with("451 ...")` / `respond_with("550 ...")` makes it refuse DATA until
-    `respond_with(None)`; `stop()` makes connections fail until `start()` (same port);
-    `wait_for(n)` waits for mail sent in the background (MAIL_DELIVER_AFTER_REQUEST).
+    `messages` lists ReceivedMail(mail_from, rcpt_tos, raw bytes, parsed `message`, `peer`,
+    `mail_options`); `respond_with("451 ...")` / `respond_with("550 ...")` makes it refuse
+    DATA until `respond_with(None)`; `stop()` makes connections fail until `start()` (same
+    port); `wait_for(n)` waits for mail sent in the background (MAIL_DELIVER_AFTER_REQUEST).
+
+    By default the server does not offer SMTPUTF8; parametrise the fixture indirectly to
+    have it offered::
+
+        @pytest.mark.parametrize("smtp_server", [{"smtputf8": True}], indirect=True)
+        def test_y(smtp_server, app): ...
     """
-    server = SMTPServer()
+    server = SMTPServer(**getattr(request, "param", {}))
     server.start()
     app_config.update(server.config)
     yield server

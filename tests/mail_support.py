@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from email.header import decode_header, make_header
+from email.utils import parseaddr
 
 import icalendar
 import sqlalchemy as sa
@@ -50,6 +54,22 @@ def calendar_of(message) -> icalendar.Calendar:
 def header_block(raw: bytes) -> bytes:
     """The raw top-level header block of a message."""
     return raw.split(b"\r\n\r\n", 1)[0]
+
+
+def mailbox(raw: bytes, header: str) -> tuple[str, str]:
+    """(display name, address) of a one-mailbox header, decoded as RFC 2047 6.2 says.
+
+    email.policy.default keeps the space between two adjacent encoded words inside a
+    display name on Python 3.11 (CPython gh-128110), where the RFC drops it; so the name is
+    taken from the raw header and decoded with email.header, which follows the RFC. Raw
+    UTF-8 (an SMTPUTF8 message) is read as UTF-8.
+    """
+    headers = email.message_from_string(header_block(raw).decode("utf-8") + "\r\n\r\n")
+    value = headers[header]
+    if value is None:
+        raise KeyError(header)
+    name, address = parseaddr(value.replace("\r\n", ""))
+    return str(make_header(decode_header(name))), address
 
 
 def queue_row(app, **values) -> int:

@@ -385,3 +385,55 @@ def test_outcomes_whose_first_write_fails_are_written_again(
     assert report.sent == 3
     assert {row.status for row in outbox_rows(app)} == {OutboxStatus.SENT}
     assert len(smtp_server.messages) == 3
+
+
+def test_messages_are_built_only_after_their_claim_has_committed(
+    app, smtp_server, make_event, monkeypatch
+):
+    _queue(app, make_event, 3)
+    from webapp.db import begin_write
+    from webapp.mail import mime
+
+    real_build, built = mime.build, []
+
+    def build_while_another_writer_locks_the_row(letter, **options):
+        assert not db.session().in_transaction()
+        # Another writer can take the write lock and the row itself right now, without
+        # waiting: nothing of the claim is held while the message is built.
+        with sa.orm.Session(db.engine) as other:
+            begin_write(other)
+            other.execute(
+                sa.select(OutboxMessage.id)
+                .where(OutboxMessage.message_id == letter.message_id)
+                .with_for_update(nowait=True)
+            ).one()
+            other.rollback()
+        built.append(letter.recipient)
+        return real_build(letter, **options)
+
+    monkeypatch.setattr(mime, "build", build_while_another_writer_locks_the_row)
+
+    assert deliver(app).sent == 3
+    assert len(built) == 3
+
+
+def test_a_message_that_cannot_be_built_fails_with_its_batch_outcomes(app, smtp_server):
+    queue_row(app, recipient="first@example.org")
+    queue_row(app, recipient="broken@example.org", recipient_name="Eve\nBcc: x@example.org")
+    queue_row(app, recipient="third@example.org")
+    commits = []
+    with app.app_context():
+        sa.event.listen(db.engine, "commit", lambda connection: commits.append(connection))
+        report = send_pending()
+
+    assert (report.sent, report.retried, report.failed) == (2, 0, 1)
+    first, broken, third = outbox_rows(app)
+    assert (first.status, third.status) == (OutboxStatus.SENT, OutboxStatus.SENT)
+    assert (broken.status, broken.attempts) == (OutboxStatus.FAILED, 1)
+    assert broken.last_error.startswith("Cannot build message: line break in a header value")
+    assert [m.rcpt_tos for m in smtp_server.messages] == [
+        ["first@example.org"],
+        ["third@example.org"],
+    ]
+    assert len(commits) == 2  # the claim, then every outcome of the batch in one write
+    assert deliver(app, now=now_utc() + timedelta(days=2)).failed == 0  # never tried again

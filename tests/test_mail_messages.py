@@ -16,6 +16,7 @@ from tests.mail_support import (
     deliver,
     header_block,
     leaf_parts,
+    mailbox,
     outbox_rows,
     part_of_type,
     queue_row,
@@ -139,13 +140,10 @@ def test_long_non_ascii_names_and_subject_arrive_decoded_and_folded(
     deliver(app)
 
     mail = _received_one(smtp_server)
-    message = mail.message
-    assert str(message["Subject"]) == f"Registration confirmed: {title}"
-    assert message["To"].addresses[0].display_name == f"{first} {last}"
-    assert message["To"].addresses[0].addr_spec == "zoe@example.org"
-    assert message["From"].addresses[0].display_name == "Convène Événements"
-    assert message["From"].addresses[0].addr_spec == "no-reply@convene.test"
-    assert message["Reply-To"].addresses[0].display_name == organiser
+    assert str(mail.message["Subject"]) == f"Registration confirmed: {title}"
+    assert mailbox(mail.raw, "To") == (f"{first} {last}", "zoe@example.org")
+    assert mailbox(mail.raw, "From") == ("Convène Événements", "no-reply@convene.test")
+    assert mailbox(mail.raw, "Reply-To") == (organiser, "events@cluster.example")
     # ASCII only, folded to lines of at most 78 characters, readable words left readable.
     headers = header_block(mail.raw).decode("ascii")
     assert max(len(line) for line in headers.split("\r\n")) <= 78
@@ -161,10 +159,8 @@ def test_a_body_line_longer_than_smtp_allows_arrives_intact(app, smtp_server):
     mail = _received_one(smtp_server)
     assert max(len(line) for line in mail.raw.split(b"\r\n")) <= 998
     html_part = mail.message.get_body(("html",))
-    assert html_part["Content-Transfer-Encoding"] == "quoted-printable"
     assert html_part.get_content().splitlines() == html.splitlines()
     text_part = mail.message.get_body(("plain",))
-    assert text_part["Content-Transfer-Encoding"] == "8bit"
     assert text_part.get_content().splitlines() == ["Short lines: Zoë", "second line"]
 
 

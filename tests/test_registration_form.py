@@ -133,9 +133,10 @@ def test_email_is_normalised_and_input_trimmed(client, app, make_event):
 
 
 def test_internationalised_email_is_accepted(client, app, make_event):
+    # Non-ASCII before the @ depends on MAIL_SMTPUTF8: see tests/test_mail_addresses.py.
     event = make_event()
-    assert _post(client, event, email="josé@bücher.example").status_code == 303
-    assert registrations(app, event.id) == [("josé@bücher.example", "confirmed")]
+    assert _post(client, event, email="jose@bücher.example").status_code == 303
+    assert registrations(app, event.id) == [("jose@bücher.example", "confirmed")]
 
 
 def test_hybrid_events_ask_how_people_attend(client, app, make_event):

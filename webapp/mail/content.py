@@ -17,14 +17,15 @@ from flask import current_app
 from webapp.events.models import Event, EventFormat
 from webapp.events.services import event_time, public_url
 
-# Control characters (CR, LF, TAB, NUL, ...) never reach a header: they become spaces.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+# Control characters (CR, LF, TAB, NUL, NEL and the other C1 controls, line and paragraph
+# separators) never reach a header: they become spaces.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _SPACES = re.compile(r"\s+")
 
 
 def one_line(text: str, limit: int = 200) -> str:
     """Text safe for a header: control characters and runs of spaces become one space."""
-    return _SPACES.sub(" ", _CONTROL.sub(" ", text or "")).strip()[:limit]
+    return _SPACES.sub(" ", _CONTROL.sub(" ", text or "")).strip()[:limit].rstrip()
 
 
 def mailbox(name: str, address: str) -> str:

@@ -1,8 +1,10 @@
-"""How mail leaves: claim due outbox rows, send them with Flask-Mail, record the outcome.
+"""How mail leaves: claim due outbox rows, build and send each message, record the outcome.
 
 - Claiming marks rows `sending` in a short write transaction of its own (FOR UPDATE SKIP
   LOCKED on PostgreSQL, so several workers share the work; BEGIN IMMEDIATE on SQLite, one
-  sender at a time). No transaction stays open while SMTP talks.
+  sender at a time) and returns their values as plain data. No transaction stays open
+  while messages are built or SMTP talks: a message is built after its claim committed,
+  and one that cannot be built fails for good in the outcome write, saying why.
 - The outcomes of a batch are written together: one transaction when the batch is done
   or its connection failed (in a slow batch also as soon as the oldest held outcome is
   older than OUTCOME_HOLD). A message the server accepted is never claimed again in the
@@ -11,6 +13,8 @@
   the batch in hand. An outcome is written only to a row still under this claim (status
   `sending`, same claimed_at), never over a newer claim by another sender.
 - One SMTP connection per batch, with a socket timeout (MAIL_TIMEOUT) on every connection.
+  With MAIL_SMTPUTF8 on, messages to addresses with non-ASCII characters before the @ go
+  with the SMTPUTF8 extension; a server that does not offer it fails them for good.
 - Temporary failures (refused connection, timeout, 4xx) retry with exponential backoff;
   5xx answers and exhausted attempts mark the row `failed` with the server's text.
 - Without MAIL_SERVER the messages are written to instance/mail/*.eml instead.
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import smtplib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from pathlib import Path
 from threading import Event
@@ -42,6 +46,8 @@ BACKOFF_MAX = timedelta(hours=6)
 STALE_CLAIM = timedelta(minutes=30)
 # How long outcomes of a slow batch are held before they are written with the next one.
 OUTCOME_HOLD = timedelta(seconds=10)
+# The outbox columns a message is built from (mime.Letter names them alike).
+_LETTER_FIELDS = tuple(f.name for f in fields(mime.Letter))
 
 
 @dataclass
@@ -56,17 +62,19 @@ class DeliveryReport:
 
 @dataclass(frozen=True)
 class Claimed:
-    """A claimed message, detached from the session: everything SMTP needs."""
+    """A claimed message as plain data, detached from the session: everything to build it."""
 
     id: int
     attempts: int
     kind: str
-    sender: str
-    recipient: str
-    subject: str
-    raw: bytes
-    filename: str
     claimed_at: datetime
+    letter: mime.Letter
+
+    @property
+    def filename(self) -> str:
+        """The name of its .eml file when there is no mail server."""
+        stamp = self.letter.created_at.strftime("%Y%m%d-%H%M%S")
+        return f"{stamp}-{self.id:06d}-{self.kind}.eml"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -115,34 +123,17 @@ def claim(limit: int, *, now: datetime | None = None) -> list[Claimed]:
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    attach = current_app.config["MAIL_ICS_ATTACHMENT"]
-    claimed = []
     for row in rows:
         row.attempts += 1
-        try:
-            raw = mime.as_bytes(row, attach_ics=attach)
-        except (ValueError, UnicodeError) as exc:
-            row.status, row.last_error = OutboxStatus.FAILED, f"Cannot build message: {exc}"
-            continue
         row.status, row.claimed_at = OutboxStatus.SENDING, now
-        claimed.append(_claimed(row, raw, now))
+    claimed = [_claimed(row) for row in rows]
     session.commit()
     return claimed
 
 
-def _claimed(row: OutboxMessage, raw: bytes, claimed_at: datetime) -> Claimed:
-    stamp = row.created_at.strftime("%Y%m%d-%H%M%S")
-    return Claimed(
-        id=row.id,
-        attempts=row.attempts,
-        kind=row.kind,
-        sender=row.sender,
-        recipient=mime.envelope_recipient(row),
-        subject=row.subject,
-        raw=raw,
-        filename=f"{stamp}-{row.id:06d}-{row.kind}.eml",
-        claimed_at=claimed_at,
-    )
+def _claimed(row: OutboxMessage) -> Claimed:
+    letter = mime.Letter(**{name: getattr(row, name) for name in _LETTER_FIELDS})
+    return Claimed(row.id, row.attempts, row.kind, row.claimed_at, letter)
 
 
 # Sets the columns named in each parameter set, only on a row still under this claim.
@@ -157,9 +148,40 @@ _OUTCOME_UPDATE = sa.update(_OUTBOX).where(
 class Outcomes:
     """The outcomes of a batch, held to be written together in one transaction."""
 
-    def __init__(self) -> None:
+    def __init__(self, report: DeliveryReport, now: datetime | None) -> None:
+        self.report = report
+        self.now = now
         self._pending: list[tuple[Claimed, dict[str, object]]] = []
         self._oldest = 0.0
+
+    def sent(self, item: Claimed) -> None:
+        """The server accepted the message."""
+        self.record(item, status=OutboxStatus.SENT, sent_at=self.now or now_utc(), last_error="")
+        self.report.sent += 1
+
+    def failed(self, item: Claimed, failure: smtp.Failure) -> None:
+        """Failed for good, or to be retried after a backoff unless attempts are used up."""
+        text = str(failure)[:2000]
+        if failure.permanent:
+            self.record(item, status=OutboxStatus.FAILED, last_error=text)
+            self.report.failed += 1
+        elif item.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+            text = f"Gave up after {item.attempts} attempts. Last error: {text}"
+            self.record(item, status=OutboxStatus.FAILED, last_error=text)
+            self.report.failed += 1
+        else:
+            retry_at = (self.now or now_utc()) + backoff(item.attempts)
+            self.record(item, status=OutboxStatus.RETRY, last_error=text, next_attempt_at=retry_at)
+            self.report.retried += 1
+        current_app.logger.warning(
+            "Mail: message %s to %s: %s", item.id, item.letter.recipient, text
+        )
+
+    def release(self, items: list[Claimed]) -> None:
+        """Give claimed, untried messages back, without counting an attempt."""
+        for item in items:
+            status = OutboxStatus.RETRY if item.attempts > 1 else OutboxStatus.QUEUED
+            self.record(item, status=status, attempts=item.attempts - 1, claimed_at=None)
 
     def record(self, item: Claimed, **values: object) -> None:
         """Hold the row's new values; write all held ones if they have waited too long."""
@@ -190,10 +212,10 @@ class Outcomes:
 
 
 def _deliver(batch: list[Claimed], report: DeliveryReport, now: datetime | None) -> bool:
-    """Send a claimed batch and write its outcomes; False if the connection failed."""
-    outcomes = Outcomes()
+    """Build and send a claimed batch, then write its outcomes; False if the connection failed."""
+    outcomes = Outcomes(report, now)
     try:
-        return _send_batch(batch, outcomes, report, now)
+        return _send_batch(batch, outcomes)
     finally:
         try:
             outcomes.write()
@@ -203,102 +225,68 @@ def _deliver(batch: list[Claimed], report: DeliveryReport, now: datetime | None)
             outcomes.write()
 
 
-def _send_batch(
-    batch: list[Claimed], outcomes: Outcomes, report: DeliveryReport, now: datetime | None
-) -> bool:
-    """Send a claimed batch over one connection; False if the connection failed."""
-    if not current_app.config.get("MAIL_SERVER"):
+def _send_batch(batch: list[Claimed], outcomes: Outcomes) -> bool:
+    """Send a claimed batch over one connection (or into .eml files); False if it failed."""
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
         for item in batch:
-            report.files.append(_write_eml(item))
-            _record_sent(item, outcomes, report, now)
+            built = _build(item, outcomes)
+            if built is not None:
+                outcomes.report.files.append(_write_eml(item, built))
+                outcomes.sent(item)
         return True
-    state = current_app.extensions["mail"]
-    connection = smtp.TimeoutConnection(state, current_app.config["MAIL_TIMEOUT"])
     try:
-        connection.host = None if state.suppress else connection.configure_host()
-    except (smtplib.SMTPException, OSError) as exc:
+        client = smtp.connect(config)
+    except OSError as exc:  # smtplib.SMTPException included
         # Whatever the server said while we connected, greeted, or logged in is about the
         # server or our settings, not this message: always worth another try later.
         failure = smtp.Failure(smtp.describe(exc), permanent=False)
         for item in batch:
-            _record_failure(item, failure, outcomes, report, now)
+            outcomes.failed(item, failure)
         return False
     try:
-        for index, item in enumerate(batch):
-            try:
-                connection.send(
-                    smtp.OutboxMail(
-                        sender=item.sender,
-                        recipient=item.recipient,
-                        subject=item.subject,
-                        raw=item.raw,
-                    )
-                )
-            except Exception as exc:
-                _record_failure(item, smtp.classify(exc), outcomes, report, now)
-                if connection.host is not None and connection.host.sock is None:
-                    # The server hung up (timeout, 421): give the rest back untried.
-                    _release(batch[index + 1 :], outcomes)
-                    return False
-            else:
-                _record_sent(item, outcomes, report, now)
+        return _send_over(client, batch, outcomes)
     finally:
-        connection.close()
+        smtp.disconnect(client)
+
+
+def _send_over(client: smtplib.SMTP | None, batch: list[Claimed], outcomes: Outcomes) -> bool:
+    """Build and send each message in turn; False if the server hung up."""
+    for index, item in enumerate(batch):
+        built = _build(item, outcomes)
+        if built is None:
+            continue
+        try:
+            smtp.send(client, built)
+        except Exception as exc:
+            failure = smtp.classify(exc)
+            outcomes.failed(item, failure)
+            if failure.lost_connection:
+                outcomes.release(batch[index + 1 :])
+                return False
+        else:
+            outcomes.sent(item)
     return True
 
 
-def _write_eml(item: Claimed) -> Path:
+def _build(item: Claimed, outcomes: Outcomes) -> mime.Built | None:
+    """The item's message; None if it cannot be built, which fails it for good."""
+    config = current_app.config
+    try:
+        return mime.build(
+            item.letter,
+            attach_ics=config["MAIL_ICS_ATTACHMENT"],
+            allow_smtputf8=config["MAIL_SMTPUTF8"],
+        )
+    except mime.BuildError as exc:
+        outcomes.failed(item, smtp.Failure(f"Cannot build message: {exc}", permanent=True))
+        return None
+
+
+def _write_eml(item: Claimed, built: mime.Built) -> Path:
     folder = Path(current_app.instance_path) / "mail"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / item.filename
-    path.write_bytes(item.raw)
+    path.write_bytes(built.as_bytes())
     current_app.logger.info("Mail: no MAIL_SERVER set, wrote %s", path)
     return path
-
-
-def _record_sent(
-    item: Claimed, outcomes: Outcomes, report: DeliveryReport, now: datetime | None
-) -> None:
-    outcomes.record(item, status=OutboxStatus.SENT, sent_at=now or now_utc(), last_error="")
-    report.sent += 1
-
-
-def _record_failure(
-    item: Claimed,
-    failure: smtp.Failure,
-    outcomes: Outcomes,
-    report: DeliveryReport,
-    now: datetime | None,
-) -> None:
-    now = now or now_utc()
-    text = str(failure)[:2000]
-    if failure.permanent:
-        outcomes.record(item, status=OutboxStatus.FAILED, last_error=text)
-        report.failed += 1
-    elif item.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-        outcomes.record(
-            item,
-            status=OutboxStatus.FAILED,
-            last_error=f"Gave up after {item.attempts} attempts. Last error: {text}",
-        )
-        report.failed += 1
-    else:
-        outcomes.record(
-            item,
-            status=OutboxStatus.RETRY,
-            last_error=text,
-            next_attempt_at=now + backoff(item.attempts),
-        )
-        report.retried += 1
-    current_app.logger.warning("Mail: message %s to %s: %s", item.id, item.recipient, text)
-
-
-def _release(items: list[Claimed], outcomes: Outcomes) -> None:
-    """Give claimed, untried messages back, without counting an attempt."""
-    for item in items:
-        outcomes.record(
-            item,
-            status=OutboxStatus.RETRY if item.attempts > 1 else OutboxStatus.QUEUED,
-            attempts=item.attempts - 1,
-            claimed_at=None,
-        )

@@ -1,4 +1,4 @@
-"""The exact MIME message for an outbox row.
+"""The MIME message for an outbox row, built with the standard library's email package.
 
 Layout, the one mail clients recognise as an invitation:
 
@@ -11,232 +11,308 @@ Layout, the one mail clients recognise as an invitation:
 
 Without a calendar file the message is just the multipart/alternative.
 
-The parts are compat32 messages (email.message.Message) whose header values are final
-text, encoded here once: generating them only folds the long ones at their spaces, where
-the modern policy would parse every header of every part again through
-email.headerregistry (once most of the cost of sending a message). So this module does
-what that parsing did: non-ASCII names and subjects become RFC 2047 encoded words,
-internationalised domains their ASCII form, and a line break in any header value is
-refused (ValueError). Text bodies go as they are (7bit/8bit UTF-8) unless a line is too
-long for SMTP, then quoted-printable. The calendar part's Content-Type is written
-verbatim, because some calendar clients match its unquoted method parameter literally.
+The parts are email.mime objects. The top-level headers are written in one of two ways:
+
+- Usually as ASCII (RFC 5322 with RFC 2047): email.utils.formataddr for plain mailboxes,
+  email.header.Header for names and subjects that are not plain ASCII, which it encodes as
+  UTF-8 encoded words folded at 78 characters; plain ASCII words stay readable between
+  them, which keeps encoded words short and apart (readers disagree about where the space
+  between two adjacent ones goes). Under the compat32 policy nothing is parsed again:
+  the modern policy (email.policy.SMTP) would parse every header of every part through the
+  header registry, and so cost about four times as much per message, which the outbox
+  delivery goal (at least 200 messages a second, see bench/) cannot afford.
+- When an envelope address has non-ASCII characters before the @ (and the caller allows
+  it), under the SMTPUTF8 policy with email.headerregistry.Address: raw UTF-8 headers
+  (RFC 6532), a message that can only travel with the SMTPUTF8 extension (RFC 6531).
+
+What the library would not do right for mail clients is done here, each for a reason:
+
+- The calendar part's Content-Type is set verbatim, `text/calendar; charset=UTF-8;
+  method=REQUEST`: email.mime would quote the parameters (`method="REQUEST"`), and some
+  calendar clients match the unquoted method literally. Its body is base64, which keeps
+  the file's CRLF lines exactly as icalendar wrote them.
+- An internationalised domain goes into headers and envelope in its ASCII form (IDNA 2008,
+  as email-validator computes it when it checks an address): the policies would write an
+  encoded word there, which no reader decodes inside an address.
+- Text that contains "=?" goes as encoded words even when it is ASCII, so that readers show
+  it as typed instead of decoding it. In an SMTPUTF8 message the header registry itself
+  decodes such text when a header is set, so there every "=?" gets a WORD JOINER (U+2060)
+  after the "=", which no one sees.
+- A text body is 7bit or 8bit while every line fits SMTP's 998 octets, and
+  quoted-printable beyond (email.mime alone would send all UTF-8 text as base64).
+- A Reply-To address with non-ASCII characters before the @ is left out of a message that
+  does not travel with SMTPUTF8 anyway: it cannot be written there, and a reply address
+  must never be the reason an invitation is not sent.
+- A line break in a header value is refused (BuildError): values are queued on one line
+  (webapp.mail.content.one_line), so one can only come from a row written by other means.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import itertools
 import re
 import secrets
 from collections.abc import Callable
-from email.charset import Charset
+from dataclasses import dataclass
+from datetime import datetime
+from email.charset import QP, Charset
+from email.encoders import encode_base64
+from email.errors import MessageError
+from email.header import Header
+from email.headerregistry import Address
 from email.message import Message
-from email.policy import Compat32
+from email.mime.application import MIMEApplication
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import SMTPUTF8, Policy, compat32
 from email.utils import format_datetime, formataddr, parseaddr
 
-from webapp.mail.models import OutboxMessage
+from email_validator import EmailNotValidError, validate_email
 
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=UTF-8; method={method}"
 ATTACHMENT_NAME = "invite.ics"
-# RFC 5322 2.1.1: a line is at most 998 octets; a text body with a longer line is sent
-# quoted-printable rather than 8bit.
+# RFC 5322 2.1.1: a line is at most 998 octets.
 MAX_LINE_OCTETS = 998
-# RFC 2047 allows encoded words of 75 characters; at 68 one fits on a line after the
-# longest header name that carries one ("Reply-To: ") within 78 characters.
-MAX_ENCODED_WORD = 68
-
-_UTF8 = Charset("utf-8")
-# Whatever str.splitlines() splits on: such a character would end the header early.
+WORD_JOINER = "\u2060"
+# CRLF as SMTP wants; no ">From " escaping, which is for mbox files, not for SMTP.
+WIRE_POLICY = compat32.clone(linesep="\r\n", mangle_from_=False)
+# Whatever str.splitlines() splits on: such a character would end a header early.
 _LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_ITIP_METHOD = re.compile(r"[A-Z][A-Z-]*")
 # A word that may stay as it is in a display name (RFC 5322 atext, less "=" so that it can
 # never be read as an encoded word); any other word is encoded.
 _ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/?^_`{|}~-]+")
 
 
-class WirePolicy(Compat32):
-    """compat32 that writes a header as it is when it already fits on one line.
-
-    compat32 folds every header through email.header.Header, a cost worth paying only
-    for the few that are too long (a long subject or name, a multipart Content-Type).
-    """
-
-    def fold_binary(self, name: str, value: object) -> bytes:
-        if isinstance(value, str) and value.isascii() and not _LINE_BREAK.search(value):
-            line = f"{name}: {value}"
-            if not self.max_line_length or len(line) <= self.max_line_length:
-                return (line + self.linesep).encode("ascii")
-        return super().fold_binary(name, value)
+def _utf8(body_encoding: int | None) -> Charset:
+    charset = Charset("utf-8")
+    charset.body_encoding = body_encoding  # None: 7bit or 8bit, as the text needs
+    return charset
 
 
-# CRLF as SMTP wants; no ">From " escaping, which is for mbox files, not for SMTP.
-WIRE_POLICY = WirePolicy(linesep="\r\n", mangle_from_=False)
+_UTF8_AS_IS = _utf8(None)
+_UTF8_QUOTED_PRINTABLE = _utf8(QP)
 
 
-def envelope_recipient(row: OutboxMessage) -> str:
-    """The address for RCPT TO, with an internationalised domain in its ASCII form."""
-    return _ascii_domain(row.recipient)
+class BuildError(ValueError):
+    """The message cannot be built; the text says why."""
 
 
-def build(row: OutboxMessage, *, attach_ics: bool = True) -> Message:
-    """The complete message for the row; raises ValueError on an unusable header value."""
-    root = Message(policy=WIRE_POLICY)
-    for name, value in _top_headers(row):
-        root[name] = value
-    root["MIME-Version"] = "1.0"
-    if row.ics:
-        parts = [_alternative(row)]
-        if attach_ics:
-            parts.append(_attachment(row.ics))
-        _make_multipart(root, "mixed", parts)
-    else:
-        _make_multipart(root, "alternative", _alternative_parts(row))
-    return root
+@dataclass(frozen=True)
+class Letter:
+    """What a message is built from: the plain values of an outbox row."""
+
+    sender: str  # 'Name <address>' or an address
+    recipient: str  # an address
+    recipient_name: str
+    reply_to: str  # 'Name <address>', an address, or ''
+    subject: str
+    message_id: str
+    created_at: datetime
+    text_body: str
+    html_body: str
+    ics: str | None = None
+    ics_method: str | None = None
 
 
-def as_bytes(row: OutboxMessage, *, attach_ics: bool = True) -> bytes:
-    """The message as it goes over SMTP or into an .eml file (CRLF line endings)."""
-    return build(row, attach_ics=attach_ics).as_bytes(policy=WIRE_POLICY)
+@dataclass(frozen=True)
+class Mailbox:
+    """A display name and an address whose domain is in ASCII form."""
+
+    name: str
+    local_part: str
+    domain: str
+
+    @property
+    def addr_spec(self) -> str:
+        """The address, as it goes into the envelope."""
+        return f"{self.local_part}@{self.domain}"
 
 
-def _top_headers(row: OutboxMessage) -> list[tuple[str, str]]:
-    """The top-level headers, first to last in the order readers expect."""
-    headers = [
-        ("From", _address_header(row.sender)),
-        ("To", _mailbox(row.recipient_name, envelope_recipient(row))),
-    ]
-    if row.reply_to:
-        headers.append(("Reply-To", _address_header(row.reply_to)))
-    headers += [
-        ("Subject", _unstructured(row.subject)),
-        ("Date", format_datetime(row.created_at)),
-        ("Message-ID", _ascii(row.message_id)),
-        # Tell auto-responders (RFC 3834) and Outlook's out-of-office not to answer.
-        ("Auto-Submitted", "auto-generated"),
-        ("X-Auto-Response-Suppress", "All"),
-    ]
-    return headers
+@dataclass(frozen=True)
+class Built:
+    """A message ready to send: the MIME and its envelope addresses."""
+
+    message: Message
+    envelope_sender: str
+    envelope_recipient: str
+    smtputf8: bool  # an envelope address needs the SMTPUTF8 extension
+
+    def as_bytes(self) -> bytes:
+        """The message as it goes over SMTP or into an .eml file (CRLF line endings)."""
+        return self.message.as_bytes()
 
 
-def _alternative(row: OutboxMessage) -> Message:
-    alternative = Message()
-    _make_multipart(alternative, "alternative", _alternative_parts(row))
-    return alternative
+def build(letter: Letter, *, attach_ics: bool = True, allow_smtputf8: bool = False) -> Built:
+    """The complete message; raises BuildError, saying why, when it cannot be built."""
+    try:
+        return _build(letter, attach_ics=attach_ics, allow_smtputf8=allow_smtputf8)
+    except BuildError:
+        raise
+    except (ValueError, MessageError) as exc:  # UnicodeError is a ValueError
+        raise BuildError(str(exc)) from exc
 
 
-def _alternative_parts(row: OutboxMessage) -> list[Message]:
-    parts = [_text(row.text_body, "plain"), _text(row.html_body, "html")]
-    if row.ics:
-        parts.append(_calendar(row.ics, row.ics_method or "REQUEST"))
-    return parts
+def _build(letter: Letter, *, attach_ics: bool, allow_smtputf8: bool) -> Built:
+    sender = _mailbox(*parseaddr(letter.sender), source=letter.sender)
+    recipient = _mailbox(letter.recipient_name, letter.recipient, source=letter.recipient)
+    international = [m.addr_spec for m in (recipient, sender) if not m.local_part.isascii()]
+    smtputf8 = bool(international)
+    if smtputf8 and not allow_smtputf8:
+        raise BuildError(
+            f"{international[0]} has non-ASCII characters before the @, which needs the "
+            "SMTPUTF8 mail extension; MAIL_SMTPUTF8 is off"
+        )
+    reply_to = _reply_to(letter.reply_to, smtputf8=smtputf8)
+    mailbox, text = (_utf8_mailbox, _utf8_text) if smtputf8 else (_ascii_mailbox, _ascii_text)
+    message = _body(letter, attach_ics=attach_ics, policy=SMTPUTF8 if smtputf8 else WIRE_POLICY)
+    message["From"] = mailbox(sender, "From")
+    message["To"] = mailbox(recipient, "To")
+    if reply_to is not None:
+        message["Reply-To"] = mailbox(reply_to, "Reply-To")
+    message["Subject"] = text(_one_line(letter.subject), "Subject")
+    message["Date"] = format_datetime(letter.created_at)
+    message["Message-ID"] = _one_line(letter.message_id)
+    # Tell auto-responders (RFC 3834) and Outlook's out-of-office not to answer.
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    return Built(message, sender.addr_spec, recipient.addr_spec, smtputf8)
 
 
-def _make_multipart(message: Message, subtype: str, parts: list[Message]) -> None:
-    # The generator would search the flattened parts for a boundary they do not contain;
-    # 128 random bits make a body line equal to a boundary line impossible in practice.
-    message["Content-Type"] = f'multipart/{subtype}; boundary="=_{secrets.token_hex(16)}"'
-    message.set_payload(parts)
+def _ascii_mailbox(mailbox: Mailbox, header_name: str) -> str | Header:
+    """'Name <address>' in ASCII: the name quoted as needed, or encoded where it must be."""
+    if mailbox.name.isascii() and "=?" not in mailbox.name:
+        return formataddr((mailbox.name, mailbox.addr_spec))
+    header = _encoded_words(mailbox.name, header_name, _is_atom)
+    header.append(f"<{mailbox.addr_spec}>", "us-ascii")  # email.header puts a space before it
+    return header
 
 
-def _text(text: str, subtype: str) -> Message:
-    """A UTF-8 text part: as it is when every line fits SMTP, else quoted-printable."""
-    data = text.encode("utf-8")
-    part = Message()
-    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
-    if max(map(len, data.splitlines()), default=0) > MAX_LINE_OCTETS:
-        part["Content-Transfer-Encoding"] = "quoted-printable"
-        part.set_payload(binascii.b2a_qp(data).decode("ascii"))
-    else:
-        part["Content-Transfer-Encoding"] = "7bit" if data.isascii() else "8bit"
-        # Raw bytes travel in a compat32 payload as surrogate escapes.
-        part.set_payload(data.decode("ascii", "surrogateescape"))
-    return part
-
-
-def _calendar(ics: str, method: str) -> Message:
-    """The inline calendar part with its Content-Type exactly as calendar clients expect."""
-    part = Message()
-    part["Content-Type"] = CALENDAR_CONTENT_TYPE.format(method=_ascii(method))
-    part["Content-Transfer-Encoding"] = "base64"  # keeps the file's CRLF lines intact
-    part.set_payload(_base64(ics))
-    return part
-
-
-def _attachment(ics: str) -> Message:
-    part = Message()
-    part["Content-Type"] = f'application/ics; name="{ATTACHMENT_NAME}"'
-    part["Content-Disposition"] = f'attachment; filename="{ATTACHMENT_NAME}"'
-    part["Content-Transfer-Encoding"] = "base64"
-    part.set_payload(_base64(ics))
-    return part
-
-
-def _base64(text: str) -> str:
-    return base64.encodebytes(text.encode("utf-8")).decode("ascii")
-
-
-def _address_header(value: str) -> str:
-    """A From or Reply-To value ('Name <address>' or a bare address), ready to send."""
-    _refuse_line_breaks(value)
-    if value.isascii() and "=?" not in value:
-        return value
-    name, address = parseaddr(value)
-    if not address:
-        raise ValueError(f"not an email address: {value!r}")
-    return _mailbox(name, _ascii_domain(address))
-
-
-def _mailbox(name: str, address: str) -> str:
-    """'Name <address>': the name quoted, or encoded where it is not plain ASCII."""
-    _refuse_line_breaks(name)
-    _ascii(address)
-    if name.isascii() and "=?" not in name:
-        return formataddr((name, address))
-    return f"{_encode_words(name, _ATOM.fullmatch)} <{address}>"
-
-
-def _unstructured(text: str) -> str:
-    """A Subject: its plain ASCII words as they are, the others as encoded words."""
-    _refuse_line_breaks(text)
+def _ascii_text(text: str, header_name: str) -> str | Header:
+    """Unstructured text (a subject) in ASCII, encoded where it must be."""
     if text.isascii() and "=?" not in text:
         return text
-    return _encode_words(text, _plain_word)
+    return _encoded_words(text, header_name, _is_plain_word)
 
 
-def _plain_word(word: str) -> bool:
+def _encoded_words(text: str, header_name: str, plain: Callable[[str], bool]) -> Header:
+    """Words that `plain` accepts stay readable; each run of the others is encoded words.
+
+    Runs rather than single words, because readers drop the space between two adjacent
+    encoded words (RFC 2047 6.2): the spaces inside a run are encoded with it. The space
+    between a plain run and an encoded one goes with the plain run, where it is shown as
+    typed. A run too long for one encoded word is split by email.header where a line
+    needs it.
+    """
+    runs = [(p, " ".join(words)) for p, words in itertools.groupby(text.split(" "), key=plain)]
+    header = Header(header_name=header_name)
+    for index, (is_plain, run) in enumerate(runs):
+        if is_plain:
+            before = " " if index > 0 else ""
+            after = " " if index < len(runs) - 1 else ""
+            header.append(f"{before}{run}{after}", "us-ascii")
+        else:
+            header.append(run, "utf-8")
+    return header
+
+
+def _is_atom(word: str) -> bool:
+    return _ATOM.fullmatch(word) is not None
+
+
+def _is_plain_word(word: str) -> bool:
     return word.isascii() and word.isprintable() and "=?" not in word
 
 
-def _encode_words(text: str, keep: Callable[[str], object]) -> str:
-    """Words that `keep` accepts stay readable; each run of the others becomes encoded words.
+def _utf8_mailbox(mailbox: Mailbox, header_name: str) -> Address:
+    """A mailbox for an SMTPUTF8 message, which the header registry writes."""
+    name = _utf8_text(mailbox.name, header_name)
+    return Address(display_name=name, username=mailbox.local_part, domain=mailbox.domain)
 
-    Runs rather than single words, because readers drop the space between two adjacent
-    encoded words: the spaces inside a run are encoded with it. Encoded words never hold
-    a space, so the generator can fold the header at the spaces between them.
+
+def _utf8_text(text: str, header_name: str) -> str:
+    """Text for an SMTPUTF8 message: every "=?" with a WORD JOINER after the "="."""
+    return text.replace("=?", f"={WORD_JOINER}?")
+
+
+def _body(letter: Letter, *, attach_ics: bool, policy: Policy) -> MIMEMultipart:
+    """The multipart tree; its root has the policy that writes the whole message."""
+    alternatives = [_text(letter.text_body, "plain"), _text(letter.html_body, "html")]
+    if not letter.ics:
+        return _multipart("alternative", alternatives, policy)
+    data = letter.ics.encode("utf-8")
+    alternatives.append(_calendar(data, letter.ics_method or "REQUEST"))
+    parts: list[Message] = [_multipart("alternative", alternatives, compat32)]
+    if attach_ics:
+        attachment = MIMEApplication(data, "ics", encode_base64, name=ATTACHMENT_NAME)
+        attachment.add_header("Content-Disposition", "attachment", filename=ATTACHMENT_NAME)
+        parts.append(attachment)
+    return _multipart("mixed", parts, policy)
+
+
+def _multipart(subtype: str, parts: list[Message], policy: Policy) -> MIMEMultipart:
+    """A multipart with a random boundary of its own.
+
+    The generator would otherwise search the flattened parts for a boundary they do not
+    contain (and compile a pattern for each); 128 random bits make a body line equal to a
+    boundary line impossible in practice, and "=_" can start no base64 or quoted-printable
+    line.
     """
-    tokens: list[str] = []
-    for plain, words in itertools.groupby(text.split(" "), key=lambda word: bool(keep(word))):
-        if plain:
-            tokens.extend(words)
-        else:
-            run = " ".join(words)
-            tokens.extend(_UTF8.header_encode_lines(run, itertools.repeat(MAX_ENCODED_WORD)))
-    return " ".join(tokens)
+    boundary = f"=_{secrets.token_urlsafe(16)}"
+    return MIMEMultipart(subtype, boundary, parts, policy=policy)
 
 
-def _ascii_domain(address: str) -> str:
-    """The address with an internationalised domain in its ASCII (IDNA) form."""
-    local, _, domain = address.rpartition("@")
-    return f"{local}@{domain.encode('idna').decode('ascii')}"
+def _text(text: str, subtype: str) -> MIMEText:
+    """A UTF-8 text part: as it is while every line fits SMTP, else quoted-printable."""
+    lines = text.encode("utf-8").splitlines()
+    too_long = max(map(len, lines), default=0) > MAX_LINE_OCTETS
+    return MIMEText(text, subtype, _UTF8_QUOTED_PRINTABLE if too_long else _UTF8_AS_IS)
 
 
-def _ascii(value: str) -> str:
-    """The value, if it can be a header as it is: one line of ASCII (else an error)."""
-    _refuse_line_breaks(value)
-    value.encode("ascii")  # UnicodeEncodeError, a ValueError, names the character
-    return value
+def _calendar(data: bytes, method: str) -> MIMEBase:
+    """The inline calendar part, its Content-Type exactly as calendar clients expect it."""
+    if not _ITIP_METHOD.fullmatch(method):
+        raise BuildError(f"calendar method {method!r} is not an iTIP method")
+    part = MIMEBase("text", "calendar")
+    part.replace_header("Content-Type", CALENDAR_CONTENT_TYPE.format(method=method))
+    part.set_payload(data)
+    encode_base64(part)
+    return part
 
 
-def _refuse_line_breaks(value: str) -> None:
+def _reply_to(value: str, *, smtputf8: bool) -> Mailbox | None:
+    """The Reply-To mailbox; None if there is none, or if it cannot travel in this message."""
+    if not value:
+        return None
+    reply_to = _mailbox(*parseaddr(value), source=value)
+    return reply_to if smtputf8 or reply_to.local_part.isascii() else None
+
+
+def _mailbox(name: str, address: str, *, source: str) -> Mailbox:
+    """The mailbox with its domain in ASCII form; `source` is the value it was read from."""
+    _one_line(source)
+    local_part, at, domain = address.rpartition("@")
+    if not (local_part and at and domain):
+        raise BuildError(f"not an email address: {source!r}")
+    if not address.isascii():
+        local_part, domain = _international_parts(address)
+    return Mailbox(_one_line(name), local_part, domain)
+
+
+def _international_parts(address: str) -> tuple[str, str]:
+    """The local part and the ASCII form of the domain, as email-validator computes them."""
+    try:
+        valid = validate_email(
+            address, check_deliverability=False, allow_smtputf8=True, test_environment=True
+        )
+    except EmailNotValidError as error:
+        raise BuildError(f"cannot send to {address!r}: {error}") from None
+    return valid.local_part, valid.ascii_domain
+
+
+def _one_line(value: str) -> str:
+    """The value, unless a line break in it would end the header early."""
     if _LINE_BREAK.search(value):
-        raise ValueError(f"line break in a header value: {value!r}")
+        raise BuildError(f"line break in a header value: {value!r}")
+    return value

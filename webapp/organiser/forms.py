@@ -7,6 +7,7 @@ from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from webapp.organiser.accounts import MIN_PASSWORD_LENGTH
+from webapp.registration.forms import mailable_address
 
 
 class SignInForm(FlaskForm):
@@ -15,7 +16,9 @@ class SignInForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        "Email address", validators=[DataRequired(), Length(max=254), mailable_address]
+    )
 
 
 class NewPasswordForm(FlaskForm):
@@ -45,7 +48,12 @@ class OrganiserForm(FlaskForm):
 
     email = EmailField(
         "Email address",
-        validators=[DataRequired(), Length(max=254), Email(message="Enter a valid email address.")],
+        validators=[
+            DataRequired(),
+            Length(max=254),
+            Email(message="Enter a valid email address."),
+            mailable_address,
+        ],
     )
     name = StringField("Name", validators=[Length(max=200)])
     is_admin = BooleanField("Administrator (sees every event and can add organisers)")

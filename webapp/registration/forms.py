@@ -36,6 +36,10 @@ JOINERS = frozenset("\u200c\u200d")
 NAME_PUNCTUATION = frozenset(" '’‘-‐‑.,")
 MULTILINE_ALLOWED = frozenset("\r\n\t")
 FORM_STAMP_SALT = "convene.registration.form-issued"
+NON_ASCII_LOCAL_PART = (
+    "Our mail server can only deliver to addresses with unaccented Latin letters, digits "
+    "and punctuation before the @. Please use another email address."
+)
 
 
 def clean_text(value: str | None) -> str | None:
@@ -104,6 +108,19 @@ def seconds_since_stamp(stamp: str, now: datetime, secret_key: str) -> float | N
     return now.timestamp() - milliseconds / 1000
 
 
+def mailable_address(form, field):
+    """Refuse what our mail server cannot deliver to: non-ASCII before the @ without SMTPUTF8.
+
+    Such an address needs the SMTPUTF8 extension, which Convene uses only when
+    MAIL_SMTPUTF8 is on; a registration must not be stored with an email that never leaves.
+    """
+    if field.errors or current_app.config["MAIL_SMTPUTF8"]:
+        return
+    local_part = (field.data or "").rpartition("@")[0]
+    if not local_part.isascii():
+        raise ValidationError(NON_ASCII_LOCAL_PART)
+
+
 @functools.cache
 def country_choices() -> tuple[SelectChoice, ...]:
     """ISO 3166 countries by their common English name, sorted ignoring accents."""
@@ -159,6 +176,7 @@ class RegistrationForm(FlaskForm):
             Length(max=254, message="Use at most 254 characters."),
             SingleLine(),
             email_address,
+            mailable_address,
         ],
     )
     organisation = _text_field("Organisation", 200, required=True)
