@@ -195,7 +195,7 @@ class ReceivedMail:
         self.mail_from = mail_from
         self.rcpt_tos = rcpt_tos
         self.peer = peer  # the client's (host, port): one per SMTP connection
-        self.mail_options = list(mail_options)  # MAIL FROM parameters, e.g. SMTPUTF8
+        self.mail_options = list(mail_options)  # MAIL FROM parameters, e.g. BODY=8BITMIME
         self.raw = raw  # exactly the bytes of DATA (CRLF line endings)
         self.message = email.message_from_bytes(raw, policy=email.policy.default)
 
@@ -229,10 +229,9 @@ class _Recorder:
 class SMTPServer:
     """A real SMTP server on 127.0.0.1; see the `smtp_server` fixture."""
 
-    def __init__(self, *, smtputf8: bool = False):
+    def __init__(self):
         self.host = "127.0.0.1"
         self.port = free_port()
-        self.smtputf8 = smtputf8  # whether EHLO offers the SMTPUTF8 extension
         self._recorder = _Recorder()
         self._controller = None
 
@@ -261,12 +260,7 @@ class SMTPServer:
         from aiosmtpd.controller import Controller
 
         if self._controller is None:
-            self._controller = Controller(
-                self._recorder,
-                hostname=self.host,
-                port=self.port,
-                enable_SMTPUTF8=self.smtputf8,
-            )
+            self._controller = Controller(self._recorder, hostname=self.host, port=self.port)
             self._controller.start()
 
     def stop(self) -> None:
@@ -291,7 +285,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def smtp_server(app_config, request) -> Iterator[SMTPServer]:
+def smtp_server(app_config) -> Iterator[SMTPServer]:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port, already listening.
 
     Requesting it points the app under test at it: it adds MAIL_SERVER, MAIL_PORT and a
@@ -309,14 +303,8 @@ def smtp_server(app_config, request) -> Iterator[SMTPServer]:
     `mail_options`); `respond_with("451 ...")` / `respond_with("550 ...")` makes it refuse
     DATA until `respond_with(None)`; `stop()` makes connections fail until `start()` (same
     port); `wait_for(n)` waits for mail sent in the background (MAIL_DELIVER_AFTER_REQUEST).
-
-    By default the server does not offer SMTPUTF8; parametrise the fixture indirectly to
-    have it offered::
-
-        @pytest.mark.parametrize("smtp_server", [{"smtputf8": True}], indirect=True)
-        def test_y(smtp_server, app): ...
     """
-    server = SMTPServer(**getattr(request, "param", {}))
+    server = SMTPServer()
     server.start()
     app_config.update(server.config)
     yield server

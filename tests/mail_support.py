@@ -1,4 +1,4 @@
-"""Helpers shared by the mail tests: deliver the outbox, read it, take messages apart."""
+"""Mail test helpers: sample letters, deliver the outbox, read it, take messages apart."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import email
 import email.policy
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.utils import parseaddr
 
@@ -16,8 +16,28 @@ import sqlalchemy as sa
 from tests.conftest import ReceivedMail
 from webapp.db import begin_write
 from webapp.extensions import db
+from webapp.mail import mime
 from webapp.mail.delivery import DeliveryReport, send_pending
 from webapp.mail.models import OutboxMessage
+
+CREATED = datetime(2027, 2, 28, 17, 0, tzinfo=UTC)
+ICS = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Convene//EN\r\nMETHOD:{method}\r\n"
+    "BEGIN:VEVENT\r\nUID:1@convene.test\r\nDTSTAMP:20270101T000000Z\r\n"
+    "DTSTART:20270228T170000Z\r\nSUMMARY:Webinar – Zoë\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+SCRIPTS = {
+    "latin": "Zoë Lefèvre-Ødegård, Łukasz Żółć, Ñandú Çağrı",
+    "greek": "Ελληνικά γράμματα Ζωή",
+    "cyrillic": "Вебинар: кластеры и регионы",
+    "arabic": "مرحبا بكم في الندوة",  # right to left
+    "hebrew": "שלום עליכם",
+    "devanagari": "नमस्ते दुनिया",
+    "cjk": "山田太郎の会議・세미나",
+    "emoji": "Launch 🚀🎉 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",  # outside the BMP
+    "combining": "Zoe\u0308 Ame\u0301lie n\u0303",
+    "joiners": "می\u200cخواهم 👩\u200d💻 क्\u200dष",
+}
 
 
 def deliver(app, *, now: datetime | None = None, **options) -> DeliveryReport:
@@ -61,15 +81,34 @@ def mailbox(raw: bytes, header: str) -> tuple[str, str]:
 
     email.policy.default keeps the space between two adjacent encoded words inside a
     display name on Python 3.11 (CPython gh-128110), where the RFC drops it; so the name is
-    taken from the raw header and decoded with email.header, which follows the RFC. Raw
-    UTF-8 (an SMTPUTF8 message) is read as UTF-8.
+    taken from the raw header and decoded with email.header, which follows the RFC. The
+    header block must be ASCII, as in every message Convene sends.
     """
-    headers = email.message_from_string(header_block(raw).decode("utf-8") + "\r\n\r\n")
+    headers = email.message_from_string(header_block(raw).decode("ascii") + "\r\n\r\n")
     value = headers[header]
     if value is None:
         raise KeyError(header)
     name, address = parseaddr(value.replace("\r\n", ""))
     return str(make_header(decode_header(name))), address
+
+
+def letter(**values) -> mime.Letter:
+    """A plain invitation; override any field."""
+    fields = {
+        "sender": "Convene <no-reply@convene.test>",
+        "recipient": "ana@example.org",
+        "recipient_name": "Ana",
+        "reply_to": "Cluster Policy Platform <events@cluster.example>",
+        "subject": "Registration confirmed: Webinar",
+        "message_id": "<0123456789abcdef@convene.test>",
+        "created_at": CREATED,
+        "text_body": "Hello Ana\n",
+        "html_body": "<p>Hello Ana</p>\n",
+        "ics": ICS.format(method="REQUEST"),
+        "ics_method": "REQUEST",
+        **values,
+    }
+    return mime.Letter(**fields)
 
 
 def queue_row(app, **values) -> int:

@@ -11,36 +11,17 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-from datetime import UTC, datetime
 
 import icalendar
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.mail_support import header_block, leaf_parts, mailbox, part_of_type
+from tests.mail_support import ICS, SCRIPTS, header_block, leaf_parts, letter, mailbox, part_of_type
 from webapp.mail import mime
 from webapp.mail.content import mailbox as mailbox_text
 from webapp.mail.content import one_line
 
-CREATED = datetime(2027, 2, 28, 17, 0, tzinfo=UTC)
-ICS = (
-    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Convene//EN\r\nMETHOD:{method}\r\n"
-    "BEGIN:VEVENT\r\nUID:1@convene.test\r\nDTSTAMP:20270101T000000Z\r\n"
-    "DTSTART:20270228T170000Z\r\nSUMMARY:Webinar – Zoë\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-)
-SCRIPTS = {
-    "latin": "Zoë Lefèvre-Ødegård, Łukasz Żółć, Ñandú Çağrı",
-    "greek": "Ελληνικά γράμματα Ζωή",
-    "cyrillic": "Вебинар: кластеры и регионы",
-    "arabic": "مرحبا بكم في الندوة",  # right to left
-    "hebrew": "שלום עליכם",
-    "devanagari": "नमस्ते दुनिया",
-    "cjk": "山田太郎の会議・세미나",
-    "emoji": "Launch 🚀🎉 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",  # outside the BMP
-    "combining": "Zoe\u0308 Ame\u0301lie n\u0303",
-    "joiners": "می\u200cخواهم 👩\u200d💻 क्\u200dष",
-}
 TRICKY = [
     'Ana "The Boss" O\'Neil',
     "Martín, Ana (Cluster), Inc.",
@@ -59,25 +40,6 @@ PROPERTY = settings(
 )
 
 
-def letter(**values) -> mime.Letter:
-    """A plain invitation; override any field."""
-    fields = {
-        "sender": "Convene <no-reply@convene.test>",
-        "recipient": "ana@example.org",
-        "recipient_name": "Ana",
-        "reply_to": "Cluster Policy Platform <events@cluster.example>",
-        "subject": "Registration confirmed: Webinar",
-        "message_id": "<0123456789abcdef@convene.test>",
-        "created_at": CREATED,
-        "text_body": "Hello Ana\n",
-        "html_body": "<p>Hello Ana</p>\n",
-        "ics": ICS.format(method="REQUEST"),
-        "ics_method": "REQUEST",
-        **values,
-    }
-    return mime.Letter(**fields)
-
-
 def _lines(text: str) -> str:
     """Text with every line ending as LF, and no final line ending."""
     return text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
@@ -88,14 +50,13 @@ def read_back(built: mime.Built, source: mime.Letter) -> email.message.EmailMess
     raw = built.as_bytes()
     assert max(len(line) for line in raw.split(b"\r\n")) <= mime.MAX_LINE_OCTETS
     assert b"\n" not in raw.replace(b"\r\n", b""), "every line ends with CRLF"
-    if not built.smtputf8:
-        header_block(raw).decode("ascii")
+    header_block(raw).decode("ascii")  # no message needs SMTPUTF8
+    assert (built.envelope_sender + built.envelope_recipient).isascii()
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert not [name for name in message if name.lower() in ("bcc", "cc")]
 
-    shown = (lambda text: text.replace("=?", "=\u2060?")) if built.smtputf8 else str
-    assert str(message["Subject"]) == shown(source.subject)
-    assert mailbox(raw, "To") == (shown(source.recipient_name), built.envelope_recipient)
+    assert str(message["Subject"]) == source.subject
+    assert mailbox(raw, "To") == (source.recipient_name, built.envelope_recipient)
     assert message["Message-ID"] == source.message_id
     assert message["Date"].datetime == source.created_at
     text = message.get_body(("plain",)).get_content()
@@ -251,16 +212,15 @@ def test_any_queued_text_builds_and_reads_back(name, reply_name, subject, text, 
 
 @PROPERTY
 @given(name=header_texts, subject=header_texts, text=body_texts)
-def test_any_queued_text_builds_and_reads_back_with_smtputf8(name, subject, text):
+def test_any_queued_text_to_an_internationalised_domain_builds_and_reads_back(name, subject, text):
     source = letter(
-        recipient="Åsa.Lindqvist@exämple.se",
+        recipient="asa.lindqvist@exämple.se",
         recipient_name=one_line(name),
         subject=one_line(subject, 300),
         text_body=text,
     )
-    built = mime.build(source, allow_smtputf8=True)
-    assert built.smtputf8
-    assert built.envelope_recipient == "Åsa.Lindqvist@xn--exmple-cua.se"
+    built = mime.build(source)
+    assert built.envelope_recipient == "asa.lindqvist@xn--exmple-cua.se"
     read_back(built, source)
 
 
@@ -274,15 +234,39 @@ def test_internationalised_domains_take_their_idna_2008_form():
     ]:
         source = letter(recipient=address)
         built = mime.build(source)
-        assert (built.envelope_recipient, built.smtputf8) == (ascii_form, False)
+        assert built.envelope_recipient == ascii_form
         read_back(built, source)
+    built = mime.build(letter(sender="Convene <no-reply@bücher.example>"))
+    assert built.envelope_sender == "no-reply@xn--bcher-kva.example"
+    assert mailbox(built.as_bytes(), "From") == ("Convene", "no-reply@xn--bcher-kva.example")
 
 
-def test_a_non_ascii_local_part_needs_smtputf8_to_be_allowed():
-    with pytest.raises(mime.BuildError, match="MAIL_SMTPUTF8 is off"):
-        mime.build(letter(recipient="Åsa.Lindqvist@example.se"))
-    built = mime.build(letter(recipient="Åsa.Lindqvist@example.se"), allow_smtputf8=True)
-    assert (built.envelope_recipient, built.smtputf8) == ("Åsa.Lindqvist@example.se", True)
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({"recipient": "Åsa.Lindqvist@example.se"}, "Åsa.Lindqvist@example.se"),
+        ({"recipient": "åsa@bücher.example"}, "åsa@bücher.example"),
+        ({"sender": "Convène <événements@convene.test>"}, "événements@convene.test"),
+    ],
+)
+def test_a_non_ascii_local_part_is_refused_naming_the_address(values, named):
+    with pytest.raises(mime.BuildError) as refused:
+        mime.build(letter(**values))
+    assert str(refused.value) == (
+        f"{named} has non-ASCII characters before the @, which only the SMTPUTF8 mail "
+        "extension can carry; Convene does not send such messages"
+    )
+
+
+def test_a_reply_to_with_a_non_ascii_local_part_is_left_out_never_the_message():
+    source = letter(reply_to="Åsa Lindqvist <åsa@example.se>")
+    message = read_back(mime.build(source), source)
+    assert message["Reply-To"] is None
+    idn = letter(reply_to="Bokhandel <info@bücher.example>")
+    assert mailbox(mime.build(idn).as_bytes(), "Reply-To") == (
+        "Bokhandel",
+        "info@xn--bcher-kva.example",
+    )
 
 
 @pytest.mark.parametrize(
@@ -293,6 +277,7 @@ def test_a_non_ascii_local_part_needs_smtputf8_to_be_allowed():
         ({"sender": "Convene\n <no-reply@convene.test>"}, "line break in a header value"),
         ({"recipient": "not-an-address"}, "not an email address"),
         ({"recipient": "ana@exä mple.org"}, "cannot send to"),
+        ({"reply_to": "Eve <eve@example.org>\nBcc: x@example.org"}, "line break in a header"),
         ({"ics_method": "REQUEST; x=y"}, "not an iTIP method"),
     ],
 )

@@ -63,9 +63,6 @@ DEFAULTS = {
     "MAIL_SUPPRESS_SEND": False,
     # Also attach the calendar invite as invite.ics (besides the inline text/calendar part).
     "MAIL_ICS_ATTACHMENT": True,
-    # Send to addresses with non-ASCII characters before the @ (Åsa@example.se) with the
-    # SMTPUTF8 extension. Off: forms refuse such addresses, since the server may not offer it.
-    "MAIL_SMTPUTF8": False,
     # Organiser announcements to more people than this are queued by the sender, in chunks.
     "MAIL_INLINE_FANOUT_LIMIT": 100,
 }

@@ -12,9 +12,9 @@
   longer than STALE_CLAIM are claimed again, so a crash repeats at most the messages of
   the batch in hand. An outcome is written only to a row still under this claim (status
   `sending`, same claimed_at), never over a newer claim by another sender.
-- One SMTP connection per batch, with a socket timeout (MAIL_TIMEOUT) on every connection.
-  With MAIL_SMTPUTF8 on, messages to addresses with non-ASCII characters before the @ go
-  with the SMTPUTF8 extension; a server that does not offer it fails them for good.
+- One SMTP connection per batch through Flask-Mail, with a socket timeout (MAIL_TIMEOUT)
+  on every connection (webapp.mail.smtp). A message to an address with non-ASCII
+  characters before the @ cannot be built, and fails for good (webapp.mail.addresses).
 - Temporary failures (refused connection, timeout, 4xx) retry with exponential backoff;
   5xx answers and exhausted attempts mark the row `failed` with the server's text.
 - Without MAIL_SERVER the messages are written to instance/mail/*.eml instead.
@@ -22,13 +22,14 @@
 
 from __future__ import annotations
 
-import smtplib
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from pathlib import Path
 from threading import Event
 
+import flask_mail
 import sqlalchemy as sa
 from flask import current_app
 
@@ -235,29 +236,27 @@ def _send_batch(batch: list[Claimed], outcomes: Outcomes) -> bool:
                 outcomes.report.files.append(_write_eml(item, built))
                 outcomes.sent(item)
         return True
-    try:
-        client = smtp.connect(config)
-    except OSError as exc:  # smtplib.SMTPException included
-        # Whatever the server said while we connected, greeted, or logged in is about the
-        # server or our settings, not this message: always worth another try later.
-        failure = smtp.Failure(smtp.describe(exc), permanent=False)
-        for item in batch:
-            outcomes.failed(item, failure)
-        return False
-    try:
-        return _send_over(client, batch, outcomes)
-    finally:
-        smtp.disconnect(client)
+    with ExitStack() as stack:
+        try:
+            connection = stack.enter_context(smtp.connection(config["MAIL_TIMEOUT"]))
+        except OSError as exc:  # smtplib.SMTPException included
+            # Whatever the server said while we connected, greeted, or logged in is about
+            # the server or our settings, not this message: always worth another try later.
+            failure = smtp.Failure(smtp.describe(exc), permanent=False)
+            for item in batch:
+                outcomes.failed(item, failure)
+            return False
+        return _send_over(connection, batch, outcomes)
 
 
-def _send_over(client: smtplib.SMTP | None, batch: list[Claimed], outcomes: Outcomes) -> bool:
+def _send_over(connection: flask_mail.Connection, batch: list[Claimed], outcomes: Outcomes) -> bool:
     """Build and send each message in turn; False if the server hung up."""
     for index, item in enumerate(batch):
         built = _build(item, outcomes)
         if built is None:
             continue
         try:
-            smtp.send(client, built)
+            smtp.send(connection, built)
         except Exception as exc:
             failure = smtp.classify(exc)
             outcomes.failed(item, failure)
@@ -271,13 +270,8 @@ def _send_over(client: smtplib.SMTP | None, batch: list[Claimed], outcomes: Outc
 
 def _build(item: Claimed, outcomes: Outcomes) -> mime.Built | None:
     """The item's message; None if it cannot be built, which fails it for good."""
-    config = current_app.config
     try:
-        return mime.build(
-            item.letter,
-            attach_ics=config["MAIL_ICS_ATTACHMENT"],
-            allow_smtputf8=config["MAIL_SMTPUTF8"],
-        )
+        return mime.build(item.letter, attach_ics=current_app.config["MAIL_ICS_ATTACHMENT"])
     except mime.BuildError as exc:
         outcomes.failed(item, smtp.Failure(f"Cannot build message: {exc}", permanent=True))
         return None

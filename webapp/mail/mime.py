@@ -11,19 +11,17 @@ Layout, the one mail clients recognise as an invitation:
 
 Without a calendar file the message is just the multipart/alternative.
 
-The parts are email.mime objects. The top-level headers are written in one of two ways:
+The parts are email.mime objects. The top-level headers are ASCII (RFC 5322 with RFC 2047):
+email.utils.formataddr for plain mailboxes, email.header.Header for names and subjects that
+are not plain ASCII, which it encodes as UTF-8 encoded words folded at 78 characters; plain
+ASCII words stay readable between them, which keeps encoded words short and apart (readers
+disagree about where the space between two adjacent ones goes). Under the compat32 policy
+nothing is parsed again: the modern policy (email.policy.SMTP) would parse every header of
+every part through the header registry, and so cost about four times as much per message,
+which the outbox delivery goal (at least 200 messages a second, see bench/) cannot afford.
 
-- Usually as ASCII (RFC 5322 with RFC 2047): email.utils.formataddr for plain mailboxes,
-  email.header.Header for names and subjects that are not plain ASCII, which it encodes as
-  UTF-8 encoded words folded at 78 characters; plain ASCII words stay readable between
-  them, which keeps encoded words short and apart (readers disagree about where the space
-  between two adjacent ones goes). Under the compat32 policy nothing is parsed again:
-  the modern policy (email.policy.SMTP) would parse every header of every part through the
-  header registry, and so cost about four times as much per message, which the outbox
-  delivery goal (at least 200 messages a second, see bench/) cannot afford.
-- When an envelope address has non-ASCII characters before the @ (and the caller allows
-  it), under the SMTPUTF8 policy with email.headerregistry.Address: raw UTF-8 headers
-  (RFC 6532), a message that can only travel with the SMTPUTF8 extension (RFC 6531).
+No message needs the SMTPUTF8 extension (see webapp.mail.addresses): a sender or recipient
+with non-ASCII characters before the @ is refused (BuildError).
 
 What the library would not do right for mail clients is done here, each for a reason:
 
@@ -35,14 +33,12 @@ What the library would not do right for mail clients is done here, each for a re
   as email-validator computes it when it checks an address): the policies would write an
   encoded word there, which no reader decodes inside an address.
 - Text that contains "=?" goes as encoded words even when it is ASCII, so that readers show
-  it as typed instead of decoding it. In an SMTPUTF8 message the header registry itself
-  decodes such text when a header is set, so there every "=?" gets a WORD JOINER (U+2060)
-  after the "=", which no one sees.
+  it as typed instead of decoding it.
 - A text body is 7bit or 8bit while every line fits SMTP's 998 octets, and
   quoted-printable beyond (email.mime alone would send all UTF-8 text as base64).
-- A Reply-To address with non-ASCII characters before the @ is left out of a message that
-  does not travel with SMTPUTF8 anyway: it cannot be written there, and a reply address
-  must never be the reason an invitation is not sent.
+- A Reply-To address with non-ASCII characters before the @ (an event contact stored
+  before the forms refused such addresses) is left out: it cannot be written without
+  SMTPUTF8, and a reply address must never be the reason an invitation is not sent.
 - A line break in a header value is refused (BuildError): values are queued on one line
   (webapp.mail.content.one_line), so one can only come from a row written by other means.
 """
@@ -59,22 +55,22 @@ from email.charset import QP, Charset
 from email.encoders import encode_base64
 from email.errors import MessageError
 from email.header import Header
-from email.headerregistry import Address
 from email.message import Message
 from email.mime.application import MIMEApplication
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.policy import SMTPUTF8, Policy, compat32
+from email.policy import Policy, compat32
 from email.utils import format_datetime, formataddr, parseaddr
 
 from email_validator import EmailNotValidError, validate_email
+
+from webapp.mail.addresses import has_ascii_local_part
 
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=UTF-8; method={method}"
 ATTACHMENT_NAME = "invite.ics"
 # RFC 5322 2.1.1: a line is at most 998 octets.
 MAX_LINE_OCTETS = 998
-WORD_JOINER = "\u2060"
 # CRLF as SMTP wants; no ">From " escaping, which is for mbox files, not for SMTP.
 WIRE_POLICY = compat32.clone(linesep="\r\n", mangle_from_=False)
 # Whatever str.splitlines() splits on: such a character would end a header early.
@@ -132,52 +128,43 @@ class Mailbox:
 
 @dataclass(frozen=True)
 class Built:
-    """A message ready to send: the MIME and its envelope addresses."""
+    """A message ready to send: the MIME and its envelope addresses (ASCII)."""
 
     message: Message
     envelope_sender: str
     envelope_recipient: str
-    smtputf8: bool  # an envelope address needs the SMTPUTF8 extension
 
     def as_bytes(self) -> bytes:
         """The message as it goes over SMTP or into an .eml file (CRLF line endings)."""
         return self.message.as_bytes()
 
 
-def build(letter: Letter, *, attach_ics: bool = True, allow_smtputf8: bool = False) -> Built:
+def build(letter: Letter, *, attach_ics: bool = True) -> Built:
     """The complete message; raises BuildError, saying why, when it cannot be built."""
     try:
-        return _build(letter, attach_ics=attach_ics, allow_smtputf8=allow_smtputf8)
+        return _build(letter, attach_ics=attach_ics)
     except BuildError:
         raise
     except (ValueError, MessageError) as exc:  # UnicodeError is a ValueError
         raise BuildError(str(exc)) from exc
 
 
-def _build(letter: Letter, *, attach_ics: bool, allow_smtputf8: bool) -> Built:
-    sender = _mailbox(*parseaddr(letter.sender), source=letter.sender)
+def _build(letter: Letter, *, attach_ics: bool) -> Built:
     recipient = _mailbox(letter.recipient_name, letter.recipient, source=letter.recipient)
-    international = [m.addr_spec for m in (recipient, sender) if not m.local_part.isascii()]
-    smtputf8 = bool(international)
-    if smtputf8 and not allow_smtputf8:
-        raise BuildError(
-            f"{international[0]} has non-ASCII characters before the @, which needs the "
-            "SMTPUTF8 mail extension; MAIL_SMTPUTF8 is off"
-        )
-    reply_to = _reply_to(letter.reply_to, smtputf8=smtputf8)
-    mailbox, text = (_utf8_mailbox, _utf8_text) if smtputf8 else (_ascii_mailbox, _ascii_text)
-    message = _body(letter, attach_ics=attach_ics, policy=SMTPUTF8 if smtputf8 else WIRE_POLICY)
-    message["From"] = mailbox(sender, "From")
-    message["To"] = mailbox(recipient, "To")
+    sender = _mailbox(*parseaddr(letter.sender), source=letter.sender)
+    reply_to = _reply_to(letter.reply_to)
+    message = _body(letter, attach_ics=attach_ics)
+    message["From"] = _ascii_mailbox(sender, "From")
+    message["To"] = _ascii_mailbox(recipient, "To")
     if reply_to is not None:
-        message["Reply-To"] = mailbox(reply_to, "Reply-To")
-    message["Subject"] = text(_one_line(letter.subject), "Subject")
+        message["Reply-To"] = _ascii_mailbox(reply_to, "Reply-To")
+    message["Subject"] = _ascii_text(_one_line(letter.subject), "Subject")
     message["Date"] = format_datetime(letter.created_at)
     message["Message-ID"] = _one_line(letter.message_id)
     # Tell auto-responders (RFC 3834) and Outlook's out-of-office not to answer.
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
-    return Built(message, sender.addr_spec, recipient.addr_spec, smtputf8)
+    return Built(message, sender.addr_spec, recipient.addr_spec)
 
 
 def _ascii_mailbox(mailbox: Mailbox, header_name: str) -> str | Header:
@@ -225,22 +212,11 @@ def _is_plain_word(word: str) -> bool:
     return word.isascii() and word.isprintable() and "=?" not in word
 
 
-def _utf8_mailbox(mailbox: Mailbox, header_name: str) -> Address:
-    """A mailbox for an SMTPUTF8 message, which the header registry writes."""
-    name = _utf8_text(mailbox.name, header_name)
-    return Address(display_name=name, username=mailbox.local_part, domain=mailbox.domain)
-
-
-def _utf8_text(text: str, header_name: str) -> str:
-    """Text for an SMTPUTF8 message: every "=?" with a WORD JOINER after the "="."""
-    return text.replace("=?", f"={WORD_JOINER}?")
-
-
-def _body(letter: Letter, *, attach_ics: bool, policy: Policy) -> MIMEMultipart:
+def _body(letter: Letter, *, attach_ics: bool) -> MIMEMultipart:
     """The multipart tree; its root has the policy that writes the whole message."""
     alternatives = [_text(letter.text_body, "plain"), _text(letter.html_body, "html")]
     if not letter.ics:
-        return _multipart("alternative", alternatives, policy)
+        return _multipart("alternative", alternatives, WIRE_POLICY)
     data = letter.ics.encode("utf-8")
     alternatives.append(_calendar(data, letter.ics_method or "REQUEST"))
     parts: list[Message] = [_multipart("alternative", alternatives, compat32)]
@@ -248,7 +224,7 @@ def _body(letter: Letter, *, attach_ics: bool, policy: Policy) -> MIMEMultipart:
         attachment = MIMEApplication(data, "ics", encode_base64, name=ATTACHMENT_NAME)
         attachment.add_header("Content-Disposition", "attachment", filename=ATTACHMENT_NAME)
         parts.append(attachment)
-    return _multipart("mixed", parts, policy)
+    return _multipart("mixed", parts, WIRE_POLICY)
 
 
 def _multipart(subtype: str, parts: list[Message], policy: Policy) -> MIMEMultipart:
@@ -281,12 +257,12 @@ def _calendar(data: bytes, method: str) -> MIMEBase:
     return part
 
 
-def _reply_to(value: str, *, smtputf8: bool) -> Mailbox | None:
-    """The Reply-To mailbox; None if there is none, or if it cannot travel in this message."""
+def _reply_to(value: str) -> Mailbox | None:
+    """The Reply-To mailbox; None if there is none, or if it cannot be written."""
     if not value:
         return None
-    reply_to = _mailbox(*parseaddr(value), source=value)
-    return reply_to if smtputf8 or reply_to.local_part.isascii() else None
+    name, address = parseaddr(_one_line(value))
+    return _mailbox(name, address, source=value) if has_ascii_local_part(address) else None
 
 
 def _mailbox(name: str, address: str, *, source: str) -> Mailbox:
@@ -295,20 +271,23 @@ def _mailbox(name: str, address: str, *, source: str) -> Mailbox:
     local_part, at, domain = address.rpartition("@")
     if not (local_part and at and domain):
         raise BuildError(f"not an email address: {source!r}")
-    if not address.isascii():
-        local_part, domain = _international_parts(address)
+    if not has_ascii_local_part(address):
+        raise BuildError(
+            f"{address} has non-ASCII characters before the @, which only the SMTPUTF8 "
+            "mail extension can carry; Convene does not send such messages"
+        )
+    if not domain.isascii():
+        domain = _ascii_domain(address)
     return Mailbox(_one_line(name), local_part, domain)
 
 
-def _international_parts(address: str) -> tuple[str, str]:
-    """The local part and the ASCII form of the domain, as email-validator computes them."""
+def _ascii_domain(address: str) -> str:
+    """The ASCII form of the address's domain (IDNA 2008), as email-validator computes it."""
     try:
-        valid = validate_email(
-            address, check_deliverability=False, allow_smtputf8=True, test_environment=True
-        )
+        valid = validate_email(address, check_deliverability=False, test_environment=True)
     except EmailNotValidError as error:
         raise BuildError(f"cannot send to {address!r}: {error}") from None
-    return valid.local_part, valid.ascii_domain
+    return valid.ascii_domain
 
 
 def _one_line(value: str) -> str:

@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from webapp.extensions import db
+from webapp.mail.addresses import NON_ASCII_LOCAL_PART, has_ascii_local_part
 from webapp.organiser.accounts import AccountError, create_organiser
 
 organiser_cli = AppGroup("organiser", help="Manage organiser accounts.")
@@ -26,6 +27,9 @@ def _read_password() -> str:
 @click.option("--admin", is_flag=True, help="May manage every event and add organisers.")
 def create_command(email: str, name: str, admin: bool) -> None:
     """Create an organiser account; the password is prompted for, or read from stdin."""
+    if not has_ascii_local_part(email):
+        # The account's password link could never be mailed (webapp.mail.addresses).
+        raise click.ClickException(f"Cannot create {email}: {NON_ASCII_LOCAL_PART}")
     password = _read_password()
     try:
         organiser = create_organiser(email, password, name=name, is_admin=admin)

@@ -34,7 +34,7 @@ from wtforms.validators import (
 from webapp import timezones
 from webapp.events.models import Event, EventFormat, EventKind
 from webapp.organiser.services import EventData
-from webapp.registration.forms import SingleLine
+from webapp.registration.forms import SingleLine, mailable_address
 
 FORMAT_LABELS = {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"}
 DATE_MESSAGE = "Enter a date, for example 2027-02-28."
@@ -112,7 +112,12 @@ class EventForm(FlaskForm):
     organiser_name = _optional_text("Organiser name shown to attendees", 200)
     organiser_email = EmailField(
         "Contact email shown to attendees",
-        validators=[Optional(), Length(max=254), Email(message="Enter a valid email address.")],
+        validators=[
+            Optional(),
+            Length(max=254),
+            Email(message="Enter a valid email address."),
+            mailable_address,  # it becomes the Reply-To of the event's emails
+        ],
     )
     preview = SubmitField("Check the time")
     save = SubmitField("Save")

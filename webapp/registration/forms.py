@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from webapp.db import now_utc
 from webapp.events.models import Event, EventFormat
+from webapp.mail.addresses import NON_ASCII_LOCAL_PART, has_ascii_local_part
 from webapp.registration.models import AttendanceMode
 from webapp.registration.services import Applicant
 
@@ -36,10 +37,6 @@ JOINERS = frozenset("\u200c\u200d")
 NAME_PUNCTUATION = frozenset(" '’‘-‐‑.,")
 MULTILINE_ALLOWED = frozenset("\r\n\t")
 FORM_STAMP_SALT = "convene.registration.form-issued"
-NON_ASCII_LOCAL_PART = (
-    "Our mail server can only deliver to addresses with unaccented Latin letters, digits "
-    "and punctuation before the @. Please use another email address."
-)
 
 
 def clean_text(value: str | None) -> str | None:
@@ -109,15 +106,14 @@ def seconds_since_stamp(stamp: str, now: datetime, secret_key: str) -> float | N
 
 
 def mailable_address(form, field):
-    """Refuse what our mail server cannot deliver to: non-ASCII before the @ without SMTPUTF8.
+    """Refuse an address Convene cannot mail: non-ASCII characters before the @.
 
-    Such an address needs the SMTPUTF8 extension, which Convene uses only when
-    MAIL_SMTPUTF8 is on; a registration must not be stored with an email that never leaves.
+    A registration (or an account, or a Reply-To) must not be stored with an address its
+    email can never reach; see webapp.mail.addresses.
     """
-    if field.errors or current_app.config["MAIL_SMTPUTF8"]:
+    if field.errors:
         return
-    local_part = (field.data or "").rpartition("@")[0]
-    if not local_part.isascii():
+    if not has_ascii_local_part(field.data or ""):
         raise ValidationError(NON_ASCII_LOCAL_PART)
 
 

@@ -1,0 +1,20 @@
+"""Which addresses Convene can mail: ASCII before the @, any domain.
+
+Convene's mail never needs the SMTPUTF8 extension (RFC 6531), which not every mail server
+offers, so an address with non-ASCII characters before the @ (Åsa@example.se) cannot be
+mailed: the forms and `flask organiser create` refuse it where it is typed, and a message
+to one stored by other means fails when it is built. An internationalised domain
+(bücher.example) needs no extension: it travels in its ASCII form (webapp.mail.mime).
+"""
+
+from __future__ import annotations
+
+NON_ASCII_LOCAL_PART = (
+    "Our mail server can only deliver to addresses with unaccented Latin letters, digits "
+    "and punctuation before the @. Please use another email address."
+)
+
+
+def has_ascii_local_part(address: str) -> bool:
+    """Whether everything before the last @ is ASCII, as in every address Convene mails."""
+    return address.rpartition("@")[0].isascii()
