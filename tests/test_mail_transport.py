@@ -192,3 +192,26 @@ def test_senders_in_threads_leave_the_default_socket_timeout_as_it_was(app, smtp
 
     assert sum(sent) == 30
     assert socket.getdefaulttimeout() is None
+
+
+@pytest.fixture
+def login_configured(app_config):
+    app_config.update(MAIL_USERNAME="convene", MAIL_PASSWORD="secret")
+
+
+# Flask-Mail 0.10 does not close the SMTP connection when its set-up fails after the socket
+# opened (here: the server offers no AUTH), and its Connection keeps no handle on it, so
+# the socket is closed by the garbage collector, with a ResourceWarning.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_failed_login_is_a_temporary_failure_with_the_servers_words(
+    login_configured, app, smtp_server
+):
+    queue_row(app)
+
+    report = deliver(app)
+
+    assert (report.sent, report.retried) == (0, 1)
+    (row,) = outbox_rows(app)
+    assert row.status == OutboxStatus.RETRY
+    assert row.last_error == "SMTPNotSupportedError: SMTP AUTH extension not supported by server."
+    assert smtp_server.messages == []
