@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import string
 import threading
 from collections.abc import Iterator
 
 import flask_mail
 import pytest
 from aiosmtpd.controller import Controller
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import ReceivedMail, free_port
 from tests.mail_support import ICS, SCRIPTS, deliver, letter, outbox_rows, queue_row
 from webapp.mail import mime, smtp
+from webapp.mail.addresses import is_envelope_address
 from webapp.mail.delivery import send_pending
 from webapp.mail.models import OutboxStatus
 
@@ -83,6 +87,21 @@ def test_the_envelope_is_the_ascii_address_unchanged(app, smtp_server, recipient
     assert mail.rcpt_tos == [envelope] == [built.envelope_recipient]
     assert mail.mail_from == "no-reply@xn--bcher-kva.example" == built.envelope_sender
     assert mail.raw == built.as_bytes()
+
+
+ATEXT = string.ascii_letters + string.digits + ATEXT_SPECIALS
+dot_atoms = st.lists(st.text(ATEXT, min_size=1, max_size=12), min_size=1, max_size=4).map(".".join)
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(local_part=dot_atoms, domain=dot_atoms)
+def test_flask_mail_puts_every_address_mime_lets_through_into_the_envelope_as_it_is(
+    local_part, domain
+):
+    address = f"{local_part}@{domain}"
+    assert is_envelope_address(address)
+    # What Connection.send does to the sender and each recipient before MAIL FROM / RCPT TO.
+    assert flask_mail.sanitize_address(address) == address
 
 
 def test_delivery_goes_through_flask_mail_one_message_per_row(app, smtp_server, monkeypatch):

@@ -65,7 +65,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 
 from email_validator import EmailNotValidError, validate_email
 
-from webapp.mail.addresses import has_ascii_local_part
+from webapp.mail.addresses import has_ascii_local_part, is_envelope_address
 
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=UTF-8; method={method}"
 ATTACHMENT_NAME = "invite.ics"
@@ -278,7 +278,10 @@ def _mailbox(name: str, address: str, *, source: str) -> Mailbox:
         )
     if not domain.isascii():
         domain = _ascii_domain(address)
-    return Mailbox(_one_line(name), local_part, domain)
+    mailbox = Mailbox(_one_line(name), local_part, domain)
+    if not is_envelope_address(mailbox.addr_spec):
+        raise BuildError(f"not an email address: {source!r}")
+    return mailbox
 
 
 def _ascii_domain(address: str) -> str:
