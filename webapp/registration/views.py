@@ -75,8 +75,7 @@ manage_rate_limit = limiter.shared_limit(_manage_limit, scope="manage")
 def _unavailable(event, state, status: int = 200):
     opens = None
     if event.registration_opens_at is not None:
-        local = timezones.to_local(event.registration_opens_at, event.timezone)
-        opens = f"{timezones.format_day(local.date())}, {local:%H:%M} {local.tzname()}"
+        opens = timezones.format_instant(event.registration_opens_at, event.timezone)
     return render_template(
         "registration/unavailable.html", event=event, state=state, opens=opens
     ), status
