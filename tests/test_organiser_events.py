@@ -12,7 +12,6 @@ from tests.conftest import build_event, local
 from tests.mail_support import deliver
 from tests.organiser_support import (
     event_values,
-    fast_password_hashing,  # noqa: F401  (autouse)
     make_organiser,
     outbox_rows,
     sign_in,
@@ -27,15 +26,11 @@ from webapp.organiser.models import Organiser
 from webapp.organiser.services import EventData
 from webapp.registration.models import Registration
 
-EMAIL = "olga@cluster.example"
-
 
 @pytest.fixture
-def organiser_id(app, client) -> int:
-    """A signed-in organiser."""
-    organiser = make_organiser(app, EMAIL, name="Olga")
-    sign_in(client, EMAIL)
-    return organiser
+def organiser_id(signed_in_organiser) -> int:
+    """The signed-in organiser's id."""
+    return signed_in_organiser
 
 
 def form_data(**overrides) -> dict:
