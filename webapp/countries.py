@@ -31,3 +31,9 @@ def country_choices(placeholder: str) -> tuple[SelectChoice, ...]:
         key=lambda p: _sort_key(p[1]),
     )
     return (SelectChoice("", placeholder), *(SelectChoice(code, name) for code, name in named))
+
+
+@functools.cache
+def country_codes() -> frozenset[str]:
+    """Every ISO 3166 alpha-2 code, for checking a choice without walking the list."""
+    return frozenset(country.alpha_2 for country in pycountry.countries)

@@ -19,9 +19,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
-from webapp.countries import country_choices
+from webapp.countries import country_choices, country_codes
 from webapp.db import now_utc
 from webapp.events.models import Event, EventFormat
 from webapp.forms import SingleLine, clean_text, line_field
@@ -117,8 +117,12 @@ class RegistrationForm(FlaskForm):
     country = SelectField(
         "Country",
         choices=lambda: country_choices("Select your country"),
-        validators=[DataRequired("Select your country.")],
-        invalid_choice_message="Select your country from the list.",
+        # Checked against a set of codes rather than by walking the list of choices.
+        validate_choice=False,
+        validators=[
+            DataRequired("Select your country."),
+            AnyOf(country_codes(), message="Select your country from the list."),
+        ],
     )
     attendance_mode = RadioField(
         "How will you attend?",

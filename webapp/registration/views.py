@@ -20,7 +20,7 @@ from webapp.db import now_utc
 from webapp.events import services as events
 from webapp.extensions import db, limiter
 from webapp.registration import services
-from webapp.registration.availability import event_over
+from webapp.registration.availability import event_over, window_state
 from webapp.registration.forms import RegistrationForm
 from webapp.registration.models import RegistrationStatus
 from webapp.security import private_page
@@ -96,7 +96,7 @@ def _form_page(event, form, status: int = 200):
 def register_form(slug: str):
     """The registration form, or why one can't register now."""
     event = events.get_public_or_404(slug)
-    state, _ = services.registration_state(event)
+    state = window_state(event)
     if not state.accepts_registrations:
         return _unavailable(event, state)
     return _form_page(event, RegistrationForm(event=event))
@@ -108,7 +108,7 @@ def register_form(slug: str):
 def register(slug: str):
     """Validate, register (or quietly accept a repeat or a bot), then redirect."""
     event = events.get_public_or_404(slug)
-    state, _ = services.registration_state(event)
+    state = window_state(event)
     if not state.accepts_registrations:
         return _unavailable(event, state, 409)
     form = RegistrationForm(event=event)
