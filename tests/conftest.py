@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from webapp import create_app
 from webapp.db import begin_write, now_utc
@@ -99,6 +100,8 @@ TEST_CONFIG = {
     "CONVENE_BASE_URL": "https://convene.test",
     "MAIL_SERVER": None,
     "MAIL_DEFAULT_SENDER": "Convene <no-reply@convene.test>",
+    # scrypt costs most of a second per hash here; one test checks the production default.
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
 }
 
 
@@ -179,6 +182,44 @@ def make_event(app):
             db.session.add(event)
             db.session.commit()
             return _detach(event)
+
+    return make
+
+
+@pytest.fixture
+def clock() -> Iterator[time_machine.Traveller]:
+    """A frozen clock for the whole app (every now_utc() reads it), starting at the real now.
+
+    Move it with `clock.move_to(instant)` or `clock.shift(timedelta)`; it stays frozen
+    in between, so tests never sleep to let time pass.
+    """
+    with time_machine.travel(now_utc(), tick=False) as traveller:
+        yield traveller
+
+
+ORGANISER_EMAIL = "olga@cluster.example"
+
+
+@pytest.fixture
+def signed_in_organiser(app, client) -> int:
+    """An organiser account (Olga), signed in on `client`; returns its id."""
+    from tests.organiser_support import make_organiser, sign_in
+
+    organiser_id = make_organiser(app, ORGANISER_EMAIL, name="Olga")
+    sign_in(client, ORGANISER_EMAIL)
+    return organiser_id
+
+
+@pytest.fixture
+def event_with_attendees(app, signed_in_organiser, make_event):
+    """A factory: an event owned by the signed-in organiser, with `people` (rows for
+    organiser_support.add_registrations) registered; returns (event, registration ids)."""
+    from tests.organiser_support import add_registrations
+
+    def make(people: list[dict] | None = None, **overrides) -> tuple[Event, list[int]]:
+        event = make_event(owner_id=signed_in_organiser, **overrides)
+        ids = add_registrations(app, event.id, people) if people else []
+        return event, ids
 
     return make
 

@@ -7,7 +7,6 @@ import re
 import uuid
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from webapp.db import begin_write, now_utc
@@ -109,9 +108,3 @@ def event_values(app, event_id: int, *names: str) -> tuple:
     with app.app_context():
         event = db.session.get(Event, event_id)
         return tuple(getattr(event, name) for name in names)
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(app_config):
-    """scrypt costs most of a second per hash here; the organiser tests need no such cost."""
-    app_config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"

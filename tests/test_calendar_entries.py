@@ -12,7 +12,6 @@ from icalendar import Calendar
 
 from tests.calendar_support import meaning
 from tests.organiser_support import (
-    fast_password_hashing,  # noqa: F401  (autouse)
     make_organiser,
     sign_in,
 )

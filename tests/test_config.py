@@ -3,6 +3,9 @@
 import os
 import stat
 
+import pytest
+
+from tests.conftest import BACKEND
 from webapp import create_app
 from webapp.config import _normalise_database_url
 
@@ -53,12 +56,33 @@ def test_database_url_from_environment_uses_psycopg3(tmp_path, monkeypatch):
     assert _normalise_database_url("sqlite:///a.db") == "sqlite:///a.db"
 
 
+@pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's own settings")
 def test_sqlite_runs_with_wal_and_foreign_keys(app):
     from webapp.extensions import db
 
-    with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            return
-        with db.engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    with app.app_context(), db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_every_default_can_come_from_the_environment_as_its_own_type(tmp_path, monkeypatch):
+    monkeypatch.setenv("MAIL_USE_TLS", "yes")
+    monkeypatch.setenv("DATABASE_LOCK_TIMEOUT", "2.5")
+    monkeypatch.setenv("REGISTRATION_RATE_LIMIT", "3 per minute")
+    monkeypatch.setenv("MAIL_SUPPRESS_SEND", "1")  # never from the environment
+    app = _app(tmp_path, SQLALCHEMY_DATABASE_URI="sqlite://")
+    assert app.config["MAIL_USE_TLS"] is True
+    assert app.config["DATABASE_LOCK_TIMEOUT"] == 2.5
+    assert app.config["REGISTRATION_RATE_LIMIT"] == "3 per minute"
+    assert app.config["MAIL_SUPPRESS_SEND"] is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("MAIL_PORT", "twenty-five"), ("MAIL_USE_TLS", "maybe")]
+)
+def test_a_malformed_environment_value_stops_the_start_with_its_name(
+    tmp_path, monkeypatch, name, value
+):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=f"Environment variable {name}="):
+        _app(tmp_path, SQLALCHEMY_DATABASE_URI="sqlite://")

@@ -10,13 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
+from webapp import sqlite
 from webapp.db import (
     WRITE_LOCK_OPTION,
     UnguardedWrite,
     begin_write,
     engine_options,
     in_write_transaction,
-    install_sqlite_transactions,
     lock_row,
 )
 from webapp.events.models import Event
@@ -28,7 +28,7 @@ WRITES = 40
 def _engine(path, lock_timeout: float = 10) -> sa.Engine:
     url = f"sqlite:///{path}"
     engine = sa.create_engine(url, **engine_options(url, lock_timeout))
-    install_sqlite_transactions(engine, lock_timeout)
+    sqlite.install(engine, lock_timeout)
     return engine
 
 

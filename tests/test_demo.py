@@ -8,7 +8,6 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
-from tests.organiser_support import fast_password_hashing  # noqa: F401  (autouse)
 from webapp import timezones
 from webapp.db import begin_write
 from webapp.demo import DEMO_ADMIN_EMAIL, DEMO_CONTACT_EMAIL, DEMO_EVENTS, load_demo_events

@@ -21,8 +21,6 @@ from tests.organiser_support import make_organiser, sign_in
 from tests.registration_support import register
 from webapp import caching, create_app
 from webapp.db import begin_write, now_utc
-from webapp.events import services as event_services
-from webapp.events import views as event_views
 from webapp.events.models import Event, EventStatus
 from webapp.extensions import db
 
@@ -34,12 +32,6 @@ def _update(app, event_id: int, **values) -> None:
         for name, value in values.items():
             setattr(event, name, value)
         db.session.commit()
-
-
-def _move_clock(monkeypatch, instant) -> None:
-    """Let the catalogue and the caches believe it is `instant`, without touching the data."""
-    for module in (caching, event_services, event_views):
-        monkeypatch.setattr(module, "now_utc", lambda: instant)
 
 
 @pytest.fixture(params=LAYERS)
@@ -150,24 +142,24 @@ def test_missing_event_page_is_not_kept(guest, make_event):
     assert "Published later" in response.text
 
 
-def test_pages_change_when_time_passes_a_boundary(guest, make_event, monkeypatch):
+def test_pages_change_when_time_passes_a_boundary(guest, make_event, clock):
     soon = make_event(title="Ends soon")
     later = make_event(title="Later event", start_local=soon.start_local + timedelta(days=3))
     assert "Ends soon" in guest.get("/").text
     assert "Registration is open" in guest.get(f"/events/{soon.slug}").text
     # Move the clock past the first event's end, with no change in the database.
-    _move_clock(monkeypatch, soon.ends_at + timedelta(minutes=1))
+    clock.move_to(soon.ends_at + timedelta(minutes=1))
     html = guest.get("/").text
     assert "Ends soon" not in html
     assert later.title in html
     assert "Ends soon" in guest.get("/events/past").text
 
 
-def test_registration_window_closing_changes_the_event_page(guest, make_event, monkeypatch):
+def test_registration_window_closing_changes_the_event_page(guest, make_event, clock):
     closes = now_utc() + timedelta(days=1)
     event = make_event(registration_closes_at=closes)
     assert "Registration is open" in guest.get(f"/events/{event.slug}").text
-    _move_clock(monkeypatch, closes + timedelta(seconds=1))
+    clock.move_to(closes + timedelta(seconds=1))
     assert "Registration is closed" in guest.get(f"/events/{event.slug}").text
 
 

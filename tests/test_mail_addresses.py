@@ -18,7 +18,6 @@ import sqlalchemy as sa
 
 from tests.mail_support import deliver, header_block, mailbox, outbox_rows, queue_row
 from tests.organiser_support import (
-    fast_password_hashing,  # noqa: F401  (autouse)
     make_organiser,
     sign_in,
 )

@@ -7,7 +7,6 @@ import sqlalchemy as sa
 
 from tests.organiser_support import (
     add_registrations,
-    fast_password_hashing,  # noqa: F401  (autouse)
     make_organiser,
     share_event,
     sign_in,

@@ -11,25 +11,18 @@ import sqlalchemy as sa
 from tests.organiser_support import (
     add_registrations,
     csrf_token,
-    fast_password_hashing,  # noqa: F401  (autouse)
-    make_organiser,
     outbox_rows,
-    sign_in,
 )
 from tests.registration_support import register, registrations
 from webapp.db import begin_write, now_utc
 from webapp.extensions import db
 from webapp.registration.models import Registration, RegistrationStatus
 
-EMAIL = "olga@cluster.example"
-
 
 @pytest.fixture
-def event(app, client, make_event):
+def event(event_with_attendees):
     """A published event with 3 seats owned by the signed-in organiser."""
-    owner = make_organiser(app, EMAIL)
-    sign_in(client, EMAIL)
-    return make_event(owner_id=owner, capacity=3)
+    return event_with_attendees(capacity=3)[0]
 
 
 def _page(client, event, **args) -> str:
@@ -72,20 +65,16 @@ def test_counts_and_seats_left(app, client, event):
     assert _stat(html, "seats left") == "1"
 
 
-def test_the_chart_draws_one_bar_per_day_in_the_events_zone(app, client, make_event):
-    owner = make_organiser(app, EMAIL)
-    sign_in(client, EMAIL)
-    event = make_event(owner_id=owner, timezone="Asia/Tokyo")
+def test_the_chart_draws_one_bar_per_day_in_the_events_zone(client, event_with_attendees):
     # 23:30 UTC is already the next day in Tokyo (UTC+9).
     day_one = now_utc().replace(hour=1, minute=0, second=0, microsecond=0) - timedelta(days=3)
-    add_registrations(
-        app,
-        event.id,
+    event, _ = event_with_attendees(
         [
             {"created_at": day_one},
             {"created_at": day_one + timedelta(hours=2)},
             {"created_at": day_one + timedelta(hours=22, minutes=30)},
         ],
+        timezone="Asia/Tokyo",
     )
     html = _page(client, event)
     svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
@@ -97,15 +86,11 @@ def test_the_chart_draws_one_bar_per_day_in_the_events_zone(app, client, make_ev
     assert "<script" not in html.split("</main>")[0]
 
 
-def test_days_are_cut_at_local_midnight_even_at_a_quarter_hour_offset(app, client, make_event):
-    owner = make_organiser(app, EMAIL)
-    sign_in(client, EMAIL)
-    event = make_event(owner_id=owner, timezone="Asia/Kathmandu")  # UTC+05:45
+def test_days_are_cut_at_local_midnight_even_at_a_quarter_hour_offset(client, event_with_attendees):
     evening = now_utc().replace(hour=18, minute=10, second=0, microsecond=0) - timedelta(days=3)
-    add_registrations(
-        app,
-        event.id,
+    event, _ = event_with_attendees(
         [{"created_at": evening}, {"created_at": evening + timedelta(minutes=10)}],
+        timezone="Asia/Kathmandu",  # UTC+05:45
     )
     svg = _page(client, event).split("<svg", 1)[1]
     bars = re.findall(r"<rect class=\"chart-bar\"[^>]*><title>([^<]+)</title>", svg)

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from tests.organiser_support import (
     PASSWORD,
     csrf_token,
-    fast_password_hashing,  # noqa: F401  (autouse)
     make_organiser,
     outbox_rows,
     sign_in,

@@ -12,7 +12,6 @@ from tests.conftest import build_event, local
 from tests.mail_support import deliver
 from tests.organiser_support import (
     event_values,
-    fast_password_hashing,  # noqa: F401  (autouse)
     make_organiser,
     outbox_rows,
     sign_in,
@@ -27,15 +26,11 @@ from webapp.organiser.models import Organiser
 from webapp.organiser.services import EventData
 from webapp.registration.models import Registration
 
-EMAIL = "olga@cluster.example"
-
 
 @pytest.fixture
-def organiser_id(app, client) -> int:
-    """A signed-in organiser."""
-    organiser = make_organiser(app, EMAIL, name="Olga")
-    sign_in(client, EMAIL)
-    return organiser
+def organiser_id(signed_in_organiser) -> int:
+    """The signed-in organiser's id."""
+    return signed_in_organiser
 
 
 def form_data(**overrides) -> dict:
@@ -138,7 +133,7 @@ def test_the_preview_shows_utc_and_the_zone_abbreviation_without_saving(
         ({"capacity": "lots"}, "Not a valid integer value."),
         ({"start_date": "2027-02-30"}, "Not a valid date value."),
         ({"start_time": ""}, "Enter a time"),
-        ({"title": ""}, "This field is required."),
+        ({"title": ""}, "Enter a title."),
         ({"slug": "Not A Slug!"}, "lower-case letters"),
         ({"format": "in_person", "online_url": ""}, "need a city"),
         ({"format": "hybrid", "city": "Brussels", "online_url": ""}, "need a meeting link"),
@@ -425,3 +420,13 @@ def test_two_organisers_creating_the_same_title_at_once_get_two_addresses(app, o
     other.join(10)
     assert slug == "workshop-2"
     assert sorted(e.slug for e in _events(app)) == ["workshop", "workshop-2"]
+
+
+@pytest.mark.parametrize("field", ["title", "venue_name", "address", "city", "organiser_name"])
+def test_one_line_fields_refuse_line_breaks_that_would_reach_calendars(client, organiser_id, field):
+    values = {"format": "hybrid", "city": "Brussels", field: "Square\r\nDTSTART:19700101"}
+    data = form_data(**values)
+    response = client.post("/organiser/events/new", data=data)
+    assert response.status_code == 422
+    assert "Please remove line breaks or control characters." in response.text
+    assert _events(client.application) == []

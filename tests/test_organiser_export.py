@@ -16,14 +16,12 @@ from openpyxl.utils.escape import unescape
 from tests.conftest import build_event
 from tests.organiser_support import (
     add_registrations,
-    fast_password_hashing,  # noqa: F401  (autouse)
     make_organiser,
     sign_in,
 )
 from webapp.organiser import export
 from webapp.registration.models import AttendanceMode, RegistrationStatus
 
-EMAIL = "olga@cluster.example"
 SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REGISTERED = datetime(2026, 3, 1, 17, 5, 9, tzinfo=UTC)  # 18:05 in Brussels
 CHECKED_IN = datetime(2026, 3, 10, 8, 30, tzinfo=UTC)
@@ -61,10 +59,8 @@ HOSTILE = {
 
 
 @pytest.fixture
-def event(app, client, make_event):
-    owner = make_organiser(app, EMAIL)
-    sign_in(client, EMAIL)
-    return make_event(owner_id=owner, slug="smart-regions-2027", timezone="Europe/Brussels")
+def event(event_with_attendees):
+    return event_with_attendees(slug="smart-regions-2027", timezone="Europe/Brussels")[0]
 
 
 @pytest.fixture

@@ -45,14 +45,16 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from webapp import models  # noqa: F401  (registers every table on the metadata)
-    from webapp.db import install_sqlite_transactions
+    from webapp import (
+        models,  # noqa: F401  (registers every table on the metadata)
+        sqlite,
+    )
     from webapp.extensions import csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            install_sqlite_transactions(db.engine, app.config["DATABASE_LOCK_TIMEOUT"])
+            sqlite.install(db.engine, app.config["DATABASE_LOCK_TIMEOUT"])
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
     )

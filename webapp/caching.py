@@ -221,7 +221,7 @@ def caches() -> Caches:
 
 def enabled(app: Flask) -> bool:
     """Whether pages and whole responses may be reused (PAGE_CACHE, on by default)."""
-    return app.config.get("PAGE_CACHE", True)
+    return app.config["PAGE_CACHE"]
 
 
 Compute = Callable[[], tuple[Any, datetime | None]]

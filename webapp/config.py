@@ -25,6 +25,10 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     "PRIVACY_NOTICE_VERSION": "2026-01",
     "EVENTS_PER_PAGE": 12,
+    # Reuse rendered public pages until the next commit (webapp/caching.py), and replay whole
+    # shared responses before Flask runs (webapp/replay.py).
+    "PAGE_CACHE": True,
+    "RESPONSE_REPLAY": True,
     "ATTENDEES_PER_PAGE": 50,
     # Seconds an emailed organiser password link stays valid (it also works only once).
     "PASSWORD_RESET_MAX_AGE": 2 * 3600,

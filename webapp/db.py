@@ -3,13 +3,10 @@
 Every write, on both databases, starts with `begin_write(session)` (or `lock_row()`, which
 calls it) before its first read:
 
-- SQLite: pysqlite's own transaction handling is switched off and SQLAlchemy's `begin`
-  event emits BEGIN, or BEGIN IMMEDIATE for a write transaction: the recipe in SQLAlchemy's
-  pysqlite documentation ("Serializable isolation / Savepoints / Transactional DDL"). The
-  write lock is taken before anything is read, so what a writer reads stays true until it
-  commits; a writer waits for the lock up to DATABASE_LOCK_TIMEOUT seconds (pysqlite's
-  `timeout`, SQLite's busy timeout). A deferred transaction that read first and wrote later
-  would fail at once with "database is locked" whenever another writer committed in
+- SQLite: BEGIN IMMEDIATE (webapp/sqlite.py), so the write lock is taken before anything
+  is read and what a writer reads stays true until it commits; a writer waits for the lock
+  up to DATABASE_LOCK_TIMEOUT seconds. A deferred transaction that read first and wrote
+  later would fail at once with "database is locked" whenever another writer committed in
   between, whatever the timeout: hence the rule, enforced by `guard_writes()`.
 - PostgreSQL: a plain transaction; the rows a decision depends on (the event during seat
   allocation) are read with SELECT ... FOR UPDATE, and `lock_timeout` bounds the wait.
@@ -20,8 +17,6 @@ OperationalError, which the app answers with 503 and Retry-After (webapp.errors)
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -37,7 +32,6 @@ NAMING_CONVENTION = {
 
 # Execution option that makes the next transaction a serialising write transaction.
 WRITE_LOCK_OPTION = "convene_write_lock"
-HOLDS_WRITER_TURN = "convene_holds_writer_turn"
 
 
 class UnguardedWrite(RuntimeError):
@@ -97,49 +91,6 @@ def engine_options(url: str, lock_timeout: float) -> dict:
             "connect_timeout": max(int(lock_timeout), 1),
         }
     return options
-
-
-def install_sqlite_transactions(engine: sa.Engine, lock_timeout: float) -> None:
-    """WAL, foreign keys, and BEGIN (or BEGIN IMMEDIATE for writers) emitted by SQLAlchemy.
-
-    Writer threads of one process take turns on a lock before BEGIN IMMEDIATE, so that
-    only one of them at a time waits in SQLite's busy handler, which sleeps ever longer
-    between tries (up to 100 ms) and lets newcomers overtake a writer that has waited long.
-    The turn ends when the connection goes back to the pool, which the Session does at the
-    end of every transaction, after its COMMIT or ROLLBACK.
-    """
-    writers = threading.Lock()
-
-    @sa.event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # pysqlite emits no BEGIN of its own
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def on_begin(connection):
-        if not connection.get_execution_options().get(WRITE_LOCK_OPTION):
-            connection.exec_driver_sql("BEGIN")
-            return
-        if not writers.acquire(timeout=lock_timeout):
-            raise sa.exc.OperationalError(
-                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
-            )
-        connection.info[HOLDS_WRITER_TURN] = True
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            connection.info.pop(HOLDS_WRITER_TURN, None)
-            writers.release()
-            raise
-
-    @sa.event.listens_for(engine, "checkin")
-    def on_checkin(_dbapi_connection, record):
-        if record.info.pop(HOLDS_WRITER_TURN, False):
-            writers.release()
 
 
 def _plain(session) -> Session:

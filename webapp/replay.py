@@ -146,5 +146,5 @@ def _shareable(captured: dict) -> bool:
 
 def init_app(app: Flask) -> None:
     """Put the replay in front of the app, unless RESPONSE_REPLAY is False."""
-    if app.config.get("RESPONSE_REPLAY", True):
+    if app.config["RESPONSE_REPLAY"]:
         app.wsgi_app = ResponseReplay(app.wsgi_app, app)

@@ -10,6 +10,7 @@ from webapp import timezones
 def register(app: Flask) -> None:
     """Expose presentation helpers to Jinja; they format ready values, never query."""
     app.jinja_env.filters["iso_utc"] = timezones.iso_utc
+    app.jinja_env.filters["local_time"] = timezones.format_table_time
     app.jinja_env.globals["site_name"] = "Convene"
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

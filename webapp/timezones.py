@@ -106,6 +106,17 @@ def format_day(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}"
 
 
+def format_instant(instant: datetime, zone_name: str) -> str:
+    """One moment in the zone, with its abbreviation: 'Sun 28 Feb 2027, 18:00 CET'."""
+    local = to_local(instant, zone_name)
+    return f"{format_day(local.date())}, {local:%H:%M} {abbreviation(instant, zone_name)}"
+
+
+def format_table_time(instant: datetime | None, zone_name: str) -> str:
+    """A moment as '2027-02-28 18:00' in the zone, for tables that name the zone once."""
+    return to_local(instant, zone_name).strftime("%Y-%m-%d %H:%M") if instant else ""
+
+
 def format_range(starts_at: datetime, ends_at: datetime, zone_name: str) -> str:
     """A human date/time range in the event's zone.
 

@@ -59,7 +59,6 @@ Choices, and why:
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -75,6 +74,7 @@ from webapp.db import now_utc
 from webapp.events.models import Event, EventStatus
 from webapp.events.services import public_url
 from webapp.registration.models import Registration, RegistrationStatus
+from webapp.text import has_control_characters
 
 PRODID = "-//Convene//Convene events//EN"
 REFRESH = timedelta(hours=1)
@@ -83,8 +83,6 @@ METHODS = ("REQUEST", "CANCEL")
 BEGIN_CALENDAR = b"BEGIN:VCALENDAR\r\n"
 END_CALENDAR = b"END:VCALENDAR\r\n"
 CRLF = b"\r\n"
-# icalendar writes URIs and addresses as they are: a control character would end the line.
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -265,12 +263,13 @@ def _active(registration: Registration) -> bool:
 
 
 def _uri(value: str) -> vUri:
-    """A URI, refused if it holds a line break or other control character (see _CONTROL)."""
+    """A URI, refused if it holds a line break or other control character: icalendar writes
+    URIs and addresses as they are, so one would end the line."""
     return vUri(_raw(value))
 
 
 def _raw(value: str) -> str:
-    if _CONTROL.search(value):
+    if has_control_characters(value):
         raise ValueError(f"a line break or control character in a calendar value: {value[:40]!r}")
     return value
 

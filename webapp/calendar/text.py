@@ -6,16 +6,14 @@ control characters that no calendar reader should meet turned into spaces.
 
 from __future__ import annotations
 
-import functools
 import re
 
-import pycountry
-
+from webapp.countries import country_name
 from webapp.events.models import Event, EventFormat, EventStatus
 from webapp.events.services import public_url
 from webapp.registration.models import Registration
+from webapp.text import one_line
 
-_CONTROLS = re.compile("[\x00-\x1f\x7f]")
 # Every control character but the line feed (line breaks are normalised to it first).
 _CONTROLS_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
 MANAGE_HINT = "To change or cancel your registration, use the link in your confirmation email."
@@ -25,15 +23,9 @@ def public_location(event: Event) -> str:
     """Venue and address (with city and country), or 'Online'."""
     if event.format == EventFormat.ONLINE:
         return "Online"
-    parts = (event.venue_name, event.address, event.city, _country_name(event.country))
+    parts = (event.venue_name, event.address, event.city, country_name(event.country))
     place = ", ".join(filter(None, map(one_line, filter(None, parts))))
     return place or "To be announced"
-
-
-@functools.lru_cache(maxsize=300)
-def _country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code) if code else None
-    return country.name if country else ""
 
 
 def summary(event: Event, *, cancelled: bool) -> str:
@@ -88,11 +80,6 @@ def invite_location(registration: Registration, link: str) -> str:
 def join_url(registration: Registration) -> str:
     """The private join link for those who follow online (Registration.attends_online)."""
     return registration.event.online_url if registration.attends_online else ""
-
-
-def one_line(text: str) -> str:
-    """Text for a one-line property: control characters and runs of spaces become one space."""
-    return " ".join(_CONTROLS.sub(" ", text).split())
 
 
 def paragraph(text: str) -> str:

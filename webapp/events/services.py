@@ -96,33 +96,23 @@ def _catalogue_query(kind: EventKind | None, query: str) -> sa.Select:
     return stmt.where(*search.every_word_in(Event.search_text, query))
 
 
-def list_upcoming(
+def list_events(
     *,
+    past: bool,
     page: int,
     per_page: int,
     kind: EventKind | None = None,
     query: str = "",
     now: datetime | None = None,
 ) -> Pagination:
-    """Published (and cancelled) events that have not ended, soonest first."""
+    """Public events (published and cancelled): those that have not ended, soonest first,
+    or with `past` those that have, newest first."""
     now = now or now_utc()
-    stmt = _catalogue_query(kind, query).where(Event.ends_at > now)
-    stmt = stmt.order_by(Event.starts_at, Event.id)
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
-
-
-def list_past(
-    *,
-    page: int,
-    per_page: int,
-    kind: EventKind | None = None,
-    query: str = "",
-    now: datetime | None = None,
-) -> Pagination:
-    """Public events that have ended, newest first."""
-    now = now or now_utc()
-    stmt = _catalogue_query(kind, query).where(Event.ends_at <= now)
-    stmt = stmt.order_by(Event.starts_at.desc(), Event.id.desc())
+    stmt = _catalogue_query(kind, query)
+    if past:
+        stmt = stmt.where(Event.ends_at <= now).order_by(Event.starts_at.desc(), Event.id.desc())
+    else:
+        stmt = stmt.where(Event.ends_at > now).order_by(Event.starts_at, Event.id)
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
 
 

@@ -15,12 +15,13 @@ from webapp.registration.services import availability
 bp = Blueprint("events", __name__)
 
 
-def _listing(list_events, template: str):
+def _listing(template: str, *, past: bool):
     kind, query, page = _listing_args(request.args)
 
     def render() -> tuple[str, datetime | None]:
         now = now_utc()
-        pagination = list_events(
+        pagination = services.list_events(
+            past=past,
             page=page,
             per_page=current_app.config["EVENTS_PER_PAGE"],
             kind=kind,
@@ -52,13 +53,13 @@ def _listing_args(args) -> tuple[EventKind | None, str, int]:
 @bp.get("/")
 def index():
     """Upcoming events, soonest first."""
-    return _listing(services.list_upcoming, "events/index.html")
+    return _listing("events/index.html", past=False)
 
 
 @bp.get("/events/past")
 def past():
     """Past events, newest first."""
-    return _listing(services.list_past, "events/past.html")
+    return _listing("events/past.html", past=True)
 
 
 @bp.get("/events/<slug>")

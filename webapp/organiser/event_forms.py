@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 
-import pycountry
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -32,9 +30,11 @@ from wtforms.validators import (
 )
 
 from webapp import timezones
+from webapp.countries import country_choices
 from webapp.events.models import Event, EventFormat, EventKind
+from webapp.forms import SingleLine, line_field
 from webapp.organiser.services import EventData
-from webapp.registration.forms import SingleLine, mailable_address
+from webapp.registration.forms import mailable_address
 
 FORMAT_LABELS = {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"}
 DATE_MESSAGE = "Enter a date, for example 2027-02-28."
@@ -42,27 +42,17 @@ TIME_MESSAGE = "Enter a time, for example 18:00."
 MAX_CAPACITY = 1_000_000
 
 
-@functools.cache
-def country_choices() -> tuple[SelectChoice, ...]:
-    """ISO 3166 countries by name, for the venue's country."""
-    countries = sorted(pycountry.countries, key=lambda c: getattr(c, "common_name", c.name))
-    named = (SelectChoice(c.alpha_2, getattr(c, "common_name", c.name)) for c in countries)
-    return (SelectChoice("", "—"), *named)
-
-
-def _optional_text(label: str, max_length: int, *extra) -> StringField:
-    return StringField(label, validators=[Optional(), Length(max=max_length), *extra])
-
-
 class EventForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    slug = _optional_text(
+    title = line_field("Title", 200, required="Enter a title.")
+    slug = line_field(
         "Web address",
         120,
-        Regexp(
-            r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
-            message="Use lower-case letters, digits and single hyphens, e.g. smart-regions-2027.",
-        ),
+        extra=[
+            Regexp(
+                r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                message="Use lower-case letters, digits and single hyphens, e.g. smart-regions-2027.",
+            )
+        ],
     )
     kind = SelectField(
         "Type", choices=[SelectChoice(k.value, k.value.capitalize()) for k in EventKind]
@@ -81,10 +71,10 @@ class EventForm(FlaskForm):
         validators=[DataRequired(), Length(max=64)],
         render_kw={"list": "zone-names", "spellcheck": "false"},
     )
-    venue_name = _optional_text("Venue", 200)
-    address = _optional_text("Street address", 300)
-    city = _optional_text("City", 120)
-    country = SelectField("Country", choices=country_choices, validate_choice=True)
+    venue_name = line_field("Venue", 200)
+    address = line_field("Street address", 300)
+    city = line_field("City", 120)
+    country = SelectField("Country", choices=lambda: country_choices("—"), validate_choice=True)
     online_url = URLField(
         "Online meeting link",
         validators=[
@@ -109,7 +99,7 @@ class EventForm(FlaskForm):
     registration_closes = DateTimeLocalField(
         "Registration closes", format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
-    organiser_name = _optional_text("Organiser name shown to attendees", 200)
+    organiser_name = line_field("Organiser name shown to attendees", 200)
     organiser_email = EmailField(
         "Contact email shown to attendees",
         validators=[

@@ -272,19 +272,14 @@ class SchedulePreview:
     ambiguous: bool
 
 
-def _format_instant(instant: datetime, zone: str) -> str:
-    local = timezones.to_local(instant, zone)
-    return f"{timezones.format_day(local.date())}, {local:%H:%M} {timezones.abbreviation(instant, zone)}"
-
-
 def schedule_preview(event: Event) -> SchedulePreview:
     """What the form's local times mean in UTC, with the zone abbreviation in force."""
     zone = event.timezone
     return SchedulePreview(
-        start_local=_format_instant(event.starts_at, zone),
-        end_local=_format_instant(event.ends_at, zone),
-        start_utc=_format_instant(event.starts_at, "UTC"),
-        end_utc=_format_instant(event.ends_at, "UTC"),
+        start_local=timezones.format_instant(event.starts_at, zone),
+        end_local=timezones.format_instant(event.ends_at, zone),
+        start_utc=timezones.format_instant(event.starts_at, "UTC"),
+        end_utc=timezones.format_instant(event.ends_at, "UTC"),
         utc_offset=timezones.utc_offset_label(event.starts_at, zone),
         ambiguous=timezones.is_ambiguous(event.start_local, zone)
         or timezones.is_ambiguous(event.end_local, zone),

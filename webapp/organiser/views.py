@@ -19,7 +19,6 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from webapp import timezones
 from webapp.extensions import db, limiter, login_manager
 from webapp.organiser import accounts, bp
 from webapp.organiser.auth import safe_next
@@ -64,12 +63,6 @@ def no_store(response):
     """Organiser pages hold attendees' personal data: keep them out of shared caches."""
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-@bp.app_template_filter("local_time")
-def local_time(instant, zone: str) -> str:
-    """An instant as '2027-02-28 18:00' in the given zone, for organiser tables."""
-    return timezones.to_local(instant, zone).strftime("%Y-%m-%d %H:%M") if instant else ""
 
 
 @bp.get("/")

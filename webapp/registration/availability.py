@@ -89,6 +89,13 @@ def registration_state(
     return _state(event, now or now_utc(), free), free
 
 
+def window_state(event: Event, *, now: datetime | None = None) -> RegistrationState:
+    """The state as far as the event and the clock decide it, without counting seats: enough
+    to tell whether a form may be shown or taken (a full event still takes registrations,
+    onto its waiting list); register() decides seats under the event's lock."""
+    return _state(event, now or now_utc(), None)
+
+
 def event_over(event: Event, *, now: datetime | None = None) -> RegistrationState | None:
     """CANCELLED or ENDED when the event is over (for good, whatever its seats), else None."""
     if event.status == EventStatus.CANCELLED:

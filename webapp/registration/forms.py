@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import unicodedata
 from datetime import datetime
 
-import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_wtf import FlaskForm
@@ -21,47 +19,20 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
+from webapp.countries import country_choices, country_codes
 from webapp.db import now_utc
 from webapp.events.models import Event, EventFormat
+from webapp.forms import SingleLine, clean_text, line_field
 from webapp.mail.addresses import NON_ASCII_LOCAL_PART, has_ascii_local_part
 from webapp.registration.models import AttendanceMode
 from webapp.registration.services import Applicant
 
-# Characters that break a single line or disguise text: C0/C1 controls (CR, LF, TAB...),
-# line and paragraph separators, and bidirectional overrides.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Zero-width (non-)joiners are part of correct spelling in Persian, Arabic and Indic scripts.
 JOINERS = frozenset("\u200c\u200d")
 NAME_PUNCTUATION = frozenset(" '’‘-‐‑.,")
-MULTILINE_ALLOWED = frozenset("\r\n\t")
 FORM_STAMP_SALT = "convene.registration.form-issued"
-
-
-def clean_text(value: str | None) -> str | None:
-    """NFC-normalise and trim, so "é" typed either way is stored the same."""
-    if value is None:
-        return None
-    return unicodedata.normalize("NFC", value).strip()
-
-
-def _forbidden(char: str, *, multiline: bool = False) -> bool:
-    if multiline and char in MULTILINE_ALLOWED:
-        return False
-    return unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp") or char in BIDI_CONTROLS
-
-
-class SingleLine:
-    """No control characters, line breaks or direction overrides."""
-
-    def __init__(self, *, multiline: bool = False):
-        self.multiline = multiline
-
-    def __call__(self, form, field):
-        if field.data and any(_forbidden(c, multiline=self.multiline) for c in field.data):
-            kind = "control characters" if self.multiline else "line breaks or control characters"
-            raise ValidationError(f"Please remove {kind}.")
 
 
 def personal_name(form, field):
@@ -117,46 +88,8 @@ def mailable_address(form, field):
         raise ValidationError(NON_ASCII_LOCAL_PART)
 
 
-@functools.cache
-def country_choices() -> tuple[SelectChoice, ...]:
-    """ISO 3166 countries by their common English name, sorted ignoring accents."""
-
-    def name(country) -> str:
-        return getattr(country, "common_name", None) or country.name
-
-    def sort_key(pair: tuple[str, str]) -> str:
-        decomposed = unicodedata.normalize("NFKD", pair[1])
-        return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-    countries = sorted(((c.alpha_2, name(c)) for c in pycountry.countries), key=sort_key)
-    placeholder = SelectChoice(value="", label="Select your country")
-    return (placeholder, *(SelectChoice(value=code, label=label) for code, label in countries))
-
-
-def _name_field(label: str, max_length: int = 100) -> StringField:
-    return StringField(
-        label,
-        filters=[clean_text],
-        validators=[
-            DataRequired(f"Enter your {label.lower()}."),
-            Length(max=max_length, message=f"Use at most {max_length} characters."),
-            SingleLine(),
-            personal_name,
-        ],
-    )
-
-
-def _text_field(label: str, max_length: int, *, required: bool) -> StringField:
-    presence = DataRequired(f"Enter your {label.lower()}.") if required else Optional()
-    return StringField(
-        label,
-        filters=[clean_text],
-        validators=[
-            presence,
-            Length(max=max_length, message=f"Use at most {max_length} characters."),
-            SingleLine(),
-        ],
-    )
+def _name_field(label: str) -> StringField:
+    return line_field(label, 100, required=f"Enter your {label.lower()}.", extra=[personal_name])
 
 
 class RegistrationForm(FlaskForm):
@@ -175,13 +108,17 @@ class RegistrationForm(FlaskForm):
             mailable_address,
         ],
     )
-    organisation = _text_field("Organisation", 200, required=True)
-    role = _text_field("Role or job title", 200, required=False)
+    organisation = line_field("Organisation", 200, required="Enter your organisation.")
+    role = line_field("Role or job title", 200)
     country = SelectField(
         "Country",
-        choices=country_choices,
-        validators=[DataRequired("Select your country.")],
-        invalid_choice_message="Select your country from the list.",
+        choices=lambda: country_choices("Select your country"),
+        # Checked against a set of codes rather than by walking the list of choices.
+        validate_choice=False,
+        validators=[
+            DataRequired("Select your country."),
+            AnyOf(country_codes(), message="Select your country from the list."),
+        ],
     )
     attendance_mode = RadioField(
         "How will you attend?",

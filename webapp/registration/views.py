@@ -20,7 +20,7 @@ from webapp.db import now_utc
 from webapp.events import services as events
 from webapp.extensions import db, limiter
 from webapp.registration import services
-from webapp.registration.availability import event_over
+from webapp.registration.availability import event_over, window_state
 from webapp.registration.forms import RegistrationForm
 from webapp.registration.models import RegistrationStatus
 from webapp.security import private_page
@@ -75,8 +75,7 @@ manage_rate_limit = limiter.shared_limit(_manage_limit, scope="manage")
 def _unavailable(event, state, status: int = 200):
     opens = None
     if event.registration_opens_at is not None:
-        local = timezones.to_local(event.registration_opens_at, event.timezone)
-        opens = f"{timezones.format_day(local.date())}, {local:%H:%M} {local.tzname()}"
+        opens = timezones.format_instant(event.registration_opens_at, event.timezone)
     return render_template(
         "registration/unavailable.html", event=event, state=state, opens=opens
     ), status
@@ -97,7 +96,7 @@ def _form_page(event, form, status: int = 200):
 def register_form(slug: str):
     """The registration form, or why one can't register now."""
     event = events.get_public_or_404(slug)
-    state, _ = services.registration_state(event)
+    state = window_state(event)
     if not state.accepts_registrations:
         return _unavailable(event, state)
     return _form_page(event, RegistrationForm(event=event))
@@ -109,7 +108,7 @@ def register_form(slug: str):
 def register(slug: str):
     """Validate, register (or quietly accept a repeat or a bot), then redirect."""
     event = events.get_public_or_404(slug)
-    state, _ = services.registration_state(event)
+    state = window_state(event)
     if not state.accepts_registrations:
         return _unavailable(event, state, 409)
     form = RegistrationForm(event=event)
