@@ -75,11 +75,13 @@ class FeedRebuild(FeedBuild):
     """GET /calendar.ics after one event was edited: the feed rebuilt from cached entries."""
 
     def prepare(self, app, ids):
+        from webapp.db import begin_write
         from webapp.events.models import Event
         from webapp.extensions import db
 
         client = super().prepare(app, ids)
         client.get("/calendar.ics")  # the cold build, not timed here
+        begin_write(db.session)
         event = db.session.get(Event, ids[dataset.LISTED_SLUG])
         event.title += " (moved)"
         db.session.commit()
@@ -176,12 +178,13 @@ class OutboxDelivery(Job):
 
     def prepare(self, app, ids):
         """Queue one real message, then 999 copies of it to other recipients."""
-        from webapp.db import now_utc
+        from webapp.db import begin_write, now_utc
         from webapp.extensions import db
         from webapp.mail.messages import MessageKind, queue_for_registration
         from webapp.mail.models import OutboxMessage
         from webapp.registration.models import Registration
 
+        begin_write(db.session)
         registrations = db.session.scalars(
             sa.select(Registration)
             .where(Registration.event_id == ids[dataset.BIG_SLUG])
