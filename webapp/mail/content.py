@@ -6,32 +6,27 @@ messages are rendered wherever the change happens (a view, a CLI command, a work
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from email.headerregistry import Address
 from urllib.parse import urlsplit
 
-import pycountry
 from flask import current_app
 
+from webapp.countries import country_name
 from webapp.events.models import Event, EventFormat
 from webapp.events.services import event_time, public_url
+from webapp.text import one_line
 
-# Control characters (CR, LF, TAB, NUL, NEL and the other C1 controls, line and paragraph
-# separators) never reach a header: they become spaces.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-_SPACES = re.compile(r"\s+")
-
-
-def one_line(text: str, limit: int = 200) -> str:
-    """Text safe for a header: control characters and runs of spaces become one space."""
-    return _SPACES.sub(" ", _CONTROL.sub(" ", text or "")).strip()[:limit].rstrip()
+# Display names are cut here (the outbox column holds 200 characters).
+NAME_LIMIT = 200
 
 
 def mailbox(name: str, address: str) -> str:
     """'Name <address>' with the name quoted as needed; '' if the address is unusable."""
     try:
-        return str(Address(display_name=one_line(name), addr_spec=one_line(address, 254)))
+        return str(
+            Address(display_name=one_line(name, NAME_LIMIT), addr_spec=one_line(address, 254))
+        )
     except (ValueError, IndexError):
         return ""
 
@@ -90,8 +85,7 @@ def event_facts(event: Event) -> EventFacts:
 def _place_lines(event: Event) -> tuple[str, ...]:
     if event.format == EventFormat.ONLINE:
         return ()
-    country = pycountry.countries.get(alpha_2=event.country) if event.country else None
-    lines = (event.venue_name, event.address, event.city, country.name if country else "")
+    lines = (event.venue_name, event.address, event.city, country_name(event.country))
     return tuple(line for line in lines if line)
 
 

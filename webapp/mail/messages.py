@@ -18,18 +18,18 @@ from flask import current_app, g
 from sqlalchemy import orm
 
 from webapp.calendar.ics import registration_invite
-from webapp.events.models import Event, EventFormat
+from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail import content
 from webapp.mail.models import Announcement, OutboxMessage, OutboxStatus
 from webapp.registration.availability import waitlist_position
 from webapp.registration.models import (
     ACTIVE_STATUSES,
-    AttendanceMode,
     Registration,
     RegistrationStatus,
 )
 from webapp.registration.tokens import manage_token
+from webapp.text import one_line
 
 
 class MessageKind(enum.StrEnum):
@@ -193,7 +193,7 @@ def _registration_values(
     text, html = _render(kind, context)
     return {
         **_envelope(kind, registration.email, registration.full_name, content.reply_to(event)),
-        "subject": content.one_line(SUBJECTS[kind].format(title=event.title), 300),
+        "subject": one_line(SUBJECTS[kind].format(title=event.title), 300),
         "text_body": text,
         "html_body": html,
         "ics": ics,
@@ -208,8 +208,8 @@ def _envelope(kind: MessageKind, address: str, name: str, reply_to: str) -> dict
         "kind": kind.value,
         "status": OutboxStatus.QUEUED,
         "sender": content.default_sender(),
-        "recipient": content.one_line(address, 320),
-        "recipient_name": content.one_line(name),
+        "recipient": one_line(address, 320),
+        "recipient_name": one_line(name, content.NAME_LIMIT),
         "reply_to": reply_to,
         "message_id": f"<{uuid.uuid4().hex}@{content.message_domain()}>",
     }
@@ -241,13 +241,10 @@ def _manage_url(registration: Registration) -> str:
 
 
 def _join_url(registration: Registration, kind: MessageKind) -> str:
-    """The webinar link, never shown publicly: online events and online attendees only."""
-    event = registration.event
-    if kind not in JOIN_LINK_KINDS or not event.online_url:
+    """The meeting link, never shown publicly: to those who follow online, in these kinds."""
+    if kind not in JOIN_LINK_KINDS or not registration.attends_online:
         return ""
-    if event.format == EventFormat.ONLINE or registration.attendance_mode == AttendanceMode.ONLINE:
-        return event.online_url
-    return ""
+    return registration.event.online_url
 
 
 def _waitlist_position(registration: Registration) -> int:

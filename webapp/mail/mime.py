@@ -66,6 +66,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from email_validator import EmailNotValidError, validate_email
 
 from webapp.mail.addresses import has_ascii_local_part, is_envelope_address
+from webapp.text import has_control_characters
 
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=UTF-8; method={method}"
 ATTACHMENT_NAME = "invite.ics"
@@ -73,8 +74,6 @@ ATTACHMENT_NAME = "invite.ics"
 MAX_LINE_OCTETS = 998
 # CRLF as SMTP wants; no ">From " escaping, which is for mbox files, not for SMTP.
 WIRE_POLICY = compat32.clone(linesep="\r\n", mangle_from_=False)
-# Whatever str.splitlines() splits on: such a character would end a header early.
-_LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _ITIP_METHOD = re.compile(r"[A-Z][A-Z-]*")
 # A word that may stay as it is in a display name (RFC 5322 atext, less "=" so that it can
 # never be read as an encoded word); any other word is encoded.
@@ -295,6 +294,6 @@ def _ascii_domain(address: str) -> str:
 
 def _one_line(value: str) -> str:
     """The value, unless a line break in it would end the header early."""
-    if _LINE_BREAK.search(value):
-        raise BuildError(f"line break in a header value: {value!r}")
+    if has_control_characters(value):
+        raise BuildError(f"line break or control character in a header value: {value!r}")
     return value
