@@ -95,10 +95,15 @@ def sign_in():
 def sign_out():
     """End this session and every copy of its cookie."""
     accounts.end_sessions(current_user)
+    return _signed_out("You are signed out.")
+
+
+def _signed_out(message: str):
+    """Commit what ended the session, forget this browser's session, and go to sign-in."""
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You are signed out.", "success")
+    flash(message, "success")
     return redirect(url_for("organiser.sign_in"))
 
 
@@ -148,11 +153,7 @@ def reset_password(token: str):
         status = 422 if request.method == "POST" else 200
         return render_template("organiser/reset_password.html", form=form), status
     accounts.set_password(organiser, form.password.data)
-    db.session.commit()
-    logout_user()
-    session.clear()
-    flash("Your new password is set. Please sign in with it.", "success")
-    return redirect(url_for("organiser.sign_in"))
+    return _signed_out("Your new password is set. Please sign in with it.")
 
 
 @bp.route("/password", methods=["GET", "POST"])

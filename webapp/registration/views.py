@@ -157,14 +157,22 @@ def manage(token: str):
     registration = _registration_or_404(token)
     return render_template(
         "registration/manage.html",
-        registration=registration,
-        event=registration.event,
-        token=token,
-        time=events.event_time(registration.event),
+        **_about(registration, token),
         position=services.waitlist_position(registration),
         can_cancel=services.can_cancel(registration),
         over=event_over(registration.event),
     )
+
+
+def _about(registration, token: str) -> dict:
+    """What every page behind a manage token shows: the registration and its event."""
+    event = registration.event
+    return {
+        "registration": registration,
+        "event": event,
+        "token": token,
+        "time": events.event_time(event),
+    }
 
 
 @bp.get("/r/<token>/cancel")
@@ -175,13 +183,7 @@ def cancel_confirm(token: str):
     registration = _registration_or_404(token)
     if not services.can_cancel(registration):
         return redirect(url_for(".manage", token=token), 303)
-    return render_template(
-        "registration/cancel.html",
-        registration=registration,
-        event=registration.event,
-        token=token,
-        time=events.event_time(registration.event),
-    )
+    return render_template("registration/cancel.html", **_about(registration, token))
 
 
 @bp.post("/r/<token>/cancel")
