@@ -430,7 +430,9 @@ def test_a_message_that_cannot_be_built_fails_with_its_batch_outcomes(app, smtp_
     first, broken, third = outbox_rows(app)
     assert (first.status, third.status) == (OutboxStatus.SENT, OutboxStatus.SENT)
     assert (broken.status, broken.attempts) == (OutboxStatus.FAILED, 1)
-    assert broken.last_error.startswith("Cannot build message: line break or control character in a header value")
+    assert broken.last_error.startswith(
+        "Cannot build message: line break or control character in a header value"
+    )
     assert [m.rcpt_tos for m in smtp_server.messages] == [
         ["first@example.org"],
         ["third@example.org"],

@@ -272,9 +272,15 @@ def test_a_reply_to_with_a_non_ascii_local_part_is_left_out_never_the_message():
 @pytest.mark.parametrize(
     ("values", "reason"),
     [
-        ({"subject": "Hello\r\nBcc: victim@example.org"}, "line break or control character in a header value"),
+        (
+            {"subject": "Hello\r\nBcc: victim@example.org"},
+            "line break or control character in a header value",
+        ),
         ({"recipient_name": "Eve\nX"}, "line break or control character in a header value"),
-        ({"sender": "Convene\n <no-reply@convene.test>"}, "line break or control character in a header value"),
+        (
+            {"sender": "Convene\n <no-reply@convene.test>"},
+            "line break or control character in a header value",
+        ),
         ({"recipient": "not-an-address"}, "not an email address"),
         ({"recipient": "Eve <eve@example.org>"}, "not an email address"),
         ({"recipient": "ana@example.org, eve@example.org"}, "not an email address"),
@@ -283,7 +289,10 @@ def test_a_reply_to_with_a_non_ascii_local_part_is_left_out_never_the_message():
         ({"recipient": "ana(x)@example.org"}, "not an email address"),
         ({"recipient": "ana..b@example.org"}, "not an email address"),
         ({"recipient": "ana@exä mple.org"}, "cannot send to"),
-        ({"reply_to": "Eve <eve@example.org>\nBcc: x@example.org"}, "line break or control character in a header"),
+        (
+            {"reply_to": "Eve <eve@example.org>\nBcc: x@example.org"},
+            "line break or control character in a header",
+        ),
         ({"ics_method": "REQUEST; x=y"}, "not an iTIP method"),
     ],
 )
