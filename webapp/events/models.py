@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -99,9 +100,14 @@ class Event(db.Model):
     sequence: Mapped[int] = mapped_column(default=0)
     # search_text_for(SEARCHED_FIELDS), kept current by _keep_search_text() on every change.
     search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The language of title, summary and description; `translations` holds the others.
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
 
     owner = relationship("Organiser", foreign_keys=[owner_id])
     co_organisers = relationship("Organiser", secondary=event_organisers)
+    translations: Mapped[list[EventTranslation]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", lazy="selectin"
+    )
 
     def set_schedule(self, start_local: datetime, end_local: datetime, zone: str) -> None:
         """Set wall times and zone, deriving the UTC instants; raises TimezoneError/ValueError."""
@@ -134,5 +140,41 @@ class Event(db.Model):
         """When registration closes: the configured time, or the start."""
         return self.registration_closes_at or self.starts_at
 
+    def text_in(self, language: str) -> EventText:
+        """Title, summary and description in `language` where the organiser gave them,
+        else in the event's main language; `language` says which one it is."""
+        for translation in self.translations:
+            if translation.language == language and translation.title:
+                return EventText(
+                    translation.title, translation.summary, translation.description, language
+                )
+        return EventText(self.title, self.summary, self.description, self.language)
+
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"
+
+
+@dataclass(frozen=True)
+class EventText:
+    """An event's words in one language, and which language that is (for `lang`)."""
+
+    title: str
+    summary: str
+    description: str
+    language: str
+
+
+class EventTranslation(db.Model):
+    """An event's title, summary and description in a language besides its main one."""
+
+    __tablename__ = "event_translation"
+    __table_args__ = (sa.UniqueConstraint("event_id", "language", name="uq_event_translation"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    summary: Mapped[str] = mapped_column(sa.String(500), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    event: Mapped[Event] = relationship(back_populates="translations")
