@@ -31,7 +31,7 @@ translations-extract: $(VENV)/.runtime
 
 translations-update: $(VENV)/.runtime
 	$(PYBABEL) -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
-	  --no-fuzzy-matching --omit-header --no-wrap
+	  --no-fuzzy-matching --no-wrap
 
 ## translations-compile: the .mo files the app reads (built here, never committed)
 translations-compile: $(VENV)/.runtime
