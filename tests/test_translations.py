@@ -111,7 +111,7 @@ def _visible_words(data: str) -> list[str]:
 
 def _template_text(path: Path) -> list[str]:
     """Words in a template's plain text (outside tags and expressions) not in {% trans %}."""
-    env = Environment(extensions=["jinja2.ext.i18n"])
+    env = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)  # lexing only
     words, in_trans, tag = [], False, None
     for _lineno, token_type, value in env.lex(path.read_text(encoding="utf-8")):
         if token_type == "name" and tag is None:
