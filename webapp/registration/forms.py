@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
+from webapp import i18n
 from webapp.countries import country_choices, country_codes
 from webapp.db import now_utc
 from webapp.events.models import Event, EventFormat
@@ -181,4 +182,5 @@ class RegistrationForm(FlaskForm):
             country=self.country.data,
             attendance_mode=mode,
             needs=(needs_field.data or "") if needs_field is not None else "",
+            language=i18n.current_language(),
         )
