@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from webapp import timezones
-from webapp.db import begin_write
-from webapp.events.models import Event, EventFormat, EventKind, EventStatus
+from webapp.db import begin_write, now_utc
+from webapp.events.models import Event, EventFormat, EventKind, EventStatus, EventTranslation
 from webapp.extensions import db
 from webapp.mail import fanout, messages
 from webapp.mail.messages import MessageKind
 from webapp.mail.models import OutboxMessage, OutboxStatus
 from webapp.organiser.models import Organiser
 
-SLUG_TAKEN = "Another event already uses this web address."
+SLUG_TAKEN = _l("Another event already uses this web address.")
 # Lost races for a free web address before giving up (each loses only to a new event).
 SLUG_ATTEMPTS = 5
 # What attendees' calendars hold: a change to any of these is a change to announce.
@@ -36,6 +38,15 @@ class EventStateError(ValueError):
 
 class SlugTaken(EventStateError):
     """The requested web address already belongs to another event."""
+
+
+@dataclass(frozen=True)
+class TextData:
+    """An event's title, summary and description in one more language."""
+
+    title: str
+    summary: str = ""
+    description: str = ""
 
 
 @dataclass
@@ -77,6 +88,9 @@ class EventData:
     registration_closes_local: datetime | None = None
     organiser_name: str = ""
     organiser_email: str = ""
+    language: str = "en"  # of title, summary and description
+    # The other languages the organiser filled in; any language missing here has no text.
+    translations: dict[str, TextData] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -117,10 +131,10 @@ def _add_with_free_slug(event: Event, base: str, *, exact: bool) -> None:
     same address between our look-up and our insert: the unique index decides, and a lost
     race tries the next free address (or, for an address the organiser chose, says so).
     """
-    for _ in range(SLUG_ATTEMPTS):
+    for _attempt in range(SLUG_ATTEMPTS):
         event.slug = base if exact else free_slug(base)
         if exact and _slug_exists(base):
-            raise SlugTaken(SLUG_TAKEN)
+            raise SlugTaken(str(SLUG_TAKEN))
         try:
             with db.session.begin_nested():
                 db.session.add(event)
@@ -128,7 +142,7 @@ def _add_with_free_slug(event: Event, base: str, *, exact: bool) -> None:
         except sa.exc.IntegrityError:
             if not _slug_exists(event.slug):
                 raise
-    raise SlugTaken(SLUG_TAKEN)
+    raise SlugTaken(str(SLUG_TAKEN))
 
 
 def _apply(event: Event, data: EventData) -> None:
@@ -139,6 +153,37 @@ def _apply(event: Event, data: EventData) -> None:
     event.set_schedule(data.start_local, data.end_local, data.timezone)
     event.registration_opens_at = _instant(data.registration_opens_local, data.timezone)
     event.registration_closes_at = _instant(data.registration_closes_local, data.timezone)
+    event.language = data.language
+    if _apply_translations(event, data.translations) and event.id is not None:
+        # The event row may not change otherwise, but its pages and calendar entries
+        # (stored per updated_at) must be rebuilt with the new words.
+        event.updated_at = now_utc()
+
+
+def _apply_translations(event: Event, wanted: dict[str, TextData]) -> bool:
+    """Make the event's translations exactly `wanted`; whether anything changed."""
+    wanted = {lang: text for lang, text in wanted.items() if lang != event.language}
+    existing = {translation.language: translation for translation in event.translations}
+    changed = False
+    for lang, translation in existing.items():
+        if lang not in wanted:
+            event.translations.remove(translation)  # delete-orphan removes the row
+            changed = True
+    for lang, text in wanted.items():
+        translation = existing.get(lang)
+        if translation is None:
+            translation = EventTranslation(language=lang)
+            event.translations.append(translation)
+        for name in ("title", "summary", "description"):
+            if getattr(translation, name) != getattr(text, name):
+                setattr(translation, name, getattr(text, name))
+                changed = True
+    return changed
+
+
+def texts_of(event: Event) -> dict[str, TextData]:
+    """The event's translations as plain data, by language."""
+    return {t.language: TextData(t.title, t.summary, t.description) for t in event.translations}
 
 
 def _instant(local: datetime | None, zone: str) -> datetime | None:
@@ -162,7 +207,7 @@ def _time_and_place(event: Event) -> tuple:
 def update_event(event: Event, organiser: Organiser, data: EventData) -> ChangeOutcome:
     """Apply the form; a published event whose time or place moved tells its attendees."""
     if event.status == EventStatus.CANCELLED:
-        raise EventStateError("A cancelled event can no longer be edited.")
+        raise EventStateError(_("A cancelled event can no longer be edited."))
     if event.status == EventStatus.DRAFT and data.slug and data.slug != event.slug:
         _rename(event, data.slug)
     before = _time_and_place(event)
@@ -180,13 +225,13 @@ def update_event(event: Event, organiser: Organiser, data: EventData) -> ChangeO
 def _rename(event: Event, slug: str) -> None:
     """Give a draft another web address, unless another event has it (or takes it now)."""
     if _slug_exists(slug, except_id=event.id):
-        raise SlugTaken(SLUG_TAKEN)
+        raise SlugTaken(str(SLUG_TAKEN))
     event.slug = slug
     try:
         with db.session.begin_nested():
             db.session.flush()
     except sa.exc.IntegrityError:
-        raise SlugTaken(SLUG_TAKEN) from None
+        raise SlugTaken(str(SLUG_TAKEN)) from None
 
 
 def seats_added(capacity_before: int | None, event: Event) -> bool:
@@ -212,6 +257,12 @@ def duplicate_event(event: Event, organiser: Organiser) -> Event:
             setattr(copy, column.key, getattr(event, column.key))
     copy.title = f"{event.title} (copy)"[:200]
     copy.co_organisers = list(event.co_organisers)
+    copy.translations = [
+        EventTranslation(
+            language=t.language, title=t.title, summary=t.summary, description=t.description
+        )
+        for t in event.translations
+    ]
     _add_with_free_slug(copy, f"{event.slug[:100]}-copy", exact=False)
     return copy
 
@@ -219,19 +270,21 @@ def duplicate_event(event: Event, organiser: Organiser) -> Event:
 def publish(event: Event) -> None:
     """Show a draft in the public catalogue."""
     if event.status != EventStatus.DRAFT:
-        raise EventStateError("Only a draft can be published.")
+        raise EventStateError(_("Only a draft can be published."))
     event.status = EventStatus.PUBLISHED
 
 
 def unpublish(event: Event, active_registrations: int) -> None:
     """Take a published event back to draft, unless people already registered for it."""
     if event.status != EventStatus.PUBLISHED:
-        raise EventStateError("Only a published event can be unpublished.")
+        raise EventStateError(_("Only a published event can be unpublished."))
     if active_registrations:
         # Their confirmations, calendar entries and manage links point at the event page.
         raise EventStateError(
-            "People have registered for this event, so it cannot be unpublished. "
-            "Cancel the event instead: they will be told."
+            _(
+                "People have registered for this event, so it cannot be unpublished. "
+                "Cancel the event instead: they will be told."
+            )
         )
     event.status = EventStatus.DRAFT
 
@@ -239,7 +292,7 @@ def unpublish(event: Event, active_registrations: int) -> None:
 def cancel_event(event: Event) -> int:
     """Cancel a published event and queue the cancellation for everyone registered."""
     if event.status != EventStatus.PUBLISHED:
-        raise EventStateError("Only a published event can be cancelled.")
+        raise EventStateError(_("Only a published event can be cancelled."))
     event.status = EventStatus.CANCELLED
     event.sequence += 1
     db.session.flush()
@@ -249,9 +302,9 @@ def cancel_event(event: Event) -> int:
 def add_co_organiser(event: Event, organiser: Organiser | None) -> None:
     """Let another organiser manage the event."""
     if organiser is None or not organiser.is_active_account:
-        raise EventStateError("There is no organiser account with that email address.")
+        raise EventStateError(_("There is no organiser account with that email address."))
     if organiser.id == event.owner_id or organiser in event.co_organisers:
-        raise EventStateError(f"{organiser.email} already manages this event.")
+        raise EventStateError(_("%(email)s already manages this event.", email=organiser.email))
     event.co_organisers.append(organiser)
 
 
