@@ -43,7 +43,10 @@ def _day(day: date) -> str:
 
 def _plural(count: int) -> str:
     return ngettext(
-        "%(num)s registration", "%(num)s registrations", count, num=i18n.localised_number(count)
+        "%(count)s registration",
+        "%(count)s registrations",
+        count,
+        count=i18n.localised_number(count),
     )
 
 
