@@ -154,11 +154,12 @@ class EventForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then the schedule exactly as Event.set_schedule() would take it."""
-        if not super().validate(extra_validators):
-            return False
         self.schedule: Event | None = None
+        valid = super().validate(extra_validators)
+        self._check_translations()  # said at once, with any other error of the page
+        if not valid:
+            return False
         self._check_format()
-        self._check_translations()
         self._check_schedule()
         return not any(field.errors for field in self)
 
