@@ -34,6 +34,7 @@ WORDS = {
         "language": "Sprog",
         "published": "Offentliggjort",
         "capacity": "Angiv mindst 1 plads",
+        "chart": "4 tilmeldinger mellem",
     },
     "sv": {
         "sign_in": "Inloggning för arrangörer",
@@ -48,6 +49,7 @@ WORDS = {
         "language": "Språk",
         "published": "Publicerat",
         "capacity": "Ange minst 1 plats",
+        "chart": "4 anmälningar mellan",
     },
     "de": {
         "sign_in": "Anmeldung für Veranstalter·innen",
@@ -62,6 +64,7 @@ WORDS = {
         "language": "Sprache",
         "published": "Veröffentlicht",
         "capacity": "Geben Sie mindestens 1 Platz ein",
+        "chart": "4 Anmeldungen zwischen",
     },
 }
 # The webinar of the tests, Sunday 28 February 2027, 18:00–19:30 in Brussels, as each
@@ -296,8 +299,8 @@ def test_the_attendee_list_names_each_registrants_language(client, webinar, lang
         )
     )
     assert cells == {"Mette": "dansk", "Sven": "svenska", "Ann": "English", "Uwe": "Deutsch"}
-    # The chart's dates and words are in the page's language too.
-    assert words["attendees"] in page.text
+    # The chart's words are in the page's language too.
+    assert words["attendees"] in page.text and words["chart"] in page.text
     assert_no_english(page.text, language)
 
 
