@@ -3,7 +3,6 @@ and the event's title, summary and description in the site's other languages."""
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -17,7 +16,6 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
-    TextAreaField,
     TimeField,
     URLField,
 )
@@ -36,8 +34,16 @@ from wtforms.validators import (
 from webapp import i18n, timezones
 from webapp.countries import country_choices
 from webapp.events.models import Event, EventFormat, EventKind
-from webapp.forms import SingleLine, clean_text, line_field
-from webapp.organiser.services import EventData, TextData, texts_of
+from webapp.forms import SingleLine, line_field
+from webapp.organiser.services import EventData
+from webapp.organiser.text_fields import (
+    TITLE_LENGTH,
+    TOO_LONG,
+    TranslatedTexts,
+    description_field,
+    summary_field,
+    with_language_fields,
+)
 from webapp.registration.forms import mailable_address
 
 KIND_LABELS = {
@@ -49,30 +55,10 @@ KIND_LABELS = {
 FORMAT_LABELS = {"in_person": _l("In person"), "online": _l("Online"), "hybrid": _l("Hybrid")}
 DATE_MESSAGE = _l("Enter a date, for example 2027-02-28.")
 TIME_MESSAGE = _l("Enter a time, for example 18:00.")
-# WTForms' Length fills in %(max)d.
-TOO_LONG = _l("Use at most %(max)d characters.")
 MAX_CAPACITY = 1_000_000
-TITLE_LENGTH, SUMMARY_LENGTH, DESCRIPTION_LENGTH = 200, 500, 20000
-TEXT_FIELDS = ("title", "summary", "description")
 
 
-def _summary_field(label, lang: str | None = None) -> TextAreaField:
-    return TextAreaField(
-        label,
-        validators=[Optional(), Length(max=SUMMARY_LENGTH, message=TOO_LONG)],
-        render_kw={"lang": lang} if lang else None,
-    )
-
-
-def _description_field(label, lang: str | None = None) -> TextAreaField:
-    return TextAreaField(
-        label,
-        validators=[Optional(), Length(max=DESCRIPTION_LENGTH, message=TOO_LONG)],
-        render_kw={"lang": lang} if lang else None,
-    )
-
-
-class EventForm(FlaskForm):
+class EventForm(TranslatedTexts, FlaskForm):
     """The event's fields; event_form() adds a title, summary and description per language."""
 
     title = line_field(_l("Title"), TITLE_LENGTH, required=_l("Enter a title."))
@@ -100,8 +86,8 @@ class EventForm(FlaskForm):
         default=lambda: i18n.default_language(),
         validate_choice=True,
     )
-    summary = _summary_field(_l("Summary"))
-    description = _description_field(_l("Description"))
+    summary = summary_field(_l("Summary"))
+    description = description_field(_l("Description"))
     start_date = DateField(_l("Start date"), validators=[InputRequired(DATE_MESSAGE)])
     start_time = TimeField(_l("Start time"), validators=[InputRequired(TIME_MESSAGE)])
     end_date = DateField(_l("End date"), validators=[InputRequired(DATE_MESSAGE)])
@@ -156,7 +142,7 @@ class EventForm(FlaskForm):
         """Field checks, then the schedule exactly as Event.set_schedule() would take it."""
         self.schedule: Event | None = None
         valid = super().validate(extra_validators)
-        self._check_translations()  # said at once, with any other error of the page
+        self.check_translations()  # said at once, with any other error of the page
         if not valid:
             return False
         self._check_format()
@@ -170,35 +156,6 @@ class EventForm(FlaskForm):
             self.city.errors.append(_("In-person and hybrid events need a city."))
         if self.online_url.data and not self.online_url.data.startswith("https://"):
             self.online_url.errors.append(_("Use an https:// link."))
-
-    # -- The other languages ---------------------------------------------------------------
-
-    def translation_languages(self) -> list[str]:
-        """The site's languages besides the event's main one: one fieldset each."""
-        return [code for code in i18n.languages() if code != self.language.data]
-
-    def text_field(self, name: str, language: str):
-        """The `name` field ('title', 'summary', 'description') of a language's fieldset."""
-        return self[f"{name}_{language}"]
-
-    def _check_translations(self) -> None:
-        for language in self.translation_languages():
-            title, summary, description = (self.text_field(n, language) for n in TEXT_FIELDS)
-            if (summary.data or description.data) and not title.data:
-                title.errors.append(
-                    _("Enter a title in this language, or leave its summary and description empty.")
-                )
-
-    def translations(self) -> dict[str, TextData]:
-        """The filled-in fieldsets; an empty one means no text in that language."""
-        texts = {}
-        for language in self.translation_languages():
-            title, summary, description = (
-                (self.text_field(n, language).data or "").strip() for n in TEXT_FIELDS
-            )
-            if title:
-                texts[language] = TextData(title, summary, description)
-        return texts
 
     def _local(self, day_field, time_field) -> datetime:
         return datetime.combine(day_field.data, time_field.data)
@@ -276,10 +233,7 @@ class EventForm(FlaskForm):
             getattr(self, name).data = getattr(event, name)
         self.kind.data, self.format.data = event.kind.value, event.format.value
         self.language.data = event.language
-        for language, text in texts_of(event).items():
-            if f"title_{language}" in self:  # a language the site no longer offers is kept
-                for name in TEXT_FIELDS:
-                    self.text_field(name, language).data = getattr(text, name)
+        self.load_translations(event)
         self.start_date.data, self.start_time.data = (
             event.start_local.date(),
             event.start_local.time(),
@@ -309,38 +263,6 @@ def _check_wall_time(field, local: datetime, zone: str) -> bool:
     return True
 
 
-@functools.cache
-def _form_class(languages: tuple[str, ...]) -> type[EventForm]:
-    """EventForm with a title, summary and description field for each of `languages`
-    (WTForms' way to compose a form whose fields come from configuration)."""
-
-    class MultilingualEventForm(EventForm):
-        pass
-
-    for code in languages:
-        name = i18n.language_name(code)
-        # The same limits and single-line rule as the main fields; `lang` for spell checkers
-        # and screen readers.
-        fields = {
-            "title": StringField(
-                _labelled(_l("Title"), name),
-                filters=[clean_text],
-                validators=[Optional(), Length(max=TITLE_LENGTH, message=TOO_LONG), SingleLine()],
-                render_kw={"lang": code},
-            ),
-            "summary": _summary_field(_labelled(_l("Summary"), name), lang=code),
-            "description": _description_field(_labelled(_l("Description"), name), lang=code),
-        }
-        for field_name, field in fields.items():
-            setattr(MultilingualEventForm, f"{field_name}_{code}", field)
-    return MultilingualEventForm
-
-
-def _labelled(label, language_name: str):
-    """'Title (dansk)': a field of a language's fieldset, named apart from the main one."""
-    return _l("%(field)s (%(language)s)", field=label, language=language_name)
-
-
 def event_form(**kwargs) -> EventForm:
-    """The event form for this site's languages."""
-    return _form_class(i18n.languages())(**kwargs)
+    """The event form, with a fieldset for each of the site's languages."""
+    return with_language_fields(EventForm, i18n.languages())(**kwargs)

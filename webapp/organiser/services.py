@@ -18,12 +18,13 @@ from flask_babel import lazy_gettext as _l
 
 from webapp import timezones
 from webapp.db import begin_write, now_utc
-from webapp.events.models import Event, EventFormat, EventKind, EventStatus, EventTranslation
+from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
 from webapp.mail import fanout, messages
 from webapp.mail.messages import MessageKind
 from webapp.mail.models import OutboxMessage, OutboxStatus
 from webapp.organiser.models import Organiser
+from webapp.organiser.translations import TextData, apply_translations, copies_of
 
 SLUG_TAKEN = _l("Another event already uses this web address.")
 # Lost races for a free web address before giving up (each loses only to a new event).
@@ -38,15 +39,6 @@ class EventStateError(ValueError):
 
 class SlugTaken(EventStateError):
     """The requested web address already belongs to another event."""
-
-
-@dataclass(frozen=True)
-class TextData:
-    """An event's title, summary and description in one more language."""
-
-    title: str
-    summary: str = ""
-    description: str = ""
 
 
 @dataclass
@@ -154,36 +146,10 @@ def _apply(event: Event, data: EventData) -> None:
     event.registration_opens_at = _instant(data.registration_opens_local, data.timezone)
     event.registration_closes_at = _instant(data.registration_closes_local, data.timezone)
     event.language = data.language
-    if _apply_translations(event, data.translations) and event.id is not None:
+    if apply_translations(event, data.translations) and event.id is not None:
         # The event row may not change otherwise, but its pages and calendar entries
         # (stored per updated_at) must be rebuilt with the new words.
         event.updated_at = now_utc()
-
-
-def _apply_translations(event: Event, wanted: dict[str, TextData]) -> bool:
-    """Make the event's translations exactly `wanted`; whether anything changed."""
-    wanted = {lang: text for lang, text in wanted.items() if lang != event.language}
-    existing = {translation.language: translation for translation in event.translations}
-    changed = False
-    for lang, translation in existing.items():
-        if lang not in wanted:
-            event.translations.remove(translation)  # delete-orphan removes the row
-            changed = True
-    for lang, text in wanted.items():
-        translation = existing.get(lang)
-        if translation is None:
-            translation = EventTranslation(language=lang)
-            event.translations.append(translation)
-        for name in ("title", "summary", "description"):
-            if getattr(translation, name) != getattr(text, name):
-                setattr(translation, name, getattr(text, name))
-                changed = True
-    return changed
-
-
-def texts_of(event: Event) -> dict[str, TextData]:
-    """The event's translations as plain data, by language."""
-    return {t.language: TextData(t.title, t.summary, t.description) for t in event.translations}
 
 
 def _instant(local: datetime | None, zone: str) -> datetime | None:
@@ -257,12 +223,7 @@ def duplicate_event(event: Event, organiser: Organiser) -> Event:
             setattr(copy, column.key, getattr(event, column.key))
     copy.title = f"{event.title} (copy)"[:200]
     copy.co_organisers = list(event.co_organisers)
-    copy.translations = [
-        EventTranslation(
-            language=t.language, title=t.title, summary=t.summary, description=t.description
-        )
-        for t in event.translations
-    ]
+    copy.translations = copies_of(event)
     _add_with_free_slug(copy, f"{event.slug[:100]}-copy", exact=False)
     return copy
 
