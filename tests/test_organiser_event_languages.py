@@ -14,9 +14,11 @@ import pytest
 import sqlalchemy as sa
 
 from tests.organiser_support import make_organiser, share_event, sign_in
-from webapp.db import begin_write
+from webapp.db import begin_write, lock_row
 from webapp.events.models import Event, EventTranslation
 from webapp.extensions import db
+from webapp.organiser import services
+from webapp.organiser.translations import TextData
 
 DANISH = {
     "title_da": "Smarte regioner – Bruxelles",
@@ -261,3 +263,40 @@ def test_a_co_organiser_edits_translations_too(app, client, created):
     )
     assert response.status_code == 302
     assert set(translations(app, created.id)) == {"sv"}
+
+
+def _data_of(event: Event, **changes) -> services.EventData:
+    """The event's current values as form data, with `changes`."""
+    values = {name: getattr(event, name) for name in services.EventData.PLAIN_FIELDS}
+    values.update(
+        kind=event.kind,
+        format=event.format,
+        start_local=event.start_local,
+        end_local=event.end_local,
+        language=event.language,
+    )
+    return services.EventData(**{**values, **changes})
+
+
+def test_the_service_writes_translations_in_the_events_own_transaction(app, created):
+    """Applied but not committed, a change of words leaves no row behind: the event and
+    its translations are one unit of work."""
+    with app.app_context():
+        event = lock_row(db.session, Event, created.id)
+        changes = {"translations": {"sv": TextData("Smarta regioner")}, "city": "Malmö"}
+        services.update_event(event, event.owner, _data_of(event, **changes))
+        db.session.flush()
+        stored = db.session.scalars(
+            sa.select(EventTranslation.language).where(EventTranslation.event_id == created.id)
+        )
+        assert set(stored) == {"sv"}
+        db.session.rollback()
+    assert set(translations(app, created.id)) == {"da", "de"}
+    with app.app_context():
+        assert db.session.get(Event, created.id).city == ""
+
+    with app.app_context():
+        event = lock_row(db.session, Event, created.id)
+        services.update_event(event, event.owner, _data_of(event, translations={}))
+        db.session.commit()
+    assert translations(app, created.id) == {}
