@@ -29,12 +29,12 @@ WORDS = {
         "title_missing": "Angiv en titel.",
         "translation_title_missing": "Angiv en titel på dette sprog",
         "attendees": "Deltagere",
-        "confirmed": "bekræftede",
         "seats_left": "ledige pladser",
         "language": "Sprog",
         "published": "Offentliggjort",
         "capacity": "Angiv mindst 1 plads",
         "chart": "4 tilmeldinger mellem",
+        "counts": "3 bekræftede af 50, 1 på venteliste",
     },
     "sv": {
         "sign_in": "Inloggning för arrangörer",
@@ -44,12 +44,12 @@ WORDS = {
         "title_missing": "Ange en titel.",
         "translation_title_missing": "Ange en titel på det här språket",
         "attendees": "Deltagare",
-        "confirmed": "bekräftade",
         "seats_left": "lediga platser",
         "language": "Språk",
         "published": "Publicerat",
         "capacity": "Ange minst 1 plats",
         "chart": "4 anmälningar mellan",
+        "counts": "3 bekräftade av 50, 1 på väntelistan",
     },
     "de": {
         "sign_in": "Anmeldung für Veranstalter·innen",
@@ -59,12 +59,12 @@ WORDS = {
         "title_missing": "Geben Sie einen Titel ein.",
         "translation_title_missing": "Geben Sie einen Titel in dieser Sprache ein",
         "attendees": "Teilnehmende",
-        "confirmed": "bestätigt",
         "seats_left": "freie Plätze",
         "language": "Sprache",
         "published": "Veröffentlicht",
         "capacity": "Geben Sie mindestens 1 Platz ein",
         "chart": "4 Anmeldungen zwischen",
+        "counts": "3 von 50 bestätigt, 1 auf der Warteliste",
     },
 }
 # The webinar of the tests, Sunday 28 February 2027, 18:00–19:30 in Brussels, as each
@@ -223,7 +223,7 @@ def test_the_event_list_with_localised_dates_and_counts(client, webinar, languag
     words = WORDS[language]
     assert words["create"] in page.text and words["published"] in page.text
     assert WHEN[language] in page.text
-    assert f"3 {words['confirmed']}" in visible_text(page.text)
+    assert words["counts"] in visible_text(page.text)
     assert_no_english(page.text, language)
     # Links stay in the language.
     assert f'href="/{language}/organiser/events/{webinar.id}"' in page.text
