@@ -24,7 +24,7 @@ WORDS = {
     "da": {
         "sign_in": "Log ind som arrangør",
         "bad_password": "E-mailadressen eller adgangskoden er forkert. Prøv igen.",
-        "events": "Alle arrangementer",
+        "events": "Mine arrangementer",
         "create": "Opret et arrangement",
         "title_missing": "Angiv en titel.",
         "translation_title_missing": "Angiv en titel på dette sprog",
@@ -39,7 +39,7 @@ WORDS = {
     "sv": {
         "sign_in": "Inloggning för arrangörer",
         "bad_password": "E-postadressen eller lösenordet stämmer inte. Försök igen.",
-        "events": "Alla evenemang",
+        "events": "Mina evenemang",
         "create": "Skapa ett evenemang",
         "title_missing": "Ange en titel.",
         "translation_title_missing": "Ange en titel på det här språket",
@@ -54,7 +54,7 @@ WORDS = {
     "de": {
         "sign_in": "Anmeldung für Veranstalter·innen",
         "bad_password": "E-Mail-Adresse oder Passwort stimmen nicht. Bitte versuchen Sie es erneut.",
-        "events": "Alle Veranstaltungen",
+        "events": "Meine Veranstaltungen",
         "create": "Veranstaltung anlegen",
         "title_missing": "Geben Sie einen Titel ein.",
         "translation_title_missing": "Geben Sie einen Titel in dieser Sprache ein",
@@ -221,6 +221,7 @@ def test_the_event_list_with_localised_dates_and_counts(client, webinar, languag
     assert page.status_code == 200
     assert_language(page.text, language)
     words = WORDS[language]
+    assert f"<h1>{words['events']}</h1>" in page.text
     assert words["create"] in page.text and words["published"] in page.text
     assert WHEN[language] in page.text
     assert words["counts"] in visible_text(page.text)
