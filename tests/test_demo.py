@@ -114,8 +114,10 @@ def _form_values(html: str, field: str) -> MultiDict:
     parser = _PostForms()
     parser.feed(html)
     (fields,) = [form for form in parser.forms if any(name == field for name, _ in form)]
-    # A browser drops the one newline that follows <textarea>.
-    return MultiDict([(name, value.removeprefix("\n")) for name, value in fields])
+    # A browser reads CR LF as one line break, and drops the one that follows <textarea>.
+    return MultiDict(
+        [(name, value.replace("\r\n", "\n").removeprefix("\n")) for name, value in fields]
+    )
 
 
 @pytest.fixture

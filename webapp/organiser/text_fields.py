@@ -76,7 +76,8 @@ class TranslatedTexts:
         """A summary or description needs a title in its language."""
         for language in self.translation_languages():
             title, summary, description = (self.text_field(n, language) for n in TEXT_FIELDS)
-            if (summary.data or description.data) and not title.data:
+            # Whitespace alone is nothing (a browser may send a textarea's line break).
+            if (_filled(summary) or _filled(description)) and not _filled(title):
                 title.errors.append(
                     _("Enter a title in this language, or leave its summary and description empty.")
                 )
@@ -85,9 +86,7 @@ class TranslatedTexts:
         """The filled-in fieldsets; an empty one means no text in that language."""
         texts = {}
         for language in self.translation_languages():
-            title, summary, description = (
-                (self.text_field(n, language).data or "").strip() for n in TEXT_FIELDS
-            )
+            title, summary, description = (_text(self.text_field(n, language)) for n in TEXT_FIELDS)
             if title:
                 texts[language] = TextData(title, summary, description)
         return texts
@@ -98,6 +97,14 @@ class TranslatedTexts:
             if f"title_{language}" in self:  # a language the site no longer offers is kept
                 for name in TEXT_FIELDS:
                     self.text_field(name, language).data = getattr(text, name)
+
+
+def _text(field) -> str:
+    return (field.data or "").strip()
+
+
+def _filled(field) -> bool:
+    return bool(_text(field))
 
 
 @functools.cache
