@@ -67,7 +67,7 @@ def per_day_chart(days: list[tuple[date, int]]) -> Chart | None:
                 y=round(TOP + plot_height - height, 2),
                 width=round(max(slot - gap, 1), 2),
                 height=round(height, 2),
-                label=f"{_day(day)}: {_plural(count)}",
+                label=_("%(day)s: %(registrations)s", day=_day(day), registrations=_plural(count)),
             )
         )
     busiest_day, busiest = max(days, key=lambda item: item[1])
