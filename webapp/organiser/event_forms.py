@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -32,7 +31,7 @@ from wtforms.validators import (
 from webapp import timezones
 from webapp.countries import country_choices
 from webapp.events.models import Event, EventFormat, EventKind
-from webapp.forms import SingleLine, line_field
+from webapp.forms import Form, SingleLine, line_field
 from webapp.organiser.services import EventData
 from webapp.registration.forms import mailable_address
 
@@ -42,7 +41,7 @@ TIME_MESSAGE = "Enter a time, for example 18:00."
 MAX_CAPACITY = 1_000_000
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     title = line_field("Title", 200, required="Enter a title.")
     slug = line_field(
         "Web address",

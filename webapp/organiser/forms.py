@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
+from webapp.forms import Form
 from webapp.organiser.accounts import MIN_PASSWORD_LENGTH
 from webapp.registration.forms import mailable_address
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField("Email address", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[InputRequired(), Length(max=200)])
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(
         "Email address", validators=[DataRequired(), Length(max=254), mailable_address]
     )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         "New password",
         validators=[
@@ -43,7 +43,7 @@ class ChangePasswordForm(NewPasswordForm):
     current = PasswordField("Current password", validators=[InputRequired(), Length(max=200)])
 
 
-class OrganiserForm(FlaskForm):
+class OrganiserForm(Form):
     """An admin adds an organiser; the new organiser sets a password from an emailed link."""
 
     email = EmailField(
@@ -59,5 +59,5 @@ class OrganiserForm(FlaskForm):
     is_admin = BooleanField("Administrator (sees every event and can add organisers)")
 
 
-class CoOrganiserForm(FlaskForm):
+class CoOrganiserForm(Form):
     email = EmailField("Organiser's email address", validators=[DataRequired(), Length(max=254)])
