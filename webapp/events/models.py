@@ -211,19 +211,19 @@ def _events_touched(session: Session) -> set[Event]:
 
 
 def _translations_of(event: Event, session: Session) -> list[EventTranslation]:
-    """The translations `event` will have once the session is flushed."""
-    found = {id(t): t for t in event.translations}
-    for obj in itertools.chain(session.new, session.dirty):
-        if isinstance(obj, EventTranslation) and (
-            obj.event is event
-            or (obj.event is None and event.id is not None and obj.event_id == event.id)
-        ):
-            found[id(obj)] = obj
-    return [
-        t
-        for t in found.values()
-        if t not in session.deleted and (t.event is event or t.event is None)
-    ]
+    """The translations `event` will have once the session is flushed: its collection (the
+    backref keeps it current), and new ones given only an `event_id`; deleted ones go."""
+    found = list(event.translations)
+    if event.id is not None:
+        found += [
+            obj
+            for obj in session.new
+            if isinstance(obj, EventTranslation)
+            and obj.event is None
+            and obj.event_id == event.id
+            and obj not in found
+        ]
+    return [t for t in found if t not in session.deleted]
 
 
 @sa.event.listens_for(Session, "before_flush")
