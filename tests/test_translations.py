@@ -112,8 +112,12 @@ def _visible_words(data: str) -> list[str]:
 def _template_text(path: Path) -> list[str]:
     """Words in a template's plain text (outside tags and expressions) not in {% trans %}."""
     env = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)  # lexing only
-    words, in_trans, tag = [], False, None
+    # The plain text with a stand-in for each expression or tag, so that an HTML tag with
+    # an expression in it (`<a href="{{ url }}">`) is still recognised as markup as a whole.
+    text, in_trans, tag = [], False, None
     for _lineno, token_type, value in env.lex(path.read_text(encoding="utf-8")):
+        if token_type in ("block_begin", "variable_begin"):
+            text.append("\x00")
         if token_type == "name" and tag is None:
             tag = value
             if value == "trans":
@@ -123,8 +127,8 @@ def _template_text(path: Path) -> list[str]:
         if token_type in ("block_end", "variable_end"):
             tag = None
         if token_type == "data" and not in_trans:
-            words.extend(_visible_words(value))
-    return words
+            text.append(value)
+    return _visible_words("".join(text))
 
 
 # A pattern of attribute values that are read by people: alt, title, placeholder, aria-label.
