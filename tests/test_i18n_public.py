@@ -281,6 +281,10 @@ def test_a_country_chosen_in_danish_is_stored_as_its_iso_code(app, client, event
     with app.app_context():
         country = db.session.scalar(db.select(Registration.country))
     assert country == "AT"
+    _, token, _ = register(app, event.id, "l@example.org", country="AT")
+    for language, name in (("en", "Austria"), ("da", "Østrig"), ("sv", "Österrike")):
+        page = client.get(f"{PREFIX[language]}/r/{token}").text
+        assert f'<dd class="country">{name}</dd>' in page
 
 
 # -- Forms: our messages and WTForms' own -----------------------------------------------------

@@ -34,12 +34,17 @@ def _names(language: str) -> dict[str, str]:
     return {code: territories.get(code) or english[code] for code in codes}
 
 
-def country_name(code: str, language: str | None = None) -> str:
-    """The country's name for an ISO 3166 alpha-2 code in `language` (else the current
-    one): 'Austria', 'Østrig', 'Österrike', 'Österreich'; '' if unknown."""
+def country_name(code: str, language: str = ENGLISH) -> str:
+    """The country's name for an ISO 3166 alpha-2 code in `language`: 'Austria', 'Østrig',
+    'Österrike', 'Österreich'; '' if unknown.
+
+    English unless asked: text stored once for every reader (calendar entries) must not
+    take the language of whichever request built it. Pages and messages pass theirs
+    (i18n.current_language()).
+    """
     if not code:
         return ""
-    return _names(language or i18n.current_language()).get(code, "")
+    return _names(language).get(code, "")
 
 
 def sort_key(name: str, language: str) -> str:

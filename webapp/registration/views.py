@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
 from webapp import i18n, timezones
+from webapp.countries import country_name
 from webapp.db import now_utc
 from webapp.events import services as events
 from webapp.extensions import db, limiter
@@ -186,6 +187,7 @@ def _manage_page(registration, token: str, language_form, status: int = 200):
         over=event_over(registration.event),
         language_form=language_form,
         email_language=_language_in_page(registration.language),
+        country=country_name(registration.country, i18n.current_language()),
     ), status
 
 
