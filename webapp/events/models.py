@@ -135,7 +135,10 @@ class Event(db.Model):
         # path that changes an event through the ORM can leave its search text stale.
         values = {name: getattr(self, name) for name in SEARCHED_FIELDS}
         values[key] = value
-        self.search_text = search_text_for(values, self.translations)
+        # Translations as far as loaded (never a query mid-assignment); refresh_search_texts
+        # completes them before the flush.
+        unloaded = "translations" in sa.inspect(self).unloaded
+        self.search_text = search_text_for(values, () if unloaded else self.translations)
         return value
 
     def searched_values(self) -> dict[str, str | None]:
