@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, current_app, render_template, request
+from markupsafe import Markup
 
 from webapp import caching, i18n
 from webapp.db import now_utc
@@ -102,6 +103,15 @@ def kind_plural(kind: EventKind, *, in_sentence: bool = False) -> str:
     """'Webinars' (or 'webinars' inside a sentence), 'Webinarer', 'Webbinarier', 'Webinare'."""
     names = services.KIND_PLURALS_IN_SENTENCE if in_sentence else services.KIND_PLURALS
     return str(names[EventKind(kind)])
+
+
+@bp.app_template_global()
+def lang_attribute(language: str) -> Markup:
+    """` lang="da"` for content in another language than the page's, else nothing (the
+    page's own `lang` covers it)."""
+    if language == i18n.current_language():
+        return Markup("")
+    return Markup(' lang="%s"') % language
 
 
 @bp.app_template_global()
