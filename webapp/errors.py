@@ -68,10 +68,15 @@ def render_error(code: int, message: str | None = None, detail: str | None = Non
     return make_response(body, code)
 
 
+# Codes whose message is always ours: what libraries put in their descriptions (Flask-Limiter's
+# "5 per 1 minute") is not for readers.
+ALWAYS_OURS = frozenset({404, 413, 429, 500, 503})
+
+
 def _message(error: HTTPException) -> str:
-    """The error's own description if a view gave one, else ours for its code."""
+    """The description a view gave abort() (already translated), else ours for the code."""
     given = error.description != type(error).description
-    if given and error.description:
+    if given and error.description and error.code not in ALWAYS_OURS:
         return error.description
     return MESSAGES.get(error.code) or error.description
 
