@@ -7,7 +7,6 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -34,7 +33,7 @@ from wtforms.validators import (
 from webapp import i18n, timezones
 from webapp.countries import country_choices
 from webapp.events.models import Event, EventFormat, EventKind
-from webapp.forms import SingleLine, line_field
+from webapp.forms import Form, SingleLine, line_field
 from webapp.organiser.services import EventData
 from webapp.organiser.text_fields import (
     TITLE_LENGTH,
@@ -58,7 +57,7 @@ TIME_MESSAGE = _l("Enter a time, for example 18:00.")
 MAX_CAPACITY = 1_000_000
 
 
-class EventForm(TranslatedTexts, FlaskForm):
+class EventForm(TranslatedTexts, Form):
     """The event's fields; event_form() adds a title, summary and description per language."""
 
     title = line_field(_l("Title"), TITLE_LENGTH, required=_l("Enter a title."))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
+from webapp.forms import Form
 from webapp.organiser.accounts import MIN_PASSWORD_LENGTH
 from webapp.registration.forms import mailable_address
 
@@ -16,7 +16,7 @@ def _max(length: int) -> Length:
     return Length(max=length, message=_l("Use at most %(max)d characters."))
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField(
         _l("Email address"), validators=[DataRequired(_l("Enter your email address.")), _max(254)]
     )
@@ -25,14 +25,14 @@ class SignInForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(
         _l("Email address"),
         validators=[DataRequired(_l("Enter your email address.")), _max(254), mailable_address],
     )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         validators=[
@@ -60,7 +60,7 @@ class ChangePasswordForm(NewPasswordForm):
     )
 
 
-class OrganiserForm(FlaskForm):
+class OrganiserForm(Form):
     """An admin adds an organiser; the new organiser sets a password from an emailed link."""
 
     email = EmailField(
@@ -76,7 +76,7 @@ class OrganiserForm(FlaskForm):
     is_admin = BooleanField(_l("Administrator (sees every event and can add organisers)"))
 
 
-class CoOrganiserForm(FlaskForm):
+class CoOrganiserForm(Form):
     email = EmailField(
         _l("Organiser's email address"),
         validators=[DataRequired(_l("Enter an email address.")), _max(254)],

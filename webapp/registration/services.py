@@ -312,3 +312,10 @@ def resend_confirmation(registration: Registration) -> OutboxMessage:
     """Queue again the email that matches the registration's current status (no commit)."""
     begin_write(db.session)
     return messages.queue_for_registration(registration, STATUS_MESSAGES[registration.status])
+
+
+def set_language(registration: Registration, language: str) -> Registration:
+    """Write every later email and invite of this registration in `language` (no commit)."""
+    registration = _locked_registration(registration)
+    registration.language = language
+    return registration
