@@ -110,9 +110,13 @@ def _visible_words(data: str) -> list[str]:
 
 
 def _template_text(path: Path) -> list[str]:
-    """Words in a template's plain text (outside tags and expressions) not in {% trans %}."""
+    """Words in a template's plain text (outside tags and expressions) not in {% trans %}.
+
+    The text around expressions is joined first (an expression stands in as a blank), so
+    that markup with an expression inside (`<a href="{{ url }}">`) is still markup.
+    """
     env = Environment(extensions=["jinja2.ext.i18n"], autoescape=True)  # lexing only
-    words, in_trans, tag = [], False, None
+    pieces, in_trans, tag = [], False, None
     for _lineno, token_type, value in env.lex(path.read_text(encoding="utf-8")):
         if token_type == "name" and tag is None:
             tag = value
@@ -123,8 +127,10 @@ def _template_text(path: Path) -> list[str]:
         if token_type in ("block_end", "variable_end"):
             tag = None
         if token_type == "data" and not in_trans:
-            words.extend(_visible_words(value))
-    return words
+            pieces.append(value)
+        elif token_type == "variable_begin":
+            pieces.append(" ")
+    return _visible_words("".join(pieces))
 
 
 # A pattern of attribute values that are read by people: alt, title, placeholder, aria-label.
