@@ -71,6 +71,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from flask_babel import lazy_gettext as _l
 from icalendar import Alarm, Calendar, vCalAddress, vDuration, vUri
 from icalendar import Event as VEvent
 
@@ -78,7 +79,7 @@ from webapp import i18n, timezones
 from webapp.calendar import text
 from webapp.calendar.vtimezone import vtimezone
 from webapp.db import now_utc
-from webapp.events.models import Event, EventStatus, EventText
+from webapp.events.models import Event, EventKind, EventStatus, EventText
 from webapp.events.services import public_url
 from webapp.registration.models import Registration, RegistrationStatus
 from webapp.text import has_control_characters
@@ -90,6 +91,13 @@ METHODS = ("REQUEST", "CANCEL")
 BEGIN_CALENDAR = b"BEGIN:VCALENDAR\r\n"
 END_CALENDAR = b"END:VCALENDAR\r\n"
 CRLF = b"\r\n"
+# The event's kind as its category (CATEGORIES), in the file's language.
+CATEGORY_NAMES = {
+    EventKind.SUMMIT: _l("Summit"),
+    EventKind.WEBINAR: _l("Webinar"),
+    EventKind.WORKSHOP: _l("Workshop"),
+    EventKind.CONFERENCE: _l("Conference"),
+}
 
 
 @dataclass(frozen=True)
@@ -271,7 +279,8 @@ def _vevent(event: Event, *, stamp: datetime, last_modified: datetime) -> VEvent
     vevent.add("DTEND", _when(event.ends_at, event.timezone))
     vevent.add("CREATED", event.created_at.astimezone(UTC))
     vevent.add("LAST-MODIFIED", last_modified.astimezone(UTC))
-    vevent.add("CATEGORIES", [event.kind.value.capitalize()])
+    category = CATEGORY_NAMES.get(event.kind) or event.kind.value.capitalize()
+    vevent.add("CATEGORIES", [str(category)], parameters={"LANGUAGE": i18n.current_language()})
     vevent.add("TRANSP", "OPAQUE")
     return vevent
 
