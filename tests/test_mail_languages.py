@@ -113,7 +113,7 @@ ENGLISH = (
     "cancelled", "waiting", "list", "seat", "calendar", "invite", "attached", "reminder",
     "organiser", "event", "page", "When", "Where", "Join", "please", "share", "manage",
     "Manage", "starts", "hour", "soon", "receive", "because", "Questions", "Reply", "private",
-    "Keep", "Sun", "Feb", "Jun", "Updated", "Starting", "Reset", "password",
+    "Keep", "Sun", "Jun", "Updated", "Starting", "Reset", "password",
 )  # fmt: skip
 ENGLISH_WORD = re.compile(r"\b(?:" + "|".join(ENGLISH) + r")\b")
 
