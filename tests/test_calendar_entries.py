@@ -120,8 +120,9 @@ def test_a_change_rolled_back_leaves_the_entry_as_it_was(app, make_event):
         loaded.title = "Never saved"
         db.session.add(Event(**{**_copy_columns(loaded), "slug": "never-saved"}))
         db.session.flush()
-        # The edited event's entry and the new one's, written in this transaction.
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(CalendarEntry)) == 2
+        # The edited event's entries and the new one's (one per language), written in this
+        # transaction.
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CalendarEntry)) == 8
         db.session.rollback()
     (entry,) = stored(app).values()
     assert str(entry["vevent"]["SUMMARY"]) == "Kept title" and entry["current"]

@@ -243,3 +243,18 @@ def test_the_event_page_links_to_the_calendar_files_in_its_language(app, client,
         assert f"https://convene.test{prefix(language)}/events/{event.slug}.ics" in html
     html = client.get("/de/").get_data(as_text=True)
     assert "webcal://convene.test/de/calendar.ics" in html
+
+
+def test_no_invite_on_the_waiting_list_is_said_in_the_readers_language(app, client, make_event):
+    event = _translated_event(app, make_event, capacity=1)
+    register(app, event.id, "first@example.org", language="sv")
+    _, token, _ = register(app, event.id, "second@example.org", language="sv")
+    swedish = client.get(f"/sv/r/{token}/invite.ics")
+    assert swedish.status_code == 404
+    text = swedish.get_data(as_text=True)
+    assert "Det finns ingen kalenderinbjudan medan du står på väntelistan." in text
+    english = client.get(f"/r/{token}/invite.ics")
+    assert english.status_code == 404
+    assert "There is no calendar invite while you are on the waiting list." in english.get_data(
+        as_text=True
+    )
