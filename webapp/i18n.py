@@ -114,6 +114,17 @@ def page_languages() -> list[dict]:
     ]
 
 
+def supported(code: str | None) -> str:
+    """`code` if it is one of the site's languages, else the default language."""
+    return code if code in languages() else default_language()
+
+
+def language_prefix(code: str | None) -> str:
+    """The URL prefix of a language: '' for the default one, '/da' for Danish."""
+    code = supported(code)
+    return "" if code == default_language() else f"/{code}"
+
+
 def language_choices() -> list[tuple[str, str]]:
     """(code, name) of the site's languages, for forms."""
     return [(lang, language_name(lang)) for lang in languages()]
@@ -122,7 +133,7 @@ def language_choices() -> list[tuple[str, str]]:
 @contextmanager
 def language(code: str | None) -> Iterator[None]:
     """Messages, dates and names in `code` (a registration's language) inside the block."""
-    with force_locale(code if code in languages() else default_language()):
+    with force_locale(supported(code)):
         yield
 
 
