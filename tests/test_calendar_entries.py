@@ -12,6 +12,7 @@ from icalendar import Calendar
 
 from tests.calendar_support import meaning
 from tests.organiser_support import (
+    event_form_data,
     make_organiser,
     sign_in,
 )
@@ -69,23 +70,7 @@ def test_a_new_event_has_its_entry_from_the_same_commit(app, make_event):
 def test_every_organiser_change_rewrites_the_entry(app, client):
     organiser_id = make_organiser(app, ORGANISER, name="Olga")
     sign_in(client, ORGANISER)
-    form = {
-        "title": "Smart Regions",
-        "slug": "smart-regions",
-        "kind": "webinar",
-        "format": "online",
-        "summary": "An online session.",
-        "description": "",
-        "start_date": "2027-03-10",
-        "start_time": "18:00",
-        "end_date": "2027-03-10",
-        "end_time": "19:30",
-        "timezone": "Europe/Brussels",
-        "country": "",
-        "online_url": "https://meet.example.org/room",
-        "capacity": "50",
-        "save": "Save",
-    }
+    form = event_form_data(title="Smart Regions", slug="smart-regions")
     assert client.post("/organiser/events/new", data=form).status_code == 302
     with app.app_context():
         event_id = db.session.scalar(sa.select(Event.id).where(Event.owner_id == organiser_id))

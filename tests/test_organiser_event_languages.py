@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.organiser_support import make_organiser, share_event, sign_in
+from tests.organiser_support import event_form_data, make_organiser, share_event, sign_in
 from webapp.db import begin_write, lock_row
 from webapp.events.models import Event, EventTranslation
 from webapp.extensions import db
@@ -28,28 +28,7 @@ DANISH = {
 GERMAN = {"title_de": "Intelligente Regionen – Brüssel", "summary_de": "", "description_de": ""}
 
 
-def form_data(**overrides) -> dict:
-    """A valid event form submission in English; override or drop (None) any field."""
-    data = {
-        "title": "Smart Regions – Brussels",
-        "slug": "",
-        "kind": "webinar",
-        "format": "online",
-        "language": "en",
-        "summary": "An online session.",
-        "description": "",
-        "start_date": "2027-03-10",
-        "start_time": "18:00",
-        "end_date": "2027-03-10",
-        "end_time": "19:30",
-        "timezone": "Europe/Brussels",
-        "country": "",
-        "online_url": "https://meet.example.org/room",
-        "capacity": "50",
-        "save": "Save",
-    }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
+form_data = event_form_data
 
 
 def translations(app, event_id: int | None = None) -> dict[str, tuple[str, str, str]]:
