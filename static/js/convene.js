@@ -10,7 +10,11 @@
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     // The page's language formats the dates; the sentence around them comes translated
     // from the page (data-label, with {zone} and {time} to fill in).
-    var locale = document.documentElement.lang || undefined;
+    // The reader's own variant of it where it matches (en-GB on an English page), so dates
+    // and clocks look as the reader is used to.
+    var page = document.documentElement.lang || "";
+    var own = navigator.language || "";
+    var locale = own.split("-")[0] === page ? own : (page || undefined);
     var dateFmt = new Intl.DateTimeFormat(locale, {
       weekday: "short", day: "numeric", month: "short", year: "numeric",
     });

@@ -155,7 +155,7 @@ def test_organiser_pages_fit_a_375px_phone(live_server, new_context):
     assert_no_sideways_scroll(page)
     page.get_by_role("link", name="Create an event").click()
     assert_no_sideways_scroll(page)
-    page.get_by_label("Title").fill(f"Phone event {uuid.uuid4().hex[:6]}")
+    page.get_by_label("Title", exact=True).fill(f"Phone event {uuid.uuid4().hex[:6]}")
     page.get_by_label("Start date").fill("2027-05-04")
     page.get_by_label("Start time").fill("09:30")
     page.get_by_label("End date").fill("2027-05-04")
