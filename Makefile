@@ -7,7 +7,10 @@ PORT ?= 5000
 NODE_DIR := .node
 NODE_PACKAGES := axe-core@4.14.1 ical.js@2.2.1
 
-.PHONY: run test lint format bench bench-smoke node-deps clean serve-prod load-generator
+.PHONY: run test lint format bench bench-smoke node-deps clean serve-prod load-generator \
+	translations translations-extract translations-update translations-compile
+PYBABEL := $(VENV)/bin/pybabel
+TRANSLATIONS := webapp/translations
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +22,23 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(PIP) install -q -r requirements-dev.txt
 	touch $@
 
+## translations: extract every message into messages.pot and merge it into each catalogue
+translations: translations-extract translations-update
+
+translations-extract: $(VENV)/.runtime
+	$(PYBABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+	  --no-location --sort-output --project Convene -o $(TRANSLATIONS)/messages.pot .
+
+translations-update: $(VENV)/.runtime
+	$(PYBABEL) -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+	  --no-fuzzy-matching --no-wrap
+
+## translations-compile: the .mo files the app reads (built here, never committed)
+translations-compile: $(VENV)/.runtime
+	$(PYBABEL) -q compile -d $(TRANSLATIONS)
+
 ## run: set up, migrate, load demo events, serve on http://127.0.0.1:$(PORT) (SQLite in instance/)
-run: $(VENV)/.runtime
+run: $(VENV)/.runtime translations-compile
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 	MAIL_DELIVER_AFTER_REQUEST=1 CONVENE_BASE_URL=$${CONVENE_BASE_URL:-http://127.0.0.1:$(PORT)} \
@@ -30,7 +48,7 @@ run: $(VENV)/.runtime
 ## (PROD_PORTS) on one PostgreSQL (DATABASE_URL), rate limits in Redis, two mail workers.
 PROD_PORTS ?= 8001 8002
 GUNICORN := $(VENV)/bin/gunicorn --workers 2 --threads 4 --worker-class gthread --no-control-socket
-serve-prod: $(VENV)/.runtime
+serve-prod: $(VENV)/.runtime translations-compile
 	@case "$$DATABASE_URL" in postgres*) ;; *) echo "Set DATABASE_URL=postgresql://... (the production profile runs on PostgreSQL)"; exit 2;; esac
 	$(FLASK) db upgrade
 	@export RATELIMIT_STORAGE_URI=$${RATELIMIT_STORAGE_URI:-redis://127.0.0.1:6379/0}; \
@@ -48,7 +66,7 @@ node-deps:
 	else echo "npm not found: tests that need axe-core or ical.js will be skipped"; fi
 
 ## test: install dev deps, lint, run the suite on SQLite, then on PostgreSQL if TEST_DATABASE_URL is set
-test: $(VENV)/.dev node-deps
+test: $(VENV)/.dev node-deps translations-compile
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
@@ -66,11 +84,11 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .
 
 ## bench: full benchmark (SQLite; PostgreSQL too with BENCH_DATABASE_URL), writes bench/results/latest.json
-bench: $(VENV)/.dev load-generator
+bench: $(VENV)/.dev load-generator translations-compile
 	$(VENV)/bin/python -m bench.run
 
 ## bench-smoke: a few seconds on a tiny data set, to keep the harness working (bench/results/smoke.json)
-bench-smoke: $(VENV)/.dev load-generator
+bench-smoke: $(VENV)/.dev load-generator translations-compile
 	$(VENV)/bin/python -m bench.run --smoke
 
 # wrk, the HTTP load generator the benchmark prefers (its Python fallback is much weaker).

@@ -66,6 +66,9 @@ def discover(base: str, manage_token: str) -> list[Target]:
     targets = [
         _probe(base, "listing", "/"),
         _probe(base, "event", event),
+        # The same pages in a language other than the default (issue: multilingual).
+        _probe(base, "listing_da", "/da/"),
+        _probe(base, "event_da", "/da" + event),
         _probe(base, "event_big", f"/events/{dataset.BIG_SLUG}"),
         _probe(base, "event_ics", event + ".ics"),
         _probe(base, "feed_full", "/calendar.ics"),

@@ -108,3 +108,28 @@ def event_values(app, event_id: int, *names: str) -> tuple:
     with app.app_context():
         event = db.session.get(Event, event_id)
         return tuple(getattr(event, name) for name in names)
+
+
+def event_form_data(**overrides) -> dict:
+    """A valid event form submission (an online webinar); override or drop (value None)
+    any field."""
+    data = {
+        "title": "Smart Regions – Brussels",
+        "slug": "",
+        "kind": "webinar",
+        "format": "online",
+        "language": "en",
+        "summary": "An online session.",
+        "description": "",
+        "start_date": "2027-03-10",
+        "start_time": "18:00",
+        "end_date": "2027-03-10",
+        "end_time": "19:30",
+        "timezone": "Europe/Brussels",
+        "country": "",
+        "online_url": "https://meet.example.org/room",
+        "capacity": "50",
+        "save": "Save",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}

@@ -12,6 +12,7 @@ from icalendar import Calendar
 
 from tests.calendar_support import meaning
 from tests.organiser_support import (
+    event_form_data,
     make_organiser,
     sign_in,
 )
@@ -25,15 +26,18 @@ BASE_URL = "https://convene.test"
 ORGANISER = "olga@cluster.example"
 
 
-def stored(app) -> dict[int, dict]:
-    """Every stored entry by event id: its columns, the parsed VEVENT, whether it is current."""
+def stored(app, language: str = "en") -> dict[int, dict]:
+    """Every stored entry in a language by event id: its columns, the parsed VEVENT, whether
+    it is current."""
     with app.app_context():
         current = {
             event_id: entries.version_key(updated_at)
             for event_id, updated_at in db.session.execute(sa.select(Event.id, Event.updated_at))
         }
         result = {}
-        for entry in db.session.scalars(sa.select(CalendarEntry)):
+        for entry in db.session.scalars(
+            sa.select(CalendarEntry).where(CalendarEntry.variant == entries.variant(language))
+        ):
             (vevent,) = Calendar.from_ical(
                 b"BEGIN:VCALENDAR\r\n" + entry.vevent + b"END:VCALENDAR\r\n"
             ).walk("VEVENT")
@@ -56,7 +60,7 @@ def feed_vevents(client) -> dict[str, Calendar]:
 def test_a_new_event_has_its_entry_from_the_same_commit(app, make_event):
     event = make_event(title="Cluster days in Malmö", timezone="Europe/Stockholm")
     (entry,) = stored(app).values()
-    assert entry["variant"] == entries.PUBLIC and entry["base_url"] == BASE_URL
+    assert entry["variant"] == entries.variant("en") and entry["base_url"] == BASE_URL
     assert entry["current"] and entry["tzids"] == "Europe/Stockholm"
     assert entry["vevent"]["UID"] == f"event-{event.id}@convene.test"
     assert str(entry["vevent"]["SUMMARY"]) == "Cluster days in Malmö"
@@ -66,23 +70,7 @@ def test_a_new_event_has_its_entry_from_the_same_commit(app, make_event):
 def test_every_organiser_change_rewrites_the_entry(app, client):
     organiser_id = make_organiser(app, ORGANISER, name="Olga")
     sign_in(client, ORGANISER)
-    form = {
-        "title": "Smart Regions",
-        "slug": "smart-regions",
-        "kind": "webinar",
-        "format": "online",
-        "summary": "An online session.",
-        "description": "",
-        "start_date": "2027-03-10",
-        "start_time": "18:00",
-        "end_date": "2027-03-10",
-        "end_time": "19:30",
-        "timezone": "Europe/Brussels",
-        "country": "",
-        "online_url": "https://meet.example.org/room",
-        "capacity": "50",
-        "save": "Save",
-    }
+    form = event_form_data(title="Smart Regions", slug="smart-regions")
     assert client.post("/organiser/events/new", data=form).status_code == 302
     with app.app_context():
         event_id = db.session.scalar(sa.select(Event.id).where(Event.owner_id == organiser_id))
@@ -117,8 +105,9 @@ def test_a_change_rolled_back_leaves_the_entry_as_it_was(app, make_event):
         loaded.title = "Never saved"
         db.session.add(Event(**{**_copy_columns(loaded), "slug": "never-saved"}))
         db.session.flush()
-        # The edited event's entry and the new one's, written in this transaction.
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(CalendarEntry)) == 2
+        # The edited event's entries and the new one's (one per language), written in this
+        # transaction.
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CalendarEntry)) == 8
         db.session.rollback()
     (entry,) = stored(app).values()
     assert str(entry["vevent"]["SUMMARY"]) == "Kept title" and entry["current"]
@@ -134,7 +123,7 @@ def test_the_feed_and_the_event_file_serve_the_stored_entry(app, client, make_ev
     marker = b"X-CONVENE-TEST:served from storage\r\n"
     with app.app_context():
         begin_write(db.session)
-        entry = db.session.get(CalendarEntry, (event.id, entries.PUBLIC))
+        entry = db.session.get(CalendarEntry, (event.id, entries.variant("en")))
         entry.vevent = entry.vevent.replace(b"END:VEVENT\r\n", marker + b"END:VEVENT\r\n")
         db.session.commit()
     assert marker in client.get("/calendar.ics").data
@@ -190,7 +179,8 @@ def test_refresh_stores_what_is_missing_or_stale_and_is_idempotent(app, runner, 
         db.session.commit()
     result = runner.invoke(args=["calendar", "refresh"])
     assert result.exit_code == 0, result.output
-    assert "Stored 2 calendar entries." in result.output
+    # One entry per language of the site (en, da, sv, de) for each of the two events.
+    assert "Stored 8 calendar entries." in result.output
     entries_now = stored(app)
     assert all(entry["current"] for entry in entries_now.values())
     assert str(entries_now[second.id]["vevent"]["SUMMARY"]) == "Retitled in bulk"
@@ -198,7 +188,7 @@ def test_refresh_stores_what_is_missing_or_stale_and_is_idempotent(app, runner, 
     again = runner.invoke(args=["calendar", "refresh"])
     assert "Stored 0 calendar entries." in again.output
     full = runner.invoke(args=["calendar", "refresh", "--all"])
-    assert "Stored 3 calendar entries." in full.output
+    assert "Stored 12 calendar entries." in full.output
     assert str(stored(app)[third.id]["vevent"]["SUMMARY"]) == "Quiet fix"
 
 
@@ -210,7 +200,7 @@ def test_the_feed_from_stored_entries_means_what_a_fresh_build_means(app, client
     with app.app_context():
         events = db.session.scalars(sa.select(Event).order_by(Event.starts_at, Event.id)).all()
         fresh = ics.feed_calendar(
-            [ics.public_entry(e, BASE_URL) for e in events], name="Convene events"
+            [ics.public_entry(e, BASE_URL) for e in events], name="Convene events", language="en"
         )
     assert meaning(served) == meaning(fresh)
 

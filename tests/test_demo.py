@@ -114,8 +114,10 @@ def _form_values(html: str, field: str) -> MultiDict:
     parser = _PostForms()
     parser.feed(html)
     (fields,) = [form for form in parser.forms if any(name == field for name, _ in form)]
-    # A browser drops the one newline that follows <textarea>.
-    return MultiDict([(name, value.removeprefix("\n")) for name, value in fields])
+    # A browser reads CR LF as one line break, and drops the one that follows <textarea>.
+    return MultiDict(
+        [(name, value.replace("\r\n", "\n").removeprefix("\n")) for name, value in fields]
+    )
 
 
 @pytest.fixture
@@ -133,21 +135,67 @@ def demo_organiser(app_config, app, runner):
     return client
 
 
+def _texts(app) -> dict[str, tuple]:
+    """Each demo event's main language and its translations, by slug."""
+    with app.app_context():
+        return {
+            event.slug: (
+                event.language,
+                {t.language: (t.title, t.summary, t.description) for t in event.translations},
+            )
+            for event in db.session.scalars(sa.select(Event))
+        }
+
+
 def test_every_demo_event_can_be_saved_unchanged(app, demo_organiser):
     with app.app_context():
         events = {e.id: e.slug for e in db.session.scalars(sa.select(Event))}
     assert len(events) == len(DEMO_EVENTS)
+    before = _texts(app)
     for event_id, slug in events.items():
         page = demo_organiser.get(f"/organiser/events/{event_id}/edit")
         assert page.status_code == 200
-        saved = demo_organiser.post(
-            f"/organiser/events/{event_id}/edit", data=_form_values(page.text, "save")
-        )
+        values = _form_values(page.text, "save")
+        # The form carries the main language and every translation, as stored.
+        assert values["language"] == before[slug][0]
+        for language, (title, summary, description) in before[slug][1].items():
+            assert values[f"title_{language}"] == title
+            assert values[f"summary_{language}"] == summary
+            assert values[f"description_{language}"] == description
+        saved = demo_organiser.post(f"/organiser/events/{event_id}/edit", data=values)
         assert saved.status_code == 302, (
             slug,
             re.findall(r"error-message[^>]*>([^<]*)", saved.text),
         )
         assert saved.headers["Location"] == f"/organiser/events/{event_id}"
+    assert _texts(app) == before
+
+
+def test_demo_events_come_with_translations(app):
+    with app.app_context():
+        load_demo_events(today=date(2026, 11, 25))
+    texts = _texts(app)
+    summit = texts["greater-copenhagen-cluster-summit"]
+    assert summit[0] == "en" and set(summit[1]) == {"da", "sv"}
+    assert "Øresundsregionen" in summit[1]["da"][1] and "Öresundsregionen" in summit[1]["sv"][1]
+    workshop = texts["cluster-based-local-economic-development-ris3"]
+    assert set(workshop[1]) == {"de"} and "Frankfurt" in workshop[1]["de"][2]
+    webinar = texts["smart-specialisation-evidence-based-implementation"]
+    assert webinar[1]  # the Brussels webinar in at least one more language
+    for _language, (title, summary, description) in (
+        item for _slug, (_main, given) in texts.items() for item in given.items()
+    ):
+        assert title and summary and description and "\n" not in title
+
+
+def test_the_danish_organiser_page_of_the_summit_lists_its_languages(app, demo_organiser):
+    with app.app_context():
+        summit = db.session.scalar(
+            sa.select(Event).where(Event.slug == "greater-copenhagen-cluster-summit")
+        )
+        summit_id = summit.id
+    html = demo_organiser.get(f"/da/organiser/events/{summit_id}").text
+    assert '<dd class="event-languages">English, dansk, svenska</dd>' in html
 
 
 def test_the_new_event_form_prefilled_for_the_demo_admin_is_accepted(app, demo_organiser):

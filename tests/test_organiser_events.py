@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from tests.conftest import build_event, local
 from tests.mail_support import deliver
 from tests.organiser_support import (
+    event_form_data,
     event_values,
     make_organiser,
     outbox_rows,
@@ -33,27 +34,7 @@ def organiser_id(signed_in_organiser) -> int:
     return signed_in_organiser
 
 
-def form_data(**overrides) -> dict:
-    """A valid event form submission; override or drop (value None) any field."""
-    data = {
-        "title": "Smart Regions – Brussels",
-        "slug": "",
-        "kind": "webinar",
-        "format": "online",
-        "summary": "An online session.",
-        "description": "",
-        "start_date": "2027-03-10",
-        "start_time": "18:00",
-        "end_date": "2027-03-10",
-        "end_time": "19:30",
-        "timezone": "Europe/Brussels",
-        "country": "",
-        "online_url": "https://meet.example.org/room",
-        "capacity": "50",
-        "save": "Save",
-    }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
+form_data = event_form_data
 
 
 def _events(app) -> list[Event]:

@@ -37,10 +37,11 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     templating.register(app)
     mail.init_app(app)  # development delivery after each request
 
-    from webapp import caching, replay
+    from webapp import caching, i18n, replay
 
     caching.init_app(app)  # the change token and the caches of pages and calendar files
     replay.init_app(app)  # whole shared responses replayed in front of Flask
+    i18n.init_app(app)  # Flask-Babel, and the URL's language prefix in front of everything
     return app
 
 

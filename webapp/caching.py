@@ -279,7 +279,9 @@ def cached_page(render: Compute, *variant: Hashable) -> Response:
     if not cacheable_request():
         response = make_response(render()[0])
     else:
-        response = make_response(_guarded(("page", request.path, *variant), render, page=True))
+        response = make_response(
+            _guarded(("page", request.script_root, request.path, *variant), render, page=True)
+        )
         share_response()
     response.vary.add("Cookie")  # a session (flash, sign-in) changes the page
     return response

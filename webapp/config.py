@@ -24,6 +24,10 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "PRIVACY_NOTICE_VERSION": "2026-01",
+    # The site's languages (each has a catalogue in webapp/translations) and the one its
+    # unprefixed URLs, new events and mail without a language use.
+    "LANGUAGES": ("en", "da", "sv", "de"),
+    "DEFAULT_LANGUAGE": "en",
     "EVENTS_PER_PAGE": 12,
     # Reuse rendered public pages until the next commit (webapp/caching.py), and replay whole
     # shared responses before Flask runs (webapp/replay.py).
@@ -71,6 +75,8 @@ DEFAULTS = {
     "MAIL_INLINE_FANOUT_LIMIT": 100,
 }
 # Settings read from the environment under another name.
+# Languages with a complete catalogue in webapp/translations (English is the source).
+SUPPORTED_LANGUAGES = ("en", "da", "sv", "de")
 ENVIRONMENT_ALIASES = {"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}
 # Never from the environment: suppressing sends would mark undelivered outbox mail as sent.
 NOT_FROM_ENVIRONMENT = frozenset({"MAIL_SUPPRESS_SEND"})
@@ -89,6 +95,8 @@ def from_environment(name: str, text: str) -> object:
             return word in TRUE_WORDS
         if isinstance(default, int | float):
             return type(default)(text)
+        if isinstance(default, tuple):
+            return tuple(item.strip() for item in text.split(",") if item.strip())
     except ValueError as error:
         raise ValueError(f"Environment variable {name}={text!r}: {error}") from None
     return text
@@ -121,8 +129,20 @@ def load(app: Flask, overrides: dict | None) -> None:
     if "SESSION_COOKIE_SECURE" not in (overrides or {}):
         secure = app.config["CONVENE_BASE_URL"].startswith("https://")
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
+    _check_languages(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+
+def _check_languages(config) -> None:
+    """The default language must be one of the site's, and each must have a catalogue."""
+    known = set(SUPPORTED_LANGUAGES)
+    unknown = [lang for lang in config["LANGUAGES"] if lang not in known]
+    if unknown or config["DEFAULT_LANGUAGE"] not in config["LANGUAGES"]:
+        raise ValueError(
+            f"LANGUAGES={config['LANGUAGES']!r}, DEFAULT_LANGUAGE={config['DEFAULT_LANGUAGE']!r}:"
+            f" every language must be one of {SUPPORTED_LANGUAGES} and include the default."
+        )
 
 
 def _normalise_database_url(url: str) -> str:

@@ -1,4 +1,9 @@
-"""Country names and choices (ISO 3166), in one place for forms, pages, mail and calendars."""
+"""Country names and choices (ISO 3166), in one place for forms, pages, mail and calendars.
+
+The stored value is always the ISO 3166 alpha-2 code; only its name follows the reader's
+language: English names come from pycountry (as Convene has always shown them), the other
+languages' from Babel's locale data (CLDR), sorted as a reader of that language expects.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +11,67 @@ import functools
 import unicodedata
 
 import pycountry
+from babel import Locale
 from wtforms.fields.choices import SelectChoice
 
+from webapp import i18n, search
+
+ENGLISH = "en"
+# Letters a language sorts as letters of their own, after z, in this order (Danish
+# "Østrig" and "Åland" come last; Swedish "Österrike" after "Zimbabwe"). German sorts
+# ä, ö, ü as a, o, u (DIN 5007), as does every language for the letters it does not list.
+OWN_LETTERS = {"da": "æøå", "sv": "åäö", "nb": "æøå"}
+
 
 @functools.cache
-def country_name(code: str) -> str:
-    """The country's common English name for an ISO 3166 alpha-2 code; '' if unknown."""
-    country = pycountry.countries.get(alpha_2=code) if code else None
-    if country is None:
+def _names(language: str) -> dict[str, str]:
+    """Every ISO 3166 alpha-2 code with its name in `language`."""
+    codes = [country.alpha_2 for country in pycountry.countries]
+    if language == ENGLISH:
+        return {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
+    territories = Locale.parse(language).territories
+    english = _names(ENGLISH)
+    return {code: territories.get(code) or english[code] for code in codes}
+
+
+def country_name(code: str, language: str = ENGLISH) -> str:
+    """The country's name for an ISO 3166 alpha-2 code in `language`: 'Austria', 'Østrig',
+    'Österrike', 'Österreich'; '' if unknown.
+
+    English unless asked: text stored once for every reader (calendar entries) must not
+    take the language of whichever request built it. Pages and messages pass theirs
+    (i18n.current_language()).
+    """
+    if not code:
         return ""
-    return getattr(country, "common_name", None) or country.name
+    return _names(language).get(code, "")
 
 
-def _sort_key(name: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+def sort_key(name: str, language: str) -> str:
+    """How `name` sorts in `language`: case and accents ignored, a language's own letters
+    (OWN_LETTERS) after z."""
+    own = OWN_LETTERS.get(language, "")
+    folded = []
+    for char in unicodedata.normalize("NFC", name).casefold():
+        if char in own:
+            folded.append(chr(ord("z") + 1 + own.index(char)))
+        else:
+            folded.append(search.fold(char))
+    return "".join(folded)
 
 
 @functools.cache
-def country_choices(placeholder: str) -> tuple[SelectChoice, ...]:
-    """Every country by name, sorted ignoring accents, after a placeholder with no value."""
-    named = sorted(
-        ((c.alpha_2, country_name(c.alpha_2)) for c in pycountry.countries),
-        key=lambda p: _sort_key(p[1]),
-    )
-    return (SelectChoice("", placeholder), *(SelectChoice(code, name) for code, name in named))
+def _named_choices(language: str) -> tuple[SelectChoice, ...]:
+    names = _names(language)
+    ordered = sorted(names.items(), key=lambda item: (sort_key(item[1], language), item[0]))
+    return tuple(SelectChoice(code, name) for code, name in ordered)
+
+
+def country_choices(placeholder: str, language: str | None = None) -> tuple[SelectChoice, ...]:
+    """Every country by name in `language` (else the current one), sorted for it, after a
+    placeholder with no value."""
+    language = language or i18n.current_language()
+    return (SelectChoice("", str(placeholder)), *_named_choices(language))
 
 
 @functools.cache

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from webapp.db import begin_write, now_utc
-from webapp.events.models import Event, EventFormat, EventKind, EventStatus
+from webapp.events.models import Event, EventFormat, EventKind, EventStatus, EventTranslation
 from webapp.extensions import db
 from webapp.organiser import accounts
 from webapp.organiser.models import Organiser
@@ -46,6 +46,8 @@ class DemoEvent:
     capacity: int | None = None
     online_url: str = ""
     days_from_today: int = 0
+    # Title, summary and description in the site's other languages (the main one is English).
+    translations: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
 DEMO_EVENTS = (
@@ -71,6 +73,22 @@ DEMO_EVENTS = (
             "country": "SE",
         },
         capacity=300,
+        translations={
+            "da": (
+                "Greater Copenhagen Klyngetopmøde",
+                "En dag for klyngeledere, regioner og virksomheder fra hele Øresundsregionen.",
+                "**Greater Copenhagen Klyngetopmøde** samler klyngeorganisationer fra Skåne "
+                "og Sjælland.\n\n- Oplæg om samarbejde på tværs af Øresund\n"
+                "- Matchmaking mellem virksomheder og klynger\n- Virksomhedsbesøg i Malmö",
+            ),
+            "sv": (
+                "Greater Copenhagen Klustertoppmöte",
+                "En dag för klusterledare, regioner och företag från hela Öresundsregionen.",
+                "**Greater Copenhagen Klustertoppmöte** samlar klusterorganisationer från "
+                "Skåne och Själland.\n\n- Föredrag om samarbete över Öresund\n"
+                "- Matchmaking mellan företag och kluster\n- Studiebesök i Malmö",
+            ),
+        },
     ),
     DemoEvent(
         slug="smart-specialisation-evidence-based-implementation",
@@ -85,6 +103,20 @@ DEMO_EVENTS = (
         description="A webinar on monitoring, evaluation and evidence in RIS3 implementation.",
         online_url="https://meet.example.org/s3-evidence",
         capacity=500,
+        translations={
+            "da": (
+                "Smart specialisering – evidensbaseret gennemførelse i EU",
+                "Sådan bruger regioner evidens til at gennemføre deres strategier for smart "
+                "specialisering.",
+                "Et webinar om overvågning, evaluering og evidens i gennemførelsen af RIS3.",
+            ),
+            "de": (
+                "Intelligente Spezialisierung – evidenzbasierte Umsetzung in der EU",
+                "Wie Regionen Evidenz nutzen, um ihre Strategien für intelligente "
+                "Spezialisierung umzusetzen.",
+                "Ein Webinar zu Monitoring, Evaluierung und Evidenz bei der Umsetzung von RIS3.",
+            ),
+        },
     ),
     DemoEvent(
         slug="cluster-based-local-economic-development-ris3",
@@ -98,6 +130,15 @@ DEMO_EVENTS = (
         days=3,
         summary="A three-day thematic workshop on clusters as drivers of local development.",
         description="Three days of peer learning between regions, with field visits in Frankfurt.",
+        translations={
+            "de": (
+                "Clusterbasierte lokale Wirtschaftsentwicklung im Kontext von RIS3",
+                "Ein dreitägiger thematischer Workshop zu Clustern als Motor der lokalen "
+                "Entwicklung.",
+                "Drei Tage Erfahrungsaustausch zwischen Regionen, mit Exkursionen in Frankfurt "
+                "am Main.",
+            ),
+        },
         venue={
             "venue_name": "Haus am Dom",
             "address": "Domplatz 3",
@@ -189,6 +230,11 @@ def build_event(spec: DemoEvent, today: date) -> Event:
         status=EventStatus.PUBLISHED,
         organiser_name="Convene demo team",
         organiser_email=DEMO_CONTACT_EMAIL,
+        language="en",
+        translations=[
+            EventTranslation(language=language, title=title, summary=summary, description=text)
+            for language, (title, summary, text) in spec.translations.items()
+        ],
         **spec.venue,
     )
     event.set_schedule(

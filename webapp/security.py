@@ -5,6 +5,9 @@ from __future__ import annotations
 import functools
 
 from flask import Flask, abort, after_this_request, request
+from flask_babel import gettext as _
+
+from webapp import i18n
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -47,14 +50,14 @@ def register(app: Flask) -> None:
     @app.before_request
     def refuse_nul_bytes():
         if has_nul_bytes(request.path, request.query_string):
-            abort(400, "Requests may not contain NUL characters.")
+            abort(400, _("Requests may not contain NUL characters."))
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
             "application/x-www-form-urlencoded",
             "multipart/form-data",
         ):
             for key, value in request.form.items(multi=True):
                 if "\x00" in key or "\x00" in value:
-                    abort(400, "Forms may not contain NUL characters.")
+                    abort(400, _("Forms may not contain NUL characters."))
 
     @app.after_request
     def add_security_headers(response):
@@ -64,6 +67,9 @@ def register(app: Flask) -> None:
         for name, value in SECURITY_HEADERS:
             if name.lower() not in present:
                 response.headers.add(name, value)
+        # Pages say their language (it is in the URL, so nothing varies by request header).
+        if "content-language" not in present and response.mimetype == "text/html":
+            response.headers.add("Content-Language", i18n.current_language())
         return response
 
 

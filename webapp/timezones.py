@@ -16,6 +16,10 @@ import functools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from flask_babel import gettext
+
+from webapp import i18n
+
 
 class TimezoneError(ValueError):
     """A local time that cannot be turned into an instant, with a readable message."""
@@ -101,15 +105,17 @@ def utc_offset_label(instant: datetime, zone_name: str) -> str:
     return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def format_day(day: date) -> str:
-    """'Sun 28 Feb 2027'."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
+def format_day(day: date, language: str | None = None) -> str:
+    """'Sun 28 Feb 2027', 'søn. 28. feb. 2027' (in the page's language unless given)."""
+    return i18n.localised_day(day, language)
 
 
-def format_instant(instant: datetime, zone_name: str) -> str:
-    """One moment in the zone, with its abbreviation: 'Sun 28 Feb 2027, 18:00 CET'."""
+def format_instant(instant: datetime, zone_name: str, language: str | None = None) -> str:
+    """One moment in the zone, with its abbreviation: 'Sun 28 Feb 2027, 18:00 CET',
+    'søn. 28. feb. 2027 kl. 18.00 CET'."""
     local = to_local(instant, zone_name)
-    return f"{format_day(local.date())}, {local:%H:%M} {abbreviation(instant, zone_name)}"
+    day, clock = format_day(local.date(), language), i18n.localised_time(local, language)
+    return f"{i18n.join_day_time(day, clock, language)} {abbreviation(instant, zone_name)}"
 
 
 def format_table_time(instant: datetime | None, zone_name: str) -> str:
@@ -117,40 +123,59 @@ def format_table_time(instant: datetime | None, zone_name: str) -> str:
     return to_local(instant, zone_name).strftime("%Y-%m-%d %H:%M") if instant else ""
 
 
-def format_range(starts_at: datetime, ends_at: datetime, zone_name: str) -> str:
+def format_range(
+    starts_at: datetime, ends_at: datetime, zone_name: str, language: str | None = None
+) -> str:
     """A human date/time range in the event's zone.
 
-    Same day:   'Sun 28 Feb 2027, 18:00–19:30 CET'
+    Same day:   'Sun 28 Feb 2027, 18:00–19:30 CET' ('søn. 28. feb. 2027 kl. 18.00–19.30 CET')
     Multi-day:  '23–25 Nov 2027' (with month/year only where they differ)
     """
     start = to_local(starts_at, zone_name)
     end = to_local(ends_at, zone_name)
     if start.date() == end.date():
         start_abbr, end_abbr = start.tzname(), end.tzname()
-        end_part = f"{end:%H:%M}" + (f" {end_abbr}" if end_abbr != start_abbr else "")
+        day = format_day(start.date(), language)
+        start_clock = i18n.localised_time(start, language)
+        end_part = i18n.localised_time(end, language)
         if start_abbr != end_abbr:
-            return f"{format_day(start.date())}, {start:%H:%M} {start_abbr}–{end_part}"
-        return f"{format_day(start.date())}, {start:%H:%M}–{end_part} {start_abbr}"
-    return format_date_span(start.date(), end.date())
+            clocks = f"{start_clock} {start_abbr}–{end_part} {end_abbr}"
+            return i18n.join_day_time(day, clocks, language)
+        return f"{i18n.join_day_time(day, f'{start_clock}–{end_part}', language)} {start_abbr}"
+    return format_date_span(start.date(), end.date(), language)
 
 
-def format_date_span(first: date, last: date) -> str:
-    """'23–25 Nov 2027', '30 Nov – 2 Dec 2027', '30 Dec 2027 – 2 Jan 2028'."""
+def format_date_span(first: date, last: date, language: str | None = None) -> str:
+    """'23–25 Nov 2027', '30 Nov – 2 Dec 2027', '30 Dec 2027 – 2 Jan 2028' (localised)."""
+
+    def part(day: date, pattern: str) -> str:
+        return i18n.localised_date_part(day, pattern, language)
+
     if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}–{last.day} {last:%b %Y}"
+        return f"{part(first, 'day_number')}–{part(last, 'day_number')} {part(last, 'MMM y')}"
     if first.year == last.year:
-        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
-    return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+        return f"{part(first, 'day_month')} – {part(last, 'day_month')} {part(last, 'y')}"
+    return f"{part(first, 'day_month')} {part(first, 'y')} – {part(last, 'day_month')} {part(last, 'y')}"
 
 
-def format_time_span(starts_at: datetime, ends_at: datetime, zone_name: str) -> str:
+def format_time_span(
+    starts_at: datetime, ends_at: datetime, zone_name: str, language: str | None = None
+) -> str:
     """Hours of a multi-day event: 'Starts Tue 23 Nov, 09:00 CET; ends Thu 25 Nov, 16:00 CET'."""
     start = to_local(starts_at, zone_name)
     end = to_local(ends_at, zone_name)
-    return (
-        f"Starts {start:%a} {start.day} {start:%b}, {start:%H:%M} {start.tzname()}; "
-        f"ends {end:%a} {end.day} {end:%b}, {end:%H:%M} {end.tzname()}"
-    )
+
+    def moment(local: datetime) -> str:
+        day = i18n.localised_date_part(local.date(), "EEE " + _day_month(language), language)
+        clock = i18n.localised_time(local, language)
+        return f"{i18n.join_day_time(day, clock, language)} {local.tzname()}"
+
+    with i18n.language_if_given(language):
+        return gettext("Starts %(start)s; ends %(end)s", start=moment(start), end=moment(end))
+
+
+def _day_month(language: str | None) -> str:
+    return i18n.date_pattern("day_month", language)
 
 
 def iso_utc(instant: datetime) -> str:

@@ -8,16 +8,24 @@
     var end = new Date(el.getAttribute("data-end"));
     if (isNaN(start) || isNaN(end)) return;
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    var dateFmt = new Intl.DateTimeFormat(undefined, {
+    // The page's language formats the dates; the sentence around them comes translated
+    // from the page (data-label, with {zone} and {time} to fill in).
+    // The reader's own variant of it where it matches (en-GB on an English page), so dates
+    // and clocks look as the reader is used to.
+    var page = document.documentElement.lang || "";
+    var own = navigator.language || "";
+    var locale = own.split("-")[0] === page ? own : (page || undefined);
+    var dateFmt = new Intl.DateTimeFormat(locale, {
       weekday: "short", day: "numeric", month: "short", year: "numeric",
     });
-    var timeFmt = new Intl.DateTimeFormat(undefined, {
+    var timeFmt = new Intl.DateTimeFormat(locale, {
       hour: "2-digit", minute: "2-digit", timeZoneName: "short",
     });
     var sameDay = dateFmt.format(start) === dateFmt.format(end);
-    var text = "Your time (" + zone + "): " + dateFmt.format(start) + ", " + timeFmt.format(start) +
+    var time = dateFmt.format(start) + ", " + timeFmt.format(start) +
       " – " + (sameDay ? "" : dateFmt.format(end) + ", ") + timeFmt.format(end);
-    el.textContent = text;
+    var label = el.getAttribute("data-label") || "Your time ({zone}): {time}";
+    el.textContent = label.replace("{zone}", zone).replace("{time}", time);
     el.hidden = false;
   }
 

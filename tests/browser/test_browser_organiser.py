@@ -25,10 +25,12 @@ def _create_event(page: Page, title: str, slug: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Create an event")
     assert_labelled_inputs(page)
     assert_accessible(page)
-    page.get_by_label("Title").fill(title)
+    page.get_by_label("Title", exact=True).fill(title)
     page.get_by_label("Web address").fill(slug)
     page.get_by_label("Type", exact=True).select_option("webinar")
-    page.get_by_label("Summary").fill("Transatlantic cluster cooperation, an online session.")
+    page.get_by_label("Summary", exact=True).fill(
+        "Transatlantic cluster cooperation, an online session."
+    )
     page.get_by_label("Start date").fill("2027-03-15")
     page.get_by_label("Start time").fill("10:00")
     page.get_by_label("End date").fill("2027-03-15")
@@ -153,7 +155,7 @@ def test_organiser_pages_fit_a_375px_phone(live_server, new_context):
     assert_no_sideways_scroll(page)
     page.get_by_role("link", name="Create an event").click()
     assert_no_sideways_scroll(page)
-    page.get_by_label("Title").fill(f"Phone event {uuid.uuid4().hex[:6]}")
+    page.get_by_label("Title", exact=True).fill(f"Phone event {uuid.uuid4().hex[:6]}")
     page.get_by_label("Start date").fill("2027-05-04")
     page.get_by_label("Start time").fill("09:30")
     page.get_by_label("End date").fill("2027-05-04")

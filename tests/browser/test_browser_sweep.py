@@ -112,7 +112,7 @@ def test_organiser_pages(live_server, new_context):
     sign_in(page, email)
 
     page.goto("/organiser/events/new")
-    page.get_by_label("Title").fill("Sweep event")
+    page.get_by_label("Title", exact=True).fill("Sweep event")
     page.get_by_label("Start date").fill("2027-04-01")
     page.get_by_label("Time zone").fill("Mars/Olympus_Mons")
     page.get_by_role("button", name="Save").click()

@@ -7,8 +7,9 @@ it is over. A feed of a thousand events takes a while to serialise, so:
   the feed's events, the latest `updated_at` of any event, the latest moment an event
   left the 90-day window). ETag and Last-Modified come from it, so a conditional request
   is answered 304 without loading a single event.
-- the built bytes are kept per version (a new version is a new key, so a stale file is
-  never served), in the application's caches (webapp/caching.py, one per process).
+- the built bytes are kept per version and language (a new version is a new key, so a
+  stale file is never served), in the application's caches (webapp/caching.py, one per
+  process). The version does not depend on the language; the ETag the views send does.
 - Each event's VEVENT is stored serialised per event version (entries.py), so building the
   file, even in a fresh process, joins stored bytes.
 """
@@ -93,8 +94,9 @@ def current_feed_version(kind: EventKind | None) -> FeedVersion:
 
 
 def feed_entries(
-    kind: EventKind | None, base_url: str, *, now: datetime | None = None
+    kind: EventKind | None, base_url: str, language: str, *, now: datetime | None = None
 ) -> list[ics.Entry]:
-    """The feed's entries (ics.Entry) in start order, stored ones wherever current."""
+    """The feed's entries (ics.Entry) in `language` and start order, stored ones wherever
+    current."""
     cutoff = (now or now_utc()) - WINDOW
-    return entries.public_entries(_in_feed(kind, cutoff), base_url)
+    return entries.public_entries(_in_feed(kind, cutoff), base_url, language)

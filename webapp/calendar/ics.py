@@ -54,6 +54,13 @@ Choices, and why:
   its VEVENT has STATUS:CANCELLED, the attendee, and no join link.
 - DESCRIPTION is plain text: the summary, the event page link, and (invites only) the join
   link. The organiser's long Markdown description stays on the page.
+- Language: a file is written in the current language (callers choose it with
+  i18n.language(): the URL's for public files, the registration's for invites). Fixed words
+  come from the catalogue, the event's title and summary from Event.text_in(), and links go
+  to the pages in that language (`pages_url`, e.g. https://host/da). SUMMARY carries the
+  language its text is in as a LANGUAGE parameter (RFC 5545 3.2.10), DESCRIPTION and
+  LOCATION the file's language, NAME (RFC 7986) the feed's. UIDs do not depend on the
+  language: a subscriber who switches feeds keeps one entry per event.
 """
 
 from __future__ import annotations
@@ -64,14 +71,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from flask_babel import lazy_gettext as _l
 from icalendar import Alarm, Calendar, vCalAddress, vDuration, vUri
 from icalendar import Event as VEvent
 
-from webapp import timezones
+from webapp import i18n, timezones
 from webapp.calendar import text
 from webapp.calendar.vtimezone import vtimezone
 from webapp.db import now_utc
-from webapp.events.models import Event, EventStatus
+from webapp.events.models import Event, EventKind, EventStatus, EventText
 from webapp.events.services import public_url
 from webapp.registration.models import Registration, RegistrationStatus
 from webapp.text import has_control_characters
@@ -83,6 +91,13 @@ METHODS = ("REQUEST", "CANCEL")
 BEGIN_CALENDAR = b"BEGIN:VCALENDAR\r\n"
 END_CALENDAR = b"END:VCALENDAR\r\n"
 CRLF = b"\r\n"
+# The event's kind as its category (CATEGORIES), in the file's language.
+CATEGORY_NAMES = {
+    EventKind.SUMMIT: _l("Summit"),
+    EventKind.WEBINAR: _l("Webinar"),
+    EventKind.WORKSHOP: _l("Workshop"),
+    EventKind.CONFERENCE: _l("Conference"),
+}
 
 
 @dataclass(frozen=True)
@@ -110,8 +125,9 @@ def registration_uid(registration: Registration, base_url: str) -> str:
     return f"registration-{registration.id}@{_host(base_url)}"
 
 
-def calendar_properties(*, method: str = "", name: str = "") -> Calendar:
-    """A calendar with only its own properties: METHOD for iTIP, name and refresh for feeds."""
+def calendar_properties(*, method: str = "", name: str = "", language: str = "") -> Calendar:
+    """A calendar with only its own properties: METHOD for iTIP, name (in `language`) and
+    refresh for feeds."""
     calendar = Calendar()
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
@@ -119,34 +135,44 @@ def calendar_properties(*, method: str = "", name: str = "") -> Calendar:
     if method:
         calendar.add("METHOD", method)
     if name:
-        calendar.add("NAME", name)
+        calendar.add("NAME", name, parameters={"LANGUAGE": language} if language else None)
         calendar.add("X-WR-CALNAME", name)
         calendar.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
         calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
     return calendar
 
 
-def public_vevent(event: Event, base_url: str) -> VEvent:
-    """The public VEVENT (feed and event file): no attendee, organiser or join link.
+def public_vevent(
+    event: Event, base_url: str, *, words: EventText | None = None, pages_url: str = ""
+) -> VEvent:
+    """The public VEVENT (feed and event file) in the current language: no attendee,
+    organiser or join link.
 
-    `event` is an Event or a row with the same attribute names (entries.ENTRY_COLUMNS).
+    `event` is an Event or a row with the same attribute names (entries.ENTRY_COLUMNS), in
+    which case `words` gives its title and summary in the current language. `pages_url` is
+    the base of the pages in that language (base_url by default).
     """
+    language = i18n.current_language()
+    words = words or event.text_in(language)
+    pages_url = pages_url or base_url
     cancelled = event.status == EventStatus.CANCELLED
     vevent = _vevent(event, stamp=event.updated_at, last_modified=event.updated_at)
     vevent.add("UID", event_uid(event, base_url))
     vevent.add("SEQUENCE", event.sequence)
     vevent.add("STATUS", "CANCELLED" if cancelled else "CONFIRMED")
-    vevent.add("SUMMARY", text.summary(event, cancelled=cancelled))
-    vevent.add("DESCRIPTION", text.public_description(event, base_url))
-    vevent.add("LOCATION", text.public_location(event))
-    vevent.add("URL", _uri(public_url(event, base_url)))
+    _add_text(vevent, "SUMMARY", text.summary(words, cancelled=cancelled), words.language)
+    _add_text(vevent, "DESCRIPTION", text.public_description(event, words, pages_url), language)
+    _add_text(vevent, "LOCATION", text.public_location(event), language)
+    vevent.add("URL", _uri(public_url(event, pages_url)))
     vevent.add("CLASS", "PUBLIC")
     return vevent
 
 
-def public_entry(event: Event, base_url: str) -> Entry:
-    """public_vevent() serialised: what entries.py stores per event version."""
-    return _entry(event, public_vevent(event, base_url))
+def public_entry(
+    event: Event, base_url: str, *, words: EventText | None = None, pages_url: str = ""
+) -> Entry:
+    """public_vevent() serialised: what entries.py stores per event version and language."""
+    return _entry(event, public_vevent(event, base_url, words=words, pages_url=pages_url))
 
 
 def event_calendar(entry: Entry) -> bytes:
@@ -154,15 +180,22 @@ def event_calendar(entry: Entry) -> bytes:
     return _calendar_file(_header(), [entry])
 
 
-def feed_calendar(entries: Iterable[Entry], *, name: str) -> bytes:
-    """A subscribable feed of public entries, with its name and a one-hour refresh."""
-    return _calendar_file(_header(name=name), list(entries))
+def feed_calendar(entries: Iterable[Entry], *, name: str, language: str = "") -> bytes:
+    """A subscribable feed of public entries, with its name (in `language`) and a one-hour
+    refresh."""
+    return _calendar_file(_header(name=name, language=language), list(entries))
 
 
 def registration_invite(
-    registration: Registration, *, method: str, base_url: str, now: datetime | None = None
+    registration: Registration,
+    *,
+    method: str,
+    base_url: str,
+    now: datetime | None = None,
+    pages_url: str = "",
 ) -> bytes:
-    """A registration's personal iTIP invite: METHOD:REQUEST, or METHOD:CANCEL."""
+    """A registration's personal iTIP invite in the current language: METHOD:REQUEST, or
+    METHOD:CANCEL. `pages_url` is the base of the pages in that language."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
     if registration.id is None:
@@ -170,29 +203,38 @@ def registration_invite(
     if method == "REQUEST" and not _active(registration):
         # RFC 5546 3.2.2: a REQUEST is TENTATIVE or CONFIRMED; what is off is a CANCEL.
         raise ValueError("a cancelled registration or event is sent a CANCEL, not a REQUEST")
-    vevent = _invite_vevent(registration, method == "CANCEL", base_url, now or now_utc())
+    cancel = method == "CANCEL"
+    vevent = _invite_vevent(registration, cancel, base_url, pages_url or base_url, now or now_utc())
     return _calendar_file(_header(method=method), [_entry(registration.event, vevent)])
 
 
 def _invite_vevent(
-    registration: Registration, cancel: bool, base_url: str, now: datetime
+    registration: Registration, cancel: bool, base_url: str, pages_url: str, now: datetime
 ) -> VEvent:
     event = registration.event
+    language = i18n.current_language()
+    words = event.text_in(language)
     join_url = "" if cancel else text.join_url(registration)
     last_modified = max(filter(None, (event.updated_at, registration.updated_at)))
     vevent = _vevent(event, stamp=now, last_modified=last_modified)
     vevent.add("UID", registration_uid(registration, base_url))
     vevent.add("SEQUENCE", event.sequence + 1 if cancel else event.sequence)
     vevent.add("STATUS", "CANCELLED" if cancel else "CONFIRMED")
-    vevent.add("SUMMARY", text.one_line(event.title))
-    vevent.add("DESCRIPTION", text.invite_description(registration, base_url, cancel=cancel))
-    vevent.add("LOCATION", text.invite_location(registration, join_url))
-    vevent.add("URL", _uri(join_url or public_url(event, base_url)))
+    _add_text(vevent, "SUMMARY", text.one_line(words.title), words.language)
+    description = text.invite_description(registration, words, pages_url, cancel=cancel)
+    _add_text(vevent, "DESCRIPTION", description, language)
+    _add_text(vevent, "LOCATION", text.invite_location(registration, join_url), language)
+    vevent.add("URL", _uri(join_url or public_url(event, pages_url)))
     vevent.add("ORGANIZER", _organizer(event, base_url))
     vevent.add("ATTENDEE", _attendee(registration, accepted=not cancel))
     if not cancel:
-        vevent.add_component(_alarm(event))
+        vevent.add_component(_alarm(words))
     return vevent
+
+
+def _add_text(vevent: VEvent, name: str, value: str, language: str) -> None:
+    """A text property with the language it is written in (RFC 5545 3.2.10)."""
+    vevent.add(name, value, parameters={"LANGUAGE": language})
 
 
 def _calendar_file(header: bytes, entries: Sequence[Entry]) -> bytes:
@@ -208,10 +250,10 @@ def _calendar_file(header: bytes, entries: Sequence[Entry]) -> bytes:
 
 
 @functools.lru_cache(maxsize=32)
-def _header(*, method: str = "", name: str = "") -> bytes:
+def _header(*, method: str = "", name: str = "", language: str = "") -> bytes:
     """The calendar's property lines, each serialised by icalendar; the same for every file
     of a METHOD or feed name, so built once."""
-    calendar = calendar_properties(method=method, name=name)
+    calendar = calendar_properties(method=method, name=name, language=language)
     lines = (calendar.content_line(key, value).to_ical() for key, value in calendar.items())
     return b"".join(line + CRLF for line in lines)
 
@@ -237,7 +279,8 @@ def _vevent(event: Event, *, stamp: datetime, last_modified: datetime) -> VEvent
     vevent.add("DTEND", _when(event.ends_at, event.timezone))
     vevent.add("CREATED", event.created_at.astimezone(UTC))
     vevent.add("LAST-MODIFIED", last_modified.astimezone(UTC))
-    vevent.add("CATEGORIES", [event.kind.value.capitalize()])
+    category = CATEGORY_NAMES.get(event.kind) or event.kind.value.capitalize()
+    vevent.add("CATEGORIES", [str(category)], parameters={"LANGUAGE": i18n.current_language()})
     vevent.add("TRANSP", "OPAQUE")
     return vevent
 
@@ -290,10 +333,10 @@ def _attendee(registration: Registration, *, accepted: bool) -> vCalAddress:
     )
 
 
-def _alarm(event: Event) -> Alarm:
+def _alarm(words: EventText) -> Alarm:
     alarm = Alarm()
     alarm.add("ACTION", "DISPLAY")
-    alarm.add("DESCRIPTION", text.one_line(event.title))
+    alarm.add("DESCRIPTION", text.one_line(words.title))
     alarm.add("TRIGGER", -ALARM_BEFORE)
     return alarm
 

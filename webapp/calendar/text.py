@@ -2,52 +2,76 @@
 
 No iCalendar syntax here (icalendar escapes what we return); only what the text says, with
 control characters that no calendar reader should meet turned into spaces.
+
+Fixed words are in the current language (the caller chooses it with i18n.language()); the
+event's own words come from an EventText, the event's title and summary in the file's
+language where the organiser gave them (Event.text_in()), else in its main language.
 """
 
 from __future__ import annotations
 
 import re
 
+from babel import Locale
+from flask_babel import gettext as _
+
+from webapp import i18n
 from webapp.countries import country_name
-from webapp.events.models import Event, EventFormat, EventStatus
+from webapp.events.models import Event, EventFormat, EventStatus, EventText
 from webapp.events.services import public_url
 from webapp.registration.models import Registration
 from webapp.text import one_line
 
 # Every control character but the line feed (line breaks are normalised to it first).
 _CONTROLS_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
-MANAGE_HINT = "To change or cancel your registration, use the link in your confirmation email."
+
+
+def country(code: str, language: str) -> str:
+    """The country's name in `language` ('Belgien'); English names as the site shows them."""
+    if not code:
+        return ""
+    if language != "en":
+        name = Locale.parse(language).territories.get(code)
+        if name:
+            return name
+    return country_name(code)
 
 
 def public_location(event: Event) -> str:
-    """Venue and address (with city and country), or 'Online'."""
+    """Venue and address (with city and country), or 'Online', in the current language."""
     if event.format == EventFormat.ONLINE:
-        return "Online"
-    parts = (event.venue_name, event.address, event.city, country_name(event.country))
+        return _("Online")
+    language = i18n.current_language()
+    parts = (event.venue_name, event.address, event.city, country(event.country, language))
     place = ", ".join(filter(None, map(one_line, filter(None, parts))))
-    return place or "To be announced"
+    return place or _("To be announced")
 
 
-def summary(event: Event, *, cancelled: bool) -> str:
+def summary(words: EventText, *, cancelled: bool) -> str:
     """The title on one line; Google ignores STATUS in subscribed feeds, so say it here too."""
-    title = one_line(event.title)
-    return f"Cancelled: {title}" if cancelled else title
+    title = one_line(words.title)
+    return _("Cancelled: %(title)s", title=title) if cancelled else title
 
 
-def public_description(event: Event, base_url: str) -> str:
-    """The summary and the event page link; never the private join link."""
+def public_description(event: Event, words: EventText, base_url: str) -> str:
+    """The summary and the event page link; never the private join link.
+
+    `base_url` is the base of the pages in the current language ('…/da').
+    """
     lines = []
     if event.status == EventStatus.CANCELLED:
-        lines.append("This event has been cancelled.")
-    if event.summary:
-        lines.append(paragraph(event.summary))
+        lines.append(_("This event has been cancelled."))
+    if words.summary:
+        lines.append(paragraph(words.summary))
     if event.format != EventFormat.IN_PERSON:
-        lines.append("Online: the join link is sent to registered attendees.")
-    lines.append(f"Event page: {public_url(event, base_url)}")
+        lines.append(_("Online: the join link is sent to registered attendees."))
+    lines.append(_("Event page: %(url)s", url=public_url(event, base_url)))
     return "\n\n".join(lines)
 
 
-def invite_description(registration: Registration, base_url: str, *, cancel: bool) -> str:
+def invite_description(
+    registration: Registration, words: EventText, base_url: str, *, cancel: bool
+) -> str:
     """The attendee's own text: summary, join link (unless cancelled) and the event page.
 
     Never the manage link: a calendar entry is shared with assistants and colleagues, and
@@ -57,18 +81,20 @@ def invite_description(registration: Registration, base_url: str, *, cancel: boo
     lines = []
     if cancel:
         lines.append(
-            "This event has been cancelled."
+            _("This event has been cancelled.")
             if event.status == EventStatus.CANCELLED
-            else "Your registration has been cancelled."
+            else _("Your registration has been cancelled.")
         )
-    elif event.summary:
-        lines.append(paragraph(event.summary))
+    elif words.summary:
+        lines.append(paragraph(words.summary))
     link = "" if cancel else join_url(registration)
     if link:
-        lines.append(f"Join online: {link}")
-    lines.append(f"Event page: {public_url(event, base_url)}")
+        lines.append(_("Join online: %(url)s", url=link))
+    lines.append(_("Event page: %(url)s", url=public_url(event, base_url)))
     if not cancel:
-        lines.append(MANAGE_HINT)
+        lines.append(
+            _("To change or cancel your registration, use the link in your confirmation email.")
+        )
     return "\n\n".join(lines)
 
 

@@ -1,5 +1,9 @@
 """Calendar routes: one public event, the subscribable feed, and a personal invite.
 
+Public files are in the URL's language (`/da/calendar.ics`, `/da/events/x.ics`): every
+cache key and ETag includes it, so the languages never answer for each other. The personal
+invite is in the registration's language, as in its emails, whichever URL fetches it.
+
 The personal invite at /r/<token>/invite.ics is the same file the emails carry: a
 METHOD:REQUEST for a confirmed seat, and the METHOD:CANCEL version once the registration
 or the event is cancelled (so importing it removes the entry). An unknown token is 404,
@@ -15,9 +19,10 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.utils import secure_filename
 
-from webapp import caching
+from webapp import caching, i18n
 from webapp.calendar import entries, feed, ics, links
 from webapp.errors import render_error
 from webapp.events import services as events
@@ -30,7 +35,7 @@ from webapp.security import private_page
 bp = Blueprint("calendar", __name__)
 
 PUBLIC_CACHE = "public, max-age=300"
-WAITING_LIST_MESSAGE = (
+WAITING_LIST_MESSAGE = _l(
     "There is no calendar invite while you are on the waiting list. "
     "You will receive one by email as soon as a seat is yours."
 )
@@ -57,8 +62,8 @@ class FeedLinks:
 
 @bp.app_template_global()
 def calendar_links(event) -> EventLinks:
-    """Absolute calendar links for an event page."""
-    base_url = _base_url()
+    """Absolute calendar links for an event page, to the files in the page's language."""
+    base_url = _pages_url()
     return EventLinks(
         ics_url=f"{base_url}/events/{event.slug}.ics",
         google_url=links.google_calendar_url(event, base_url=base_url),
@@ -69,8 +74,8 @@ def calendar_links(event) -> EventLinks:
 
 @bp.app_template_global()
 def calendar_feed_links(kind: EventKind | None = None) -> FeedLinks:
-    """Absolute feed links, keeping the listing's kind filter."""
-    url = f"{_base_url()}/calendar.ics" + (f"?{urlencode({'kind': kind.value})}" if kind else "")
+    """Absolute feed links in the page's language, keeping the listing's kind filter."""
+    url = f"{_pages_url()}/calendar.ics" + (f"?{urlencode({'kind': kind.value})}" if kind else "")
     webcal_url = "webcal://" + url.split("://", 1)[1]
     return FeedLinks(
         webcal_url=webcal_url,
@@ -81,20 +86,21 @@ def calendar_feed_links(kind: EventKind | None = None) -> FeedLinks:
 
 @bp.get("/events/<slug>.ics")
 def event_file(slug: str):
-    """The public event as an .ics file (Add to calendar)."""
+    """The public event as an .ics file (Add to calendar), in the URL's language."""
+    language = i18n.current_language()
     # Built once and reused until anything is committed (the page cache's rule).
     etag, last_modified, body = caching.memoised(
-        (request.path, _base_url()), lambda: _event_ics(slug)
+        ("event-ics", language, request.path, _base_url()), lambda: _event_ics(slug, language)
     )
     return _public_file(etag, last_modified, f"{slug}.ics", lambda: body)
 
 
-def _event_ics(slug: str) -> tuple[tuple[str, datetime, bytes], None]:
+def _event_ics(slug: str, language: str) -> tuple[tuple[str, datetime, bytes], None]:
     event = events.get_public_or_404(slug)
     version = f"{event.id}|{event.sequence}|{event.status.value}|{event.updated_at.isoformat()}"
-    etag = hashlib.sha256(version.encode()).hexdigest()[:32]
+    etag = _tag(version, language)
     last_modified = event.updated_at.replace(microsecond=0)
-    found = entries.public_entries(Event.id == event.id, _base_url())
+    found = entries.public_entries(Event.id == event.id, _base_url(), language)
     if not found:  # deleted since it was read a moment ago
         abort(404)
     return (etag, last_modified, ics.event_calendar(found[0])), None
@@ -102,23 +108,30 @@ def _event_ics(slug: str) -> tuple[tuple[str, datetime, bytes], None]:
 
 @bp.get("/calendar.ics")
 def feed_file():
-    """The subscribable feed of public events, optionally of one kind (?kind=webinar)."""
+    """The subscribable feed of public events in the URL's language, optionally of one
+    kind (?kind=webinar)."""
     kind = events.parse_kind(request.args.get("kind"))
+    language = i18n.current_language()
     # A conditional request is answered from the memoised version: no event is loaded.
     version = feed.current_feed_version(kind)
     name = _feed_name(kind)
-    filename = name.lower().replace(" ", "-") + ".ics"
+    filename = _feed_filename(kind, language)
     return _public_file(
-        version.etag, version.last_modified, filename, lambda: _feed_body(version, name)
+        _tag(version.etag, language),
+        version.last_modified,
+        filename,
+        lambda: _feed_body(version, name, language),
     )
 
 
-def _feed_body(version: feed.FeedVersion, name: str) -> bytes:
-    """The feed's file for `version`, built once per version and URL (its path)."""
+def _feed_body(version: feed.FeedVersion, name: str, language: str) -> bytes:
+    """The feed's file for `version`, built once per version, language and URL (its path)."""
     base_url = _base_url()
     return caching.caches().files.get_or_build(
-        (request.path, base_url, version),
-        lambda: ics.feed_calendar(feed.feed_entries(version.kind, base_url), name=name),
+        ("feed", language, request.path, base_url, version),
+        lambda: ics.feed_calendar(
+            feed.feed_entries(version.kind, base_url, language), name=name, language=language
+        ),
     )
 
 
@@ -131,14 +144,18 @@ def invite_file(token: str):
     if registration is None or registration.event.status == EventStatus.DRAFT:
         abort(404)
     if registration.status == RegistrationStatus.WAITLISTED:
-        return render_error(404, WAITING_LIST_MESSAGE)
+        return render_error(404, str(WAITING_LIST_MESSAGE))
     cancelled = (
         registration.status == RegistrationStatus.CANCELLED
         or registration.event.status == EventStatus.CANCELLED
     )
-    body = ics.registration_invite(
-        registration, method="CANCEL" if cancelled else "REQUEST", base_url=_base_url()
-    )
+    with i18n.language(registration.language):
+        body = ics.registration_invite(
+            registration,
+            method="CANCEL" if cancelled else "REQUEST",
+            base_url=_base_url(),
+            pages_url=_base_url().rstrip("/") + i18n.language_prefix(registration.language),
+        )
     return _calendar_response(body, f"{registration.event.slug}.ics", "private, no-store")
 
 
@@ -146,8 +163,34 @@ def _base_url() -> str:
     return current_app.config["CONVENE_BASE_URL"]
 
 
+def _pages_url() -> str:
+    """The base of the pages in the current language ('https://host/da')."""
+    return _base_url().rstrip("/") + i18n.language_prefix(i18n.current_language())
+
+
+def _tag(version: str, language: str) -> str:
+    """An ETag for a version of a file in a language: each language's file has its own."""
+    return hashlib.sha256(f"{language}|{version}".encode()).hexdigest()[:32]
+
+
+# The feed's name in calendar apps (X-WR-CALNAME), per kind filter.
+FEED_NAMES = {
+    None: _l("Convene events"),
+    EventKind.WEBINAR: _l("Convene webinars"),
+    EventKind.SUMMIT: _l("Convene summits"),
+    EventKind.WORKSHOP: _l("Convene workshops"),
+    EventKind.CONFERENCE: _l("Convene conferences"),
+}
+
+
 def _feed_name(kind: EventKind | None) -> str:
-    return f"Convene {kind.value}s" if kind else "Convene events"
+    return str(FEED_NAMES.get(kind, FEED_NAMES[None]))
+
+
+def _feed_filename(kind: EventKind | None, language: str) -> str:
+    """'convene-webinars.ics' (the English name, ASCII), '-da' before the suffix elsewhere."""
+    stem = f"convene-{kind.value}s" if kind else "convene-events"
+    return stem + ("" if language == i18n.default_language() else f"-{language}") + ".ics"
 
 
 def _calendar_response(body: bytes, filename: str, cache_control: str) -> Response:

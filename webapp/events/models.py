@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from webapp import search, timezones
 from webapp.db import UTCDateTime, enum_column, now_utc
@@ -33,13 +35,21 @@ class EventStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-# What the catalogue search looks at.
+# What the catalogue search looks at: these fields of the event, and the title and summary
+# of each of its translations.
 SEARCHED_FIELDS = ("title", "summary", "city", "venue_name", "organiser_name")
+SEARCHED_TRANSLATION_FIELDS = ("title", "summary")
 
 
-def search_text_for(values: Mapping[str, str | None]) -> str:
-    """The folded text the catalogue search matches: each searched field, one per line."""
-    return "\n".join(search.fold(values.get(name) or "") for name in SEARCHED_FIELDS)
+def search_text_for(
+    values: Mapping[str, str | None], translations: Iterable[EventTranslation] = ()
+) -> str:
+    """The folded text the catalogue search matches: each searched field, one per line,
+    then the searched fields of every translation (in language order, so it is stable)."""
+    lines = [values.get(name) or "" for name in SEARCHED_FIELDS]
+    for translation in sorted(translations, key=lambda t: t.language or ""):
+        lines += [getattr(translation, name) or "" for name in SEARCHED_TRANSLATION_FIELDS]
+    return "\n".join(search.fold(line) for line in lines)
 
 
 event_organisers = sa.Table(
@@ -97,11 +107,18 @@ class Event(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
     # Raised whenever the time or place of a published event changes (iCalendar SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
-    # search_text_for(SEARCHED_FIELDS), kept current by _keep_search_text() on every change.
+    # search_text_for(...), kept current on every change: by _keep_search_text() as soon as
+    # a field is set, and by refresh_search_texts() before every flush (translations added,
+    # edited or removed by any code path).
     search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The language of title, summary and description; `translations` holds the others.
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
 
     owner = relationship("Organiser", foreign_keys=[owner_id])
     co_organisers = relationship("Organiser", secondary=event_organisers)
+    translations: Mapped[list[EventTranslation]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", lazy="selectin"
+    )
 
     def set_schedule(self, start_local: datetime, end_local: datetime, zone: str) -> None:
         """Set wall times and zone, deriving the UTC instants; raises TimezoneError/ValueError."""
@@ -118,8 +135,14 @@ class Event(db.Model):
         # path that changes an event through the ORM can leave its search text stale.
         values = {name: getattr(self, name) for name in SEARCHED_FIELDS}
         values[key] = value
-        self.search_text = search_text_for(values)
+        # Translations as far as loaded (never a query mid-assignment); refresh_search_texts
+        # completes them before the flush.
+        unloaded = "translations" in sa.inspect(self).unloaded
+        self.search_text = search_text_for(values, () if unloaded else self.translations)
         return value
+
+    def searched_values(self) -> dict[str, str | None]:
+        return {name: getattr(self, name) for name in SEARCHED_FIELDS}
 
     @property
     def is_online(self) -> bool:
@@ -134,5 +157,83 @@ class Event(db.Model):
         """When registration closes: the configured time, or the start."""
         return self.registration_closes_at or self.starts_at
 
+    def text_in(self, language: str) -> EventText:
+        """Title, summary and description in `language` where the organiser gave them,
+        else in the event's main language; `language` says which one it is."""
+        for translation in self.translations:
+            if translation.language == language and translation.title:
+                return EventText(
+                    translation.title, translation.summary, translation.description, language
+                )
+        return EventText(self.title, self.summary, self.description, self.language)
+
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"
+
+
+@dataclass(frozen=True)
+class EventText:
+    """An event's words in one language, and which language that is (for `lang`)."""
+
+    title: str
+    summary: str
+    description: str
+    language: str
+
+
+class EventTranslation(db.Model):
+    """An event's title, summary and description in a language besides its main one."""
+
+    __tablename__ = "event_translation"
+    __table_args__ = (sa.UniqueConstraint("event_id", "language", name="uq_event_translation"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    summary: Mapped[str] = mapped_column(sa.String(500), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    event: Mapped[Event] = relationship(back_populates="translations")
+
+
+def _events_touched(session: Session) -> set[Event]:
+    """The events in the session whose search text may have changed: changed themselves,
+    or a translation of theirs added, changed or deleted."""
+    events: set[Event] = set()
+    for obj in itertools.chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, Event):
+            events.add(obj)
+        elif isinstance(obj, EventTranslation):
+            event = obj.event
+            if event is None and obj.event_id is not None:
+                event = session.get(Event, obj.event_id)
+            if event is not None:
+                events.add(event)
+    return {event for event in events if event not in session.deleted}
+
+
+def _translations_of(event: Event, session: Session) -> list[EventTranslation]:
+    """The translations `event` will have once the session is flushed: its collection (the
+    backref keeps it current), and new ones given only an `event_id`; deleted ones go."""
+    found = list(event.translations)
+    if event.id is not None:
+        found += [
+            obj
+            for obj in session.new
+            if isinstance(obj, EventTranslation)
+            and obj.event is None
+            and obj.event_id == event.id
+            and obj not in found
+        ]
+    return [t for t in found if t not in session.deleted]
+
+
+@sa.event.listens_for(Session, "before_flush")
+def refresh_search_texts(session: Session, _flush_context, _instances) -> None:
+    """Bring each touched event's search text up to date with its translations, whatever
+    added, edited or removed them (relationship, constructor, session.delete)."""
+    for event in _events_touched(session):
+        text = search_text_for(event.searched_values(), _translations_of(event, session))
+        if event.search_text != text:
+            event.search_text = text

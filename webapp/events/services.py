@@ -10,15 +10,36 @@ import markdown
 import nh3
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
 
-from webapp import search, timezones
+from webapp import i18n, search, timezones
 from webapp.db import now_utc
-from webapp.events.models import Event, EventKind, EventStatus
+from webapp.events.models import Event, EventKind, EventStatus, EventText
 from webapp.extensions import db
 
 PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
+# What each kind is called: as a label ("Webinar"), a heading for several ("Webinars"),
+# and several inside a sentence ("webinars"; German nouns keep their capital).
+KIND_NAMES = {
+    EventKind.SUMMIT: _l("Summit"),
+    EventKind.WEBINAR: _l("Webinar"),
+    EventKind.WORKSHOP: _l("Workshop"),
+    EventKind.CONFERENCE: _l("Conference"),
+}
+KIND_PLURALS = {
+    EventKind.SUMMIT: _l("Summits"),
+    EventKind.WEBINAR: _l("Webinars"),
+    EventKind.WORKSHOP: _l("Workshops"),
+    EventKind.CONFERENCE: _l("Conferences"),
+}
+KIND_PLURALS_IN_SENTENCE = {
+    EventKind.SUMMIT: _l("summits"),
+    EventKind.WEBINAR: _l("webinars"),
+    EventKind.WORKSHOP: _l("workshops"),
+    EventKind.CONFERENCE: _l("conferences"),
+}
 ALLOWED_TAGS = {
     "p",
     "br",
@@ -160,14 +181,18 @@ SCHEMA_ATTENDANCE = {
 }
 
 
-def public_url(event: Event, base_url: str) -> str:
-    """The event page's absolute URL, built from CONVENE_BASE_URL (never the Host header)."""
-    return f"{base_url}/events/{event.slug}"
+def public_url(event: Event, base_url: str, language: str | None = None) -> str:
+    """The event page's absolute URL, built from CONVENE_BASE_URL (never the Host header);
+    with `language`, the page in that language (`/da/events/...`; the default unprefixed)."""
+    prefix = f"/{language}" if language and language != i18n.default_language() else ""
+    return f"{base_url}{prefix}/events/{event.slug}"
 
 
-def structured_data(event: Event, base_url: str) -> dict:
-    """schema.org Event as a dict, for JSON-LD (no private join link)."""
-    url = public_url(event, base_url)
+def structured_data(event: Event, url: str, text: EventText | None = None) -> dict:
+    """schema.org Event as a dict, for JSON-LD (no private join link), for the page at the
+    absolute `url`; its name and description are `text` (the event's words in the page's
+    language), else the main ones."""
+    text = text or event.text_in(event.language)
     if event.format == "online":
         location: dict | list = {"@type": "VirtualLocation", "url": url}
     else:
@@ -186,8 +211,9 @@ def structured_data(event: Event, base_url: str) -> dict:
     return {
         "@context": "https://schema.org",
         "@type": "Event",
-        "name": event.title,
-        "description": event.summary,
+        "name": text.title,
+        "description": text.summary,
+        "inLanguage": text.language,
         "startDate": timezones.to_local(event.starts_at, event.timezone).isoformat(),
         "endDate": timezones.to_local(event.ends_at, event.timezone).isoformat(),
         "eventStatus": SCHEMA_EVENT_STATUS.get(

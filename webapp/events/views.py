@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, current_app, render_template, request
+from markupsafe import Markup
 
-from webapp import caching
+from webapp import caching, i18n
 from webapp.db import now_utc
 from webapp.events import services
 from webapp.events.models import EventKind
@@ -20,6 +21,7 @@ def _listing(template: str, *, past: bool):
 
     def render() -> tuple[str, datetime | None]:
         now = now_utc()
+        language = i18n.current_language()
         pagination = services.list_events(
             past=past,
             page=page,
@@ -31,7 +33,10 @@ def _listing(template: str, *, past: bool):
         body = render_template(
             template,
             pagination=pagination,
-            events=[(event, services.event_time(event)) for event in pagination.items],
+            events=[
+                (event, services.event_time(event), event.text_in(language))
+                for event in pagination.items
+            ],
             kinds=list(EventKind),
             kind=kind,
             query=query,
@@ -69,19 +74,54 @@ def detail(slug: str):
     def render() -> tuple[str, datetime | None]:
         now = now_utc()
         event = services.get_public_or_404(slug)
+        text = event.text_in(i18n.current_language())
         base_url = current_app.config["CONVENE_BASE_URL"]
+        page_url = services.public_url(event, base_url, i18n.current_language())
         body = render_template(
             "events/detail.html",
             event=event,
+            text=text,
             time=services.event_time(event),
             availability=availability(event, now=now),
-            description_html=services.render_description(event.description),
-            page_url=services.public_url(event, base_url),
-            structured_data=services.structured_data(event, base_url),
+            description_html=services.render_description(text.description),
+            page_url=page_url,
+            structured_data=services.structured_data(event, page_url, text),
         )
         return body, services.next_event_change(event, now)
 
     return caching.cached_page(render)
+
+
+@bp.app_template_filter()
+def kind_name(kind: EventKind) -> str:
+    """'Webinar', 'Webinar', 'Webbinarium', 'Webinar'."""
+    return str(services.KIND_NAMES[EventKind(kind)])
+
+
+@bp.app_template_filter()
+def kind_plural(kind: EventKind, *, in_sentence: bool = False) -> str:
+    """'Webinars' (or 'webinars' inside a sentence), 'Webinarer', 'Webbinarier', 'Webinare'."""
+    names = services.KIND_PLURALS_IN_SENTENCE if in_sentence else services.KIND_PLURALS
+    return str(names[EventKind(kind)])
+
+
+@bp.app_template_global()
+def lang_attribute(language: str) -> Markup:
+    """` lang="da"` for content in another language than the page's, else nothing (the
+    page's own `lang` covers it)."""
+    if language == i18n.current_language():
+        return Markup("")
+    return Markup(' lang="%s"') % language
+
+
+@bp.app_template_global()
+def absolute_url(path: str) -> str:
+    """An absolute URL for a path of this site (as url_for or i18n.url_in build it), from
+    CONVENE_BASE_URL, never the Host header: pages are cached and shared."""
+    base_script = request.environ.get(i18n.BASE_SCRIPT_KEY, request.script_root)
+    if base_script and path.startswith(base_script):
+        path = path[len(base_script) :]
+    return current_app.config["CONVENE_BASE_URL"] + path
 
 
 @bp.get("/privacy")

@@ -1,7 +1,9 @@
 """Ready-to-show values for email templates: event facts, links, safe header text.
 
 Every absolute link is built from CONVENE_BASE_URL, never from a request, because
-messages are rendered wherever the change happens (a view, a CLI command, a worker).
+messages are rendered wherever the change happens (a view, a CLI command, a worker), and
+carries the prefix of the message's language (`/da/events/x`), which comes from stored
+data (the registration's language), never from the page that caused the message.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from webapp.countries import country_name
+from webapp import i18n
+from webapp.calendar.text import country
 from webapp.events.models import Event, EventFormat
 from webapp.events.services import event_time, public_url
 from webapp.text import one_line
@@ -31,9 +34,11 @@ def mailbox(name: str, address: str) -> str:
         return ""
 
 
-def base_url() -> str:
-    """The public base URL of this Convene, without a trailing slash."""
-    return current_app.config["CONVENE_BASE_URL"].rstrip("/")
+def base_url(language: str | None = None) -> str:
+    """The public base URL of this Convene, without a trailing slash; with a language, the
+    base of that language's pages ('https://convene.example/da')."""
+    root = current_app.config["CONVENE_BASE_URL"].rstrip("/")
+    return root if language is None else root + i18n.language_prefix(language)
 
 
 def message_domain() -> str:
@@ -51,9 +56,12 @@ def default_sender() -> str:
 
 @dataclass(frozen=True)
 class EventFacts:
-    """What every email says about the event, formatted in the event's own zone."""
+    """What every email says about the event, formatted in the event's own zone and in
+    the message's language."""
 
-    title: str
+    language: str  # of the message ('da')
+    title: str  # in the message's language where the organiser gave one
+    text_language: str  # the language the title is actually in, for `lang`
     url: str
     when: str  # 'Sun 28 Feb 2027, 18:00–19:30 CET'
     daily_hours: str  # multi-day events only
@@ -65,16 +73,22 @@ class EventFacts:
     organiser_email: str
 
 
-def event_facts(event: Event) -> EventFacts:
-    """The event's facts for a message, with links built from CONVENE_BASE_URL."""
-    time = event_time(event)
+def event_facts(event: Event, language: str) -> EventFacts:
+    """The event's facts for a message in `language`, with links built from
+    CONVENE_BASE_URL to the pages in that language."""
+    language = i18n.supported(language)
+    text = event.text_in(language)
+    with i18n.language(language):
+        time = event_time(event)
     return EventFacts(
-        title=event.title,
-        url=public_url(event, base_url()),
+        language=language,
+        title=text.title,
+        text_language=text.language,
+        url=public_url(event, base_url(language)),
         when=time.when,
         daily_hours=time.daily_hours,
         zone=f"{time.utc_offset}, {event.timezone}",
-        place=_place_lines(event),
+        place=_place_lines(event, language),
         online=event.format == EventFormat.ONLINE,
         hybrid=event.format == EventFormat.HYBRID,
         organiser_name=event.organiser_name,
@@ -82,10 +96,10 @@ def event_facts(event: Event) -> EventFacts:
     )
 
 
-def _place_lines(event: Event) -> tuple[str, ...]:
+def _place_lines(event: Event, language: str) -> tuple[str, ...]:
     if event.format == EventFormat.ONLINE:
         return ()
-    lines = (event.venue_name, event.address, event.city, country_name(event.country))
+    lines = (event.venue_name, event.address, event.city, country(event.country, language))
     return tuple(line for line in lines if line)
 
 

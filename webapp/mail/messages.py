@@ -4,6 +4,12 @@ Nothing here sends or commits: the caller's unit of work commits the change and 
 messages together, and delivery (webapp.mail.delivery) happens afterwards. Each row holds
 everything needed to send it (addresses, subject, both bodies, the calendar file), so a
 later change to the event or the templates never alters a message already queued.
+
+An attendee's message is in the registration's language (Registration.language, the
+language of the page they registered on), whoever causes it and from whichever page: an
+organiser editing the Danish page still sends a Swedish registrant a Swedish email. Subject,
+bodies, dates and calendar file are rendered inside i18n.language(), links go to the pages
+in that language, and the row keeps the language for the Content-Language header.
 """
 
 from __future__ import annotations
@@ -15,8 +21,11 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import current_app, g
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import orm
 
+from webapp import i18n
 from webapp.calendar.ics import registration_invite
 from webapp.events.models import Event
 from webapp.extensions import db
@@ -45,15 +54,15 @@ class MessageKind(enum.StrEnum):
 
 
 SUBJECTS = {
-    MessageKind.CONFIRMED: "Registration confirmed: {title}",
-    MessageKind.WAITLISTED: "Waiting list: {title}",
-    MessageKind.PROMOTED: "A seat is yours: {title}",
-    MessageKind.CANCELLED: "Registration cancelled: {title}",
-    MessageKind.EVENT_CHANGED: "Updated: {title}",
-    MessageKind.EVENT_CANCELLED: "Cancelled: {title}",
-    MessageKind.REMINDER_24H: "Reminder: {title}",
-    MessageKind.REMINDER_1H: "Starting in one hour: {title}",
-    MessageKind.PASSWORD_RESET: "Reset your Convene password",
+    MessageKind.CONFIRMED: _l("Registration confirmed: %(title)s"),
+    MessageKind.WAITLISTED: _l("Waiting list: %(title)s"),
+    MessageKind.PROMOTED: _l("A seat is yours: %(title)s"),
+    MessageKind.CANCELLED: _l("Registration cancelled: %(title)s"),
+    MessageKind.EVENT_CHANGED: _l("Updated: %(title)s"),
+    MessageKind.EVENT_CANCELLED: _l("Cancelled: %(title)s"),
+    MessageKind.REMINDER_24H: _l("Reminder: %(title)s"),
+    MessageKind.REMINDER_1H: _l("Starting in one hour: %(title)s"),
+    MessageKind.PASSWORD_RESET: _l("Reset your Convene password"),
 }
 # The calendar METHOD each kind carries, for people who hold (or held) a seat.
 INVITE_METHODS = {
@@ -85,7 +94,8 @@ def queue_for_registration(
     kind = MessageKind(kind)
     if registration.id is None:
         db.session.flush()  # the row links to the registration
-    values = _registration_values(registration, kind, content.event_facts(registration.event))
+    facts = EventFactsByLanguage(registration.event)
+    values = _registration_values(registration, kind, facts)
     message = OutboxMessage(**values, dedupe_key=dedupe_key)
     db.session.add(message)
     _note_queued()
@@ -130,7 +140,7 @@ def queue_for_attendees(event: Event, kind: MessageKind) -> int:
 
 def queue_for_registration_ids(event: Event, kind: MessageKind, ids: list[int]) -> None:
     """Insert the `kind` rows for these registrations of the event, a chunk per statement."""
-    facts = content.event_facts(event)
+    facts = EventFactsByLanguage(event)
     for start in range(0, len(ids), CHUNK):
         registrations = db.session.scalars(
             sa.select(Registration)
@@ -150,19 +160,28 @@ class Person(Protocol):
     email: str
 
 
-def queue_password_reset(organiser: Person, reset_url: str) -> OutboxMessage:
-    """Render the password reset email for an organiser and add it to the outbox (no commit)."""
+def queue_password_reset(
+    organiser: Person, reset_url: str, *, language: str | None = None
+) -> OutboxMessage:
+    """Render the password reset email for an organiser and add it to the outbox (no commit).
+
+    In `language`, by default the current one: the page the organiser asked from, whose
+    prefix `reset_url` also carries.
+    """
     kind = MessageKind.PASSWORD_RESET
+    language = i18n.supported(language or i18n.current_language())
     max_age = current_app.config.get("PASSWORD_RESET_MAX_AGE")
-    context = {
-        "name": organiser.name,
-        "reset_url": reset_url,
-        "valid_for": _duration(max_age) if max_age else "a short time",
-    }
-    text, html = _render(kind, context)
+    with i18n.language(language):
+        context = {
+            "name": organiser.name,
+            "reset_url": reset_url,
+            "valid_for": _duration(max_age) if max_age else _l("a short time"),
+        }
+        text, html = _render(kind, context, language)
+        subject = str(SUBJECTS[kind])
     message = OutboxMessage(
-        **_envelope(kind, organiser.email, organiser.name, reply_to=""),
-        subject=SUBJECTS[kind],
+        **_envelope(kind, organiser.email, organiser.name, reply_to="", language=language),
+        subject=subject,
         text_body=text,
         html_body=html,
     )
@@ -171,29 +190,50 @@ def queue_password_reset(organiser: Person, reset_url: str) -> OutboxMessage:
     return message
 
 
+class EventFactsByLanguage:
+    """An event's facts for messages, worked out once per language the messages use."""
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+        self._found: dict[str, content.EventFacts] = {}
+
+    def __getitem__(self, language: str) -> content.EventFacts:
+        if language not in self._found:
+            self._found[language] = content.event_facts(self.event, language)
+        return self._found[language]
+
+
 def _registration_values(
-    registration: Registration, kind: MessageKind, facts: content.EventFacts
+    registration: Registration, kind: MessageKind, facts: EventFactsByLanguage
 ) -> dict[str, Any]:
-    """Every column of the outbox row for one registration and kind."""
+    """Every column of the outbox row for one registration and kind, in its language."""
     event = registration.event
+    language = i18n.supported(registration.language)
     confirmed = registration.status == RegistrationStatus.CONFIRMED
-    manage_url = _manage_url(registration)
     method = _invite_method(registration, kind)
-    ics = _invite(registration, method) if method else None
-    context = {
-        "kind": kind.value,
-        "event": facts,
-        "first_name": registration.first_name,
-        "manage_url": manage_url,
-        "join_url": _join_url(registration, kind) if confirmed else "",
-        "position": _waitlist_position(registration) if kind == MessageKind.WAITLISTED else 0,
-        "waitlisted": registration.status == RegistrationStatus.WAITLISTED,
-        "invite_method": method or "",
-    }
-    text, html = _render(kind, context)
+    with i18n.language(language):
+        ics = _invite(registration, method, language) if method else None
+        context = {
+            "kind": kind.value,
+            "event": facts[language],
+            "first_name": registration.first_name,
+            "manage_url": _manage_url(registration, language),
+            "join_url": _join_url(registration, kind) if confirmed else "",
+            "position": _waitlist_position(registration) if kind == MessageKind.WAITLISTED else 0,
+            "waitlisted": registration.status == RegistrationStatus.WAITLISTED,
+            "invite_method": method or "",
+        }
+        text, html = _render(kind, context, language)
+        subject = str(SUBJECTS[kind]) % {"title": facts[language].title}
     return {
-        **_envelope(kind, registration.email, registration.full_name, content.reply_to(event)),
-        "subject": one_line(SUBJECTS[kind].format(title=event.title), 300),
+        **_envelope(
+            kind,
+            registration.email,
+            registration.full_name,
+            content.reply_to(event),
+            language=language,
+        ),
+        "subject": one_line(subject, 300),
         "text_body": text,
         "html_body": html,
         "ics": ics,
@@ -203,9 +243,12 @@ def _registration_values(
     }
 
 
-def _envelope(kind: MessageKind, address: str, name: str, reply_to: str) -> dict[str, Any]:
+def _envelope(
+    kind: MessageKind, address: str, name: str, reply_to: str, *, language: str
+) -> dict[str, Any]:
     return {
         "kind": kind.value,
+        "language": language,
         "status": OutboxStatus.QUEUED,
         "sender": content.default_sender(),
         "recipient": one_line(address, 320),
@@ -225,19 +268,22 @@ def _invite_method(registration: Registration, kind: MessageKind) -> str | None:
     return method
 
 
-def _invite(registration: Registration, method: str) -> str:
+def _invite(registration: Registration, method: str, language: str) -> str:
     """The calendar file, checked so the MIME method always equals the file's METHOD."""
-    data = registration_invite(registration, method=method, base_url=content.base_url()).decode(
-        "utf-8"
-    )
+    data = registration_invite(
+        registration,
+        method=method,
+        base_url=content.base_url(),
+        pages_url=content.base_url(language),
+    ).decode("utf-8")
     found = _METHOD_LINE.search(data)
     if found is None or found.group(1) != method:
         raise ValueError(f"calendar file has METHOD {found and found.group(1)}, not {method}")
     return data
 
 
-def _manage_url(registration: Registration) -> str:
-    return f"{content.base_url()}/r/{manage_token(registration)}"
+def _manage_url(registration: Registration, language: str) -> str:
+    return f"{content.base_url(language)}/r/{manage_token(registration)}"
 
 
 def _join_url(registration: Registration, kind: MessageKind) -> str:
@@ -252,17 +298,19 @@ def _waitlist_position(registration: Registration) -> int:
 
 
 def _duration(seconds: int) -> str:
-    """'2 hours', '1 hour', '30 minutes'."""
+    """'2 hours', '1 hour', '30 minutes', in the current language."""
     if seconds >= 3600 and seconds % 3600 == 0:
         hours = seconds // 3600
-        return f"{hours} hour{'s' if hours != 1 else ''}"
+        return ngettext("%(num)d hour", "%(num)d hours", hours)
     minutes = max(seconds // 60, 1)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
-def _render(kind: MessageKind, context: dict[str, Any]) -> tuple[str, str]:
-    """The text and HTML bodies; templates get the subject too, for the HTML title."""
+def _render(kind: MessageKind, context: dict[str, Any], language: str) -> tuple[str, str]:
+    """The text and HTML bodies in the current language, which `language` names (for the
+    HTML's lang attribute)."""
     env = current_app.jinja_env
+    context = {**context, "language": language}
     text = env.get_template(f"email/{kind.value}.txt").render(context)
     html = env.get_template(f"email/{kind.value}.html").render(context)
     text = _BLANK_LINES.sub("\n\n", _TRAILING_SPACE.sub("\n", text)).strip() + "\n"

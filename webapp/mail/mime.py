@@ -78,6 +78,7 @@ _ITIP_METHOD = re.compile(r"[A-Z][A-Z-]*")
 # A word that may stay as it is in a display name (RFC 5322 atext, less "=" so that it can
 # never be read as an encoded word); any other word is encoded.
 _ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/?^_`{|}~-]+")
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 
 
 def _utf8(body_encoding: int | None) -> Charset:
@@ -109,6 +110,7 @@ class Letter:
     html_body: str
     ics: str | None = None
     ics_method: str | None = None
+    language: str = ""  # a language tag ('da') for Content-Language, if known
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,8 @@ def _build(letter: Letter, *, attach_ics: bool) -> Built:
     message["Subject"] = _ascii_text(_one_line(letter.subject), "Subject")
     message["Date"] = format_datetime(letter.created_at)
     message["Message-ID"] = _one_line(letter.message_id)
+    if letter.language:
+        message["Content-Language"] = _language_tag(letter.language)
     # Tell auto-responders (RFC 3834) and Outlook's out-of-office not to answer.
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
@@ -290,6 +294,13 @@ def _ascii_domain(address: str) -> str:
     except EmailNotValidError as error:
         raise BuildError(f"cannot send to {address!r}: {error}") from None
     return valid.ascii_domain
+
+
+def _language_tag(value: str) -> str:
+    """A language tag (RFC 5646, as RFC 3282 wants it), refused if it is anything else."""
+    if not _LANGUAGE_TAG.fullmatch(value):
+        raise BuildError(f"not a language tag: {value!r}")
+    return value
 
 
 def _one_line(value: str) -> str:

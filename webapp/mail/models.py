@@ -39,6 +39,8 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str] = mapped_column(sa.String(320))
     recipient_name: Mapped[str] = mapped_column(sa.String(200), default="")
     reply_to: Mapped[str] = mapped_column(sa.String(320), default="")
+    # The language the message is written in ('da'), for its Content-Language header.
+    language: Mapped[str] = mapped_column(sa.String(8), default="", server_default="")
     subject: Mapped[str] = mapped_column(sa.String(300))
     message_id: Mapped[str] = mapped_column(sa.String(200), unique=True)
     text_body: Mapped[str] = mapped_column(sa.Text)

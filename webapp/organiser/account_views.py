@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.extensions import db
@@ -45,8 +46,11 @@ def account_new():
             send_reset_link(organiser)
             db.session.commit()
             flash(
-                f"{organiser.email} can now be added to events. We emailed them a link "
-                "to choose their password.",
+                _(
+                    "%(email)s can now be added to events. We emailed them a link to choose "
+                    "their password.",
+                    email=organiser.email,
+                ),
                 "success",
             )
             return redirect(url_for("organiser.account_list"))
@@ -60,11 +64,14 @@ def account_password_link(organiser_id: int):
     admin_or_404()
     organiser = _account_or_404(organiser_id)
     if not organiser.is_active_account:
-        flash("Reactivate the account before sending it a password link.", "error")
+        flash(_("Reactivate the account before sending it a password link."), "error")
     else:
         send_reset_link(organiser)
         db.session.commit()
-        flash(f"We emailed {organiser.email} a link to choose a password.", "success")
+        flash(
+            _("We emailed %(email)s a link to choose a password.", email=organiser.email),
+            "success",
+        )
     return redirect(url_for("organiser.account_list"))
 
 
@@ -75,10 +82,12 @@ def account_set_active(organiser_id: int):
     organiser = _account_or_404(organiser_id)
     active = request.form.get("active") == "1"
     if organiser.id == current_user.id and not active:
-        flash("You cannot deactivate your own account.", "error")
+        flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for("organiser.account_list"))
     accounts.set_active(organiser, active)
     db.session.commit()
-    state = "reactivated" if active else "deactivated"
-    flash(f"{organiser.email} is {state}.", "success")
+    if active:
+        flash(_("%(email)s is reactivated.", email=organiser.email), "success")
+    else:
+        flash(_("%(email)s is deactivated.", email=organiser.email), "success")
     return redirect(url_for("organiser.account_list"))

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -35,9 +36,9 @@ def normalise_email(email: str) -> str:
 def check_password_rules(password: str) -> None:
     """Raise AccountError unless the password is acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError(_("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH))
     if len(password) > 200:
-        raise AccountError("Use at most 200 characters.")
+        raise AccountError(_("Use at most %(max)d characters.", max=200))
 
 
 def find_by_email(email: str) -> Organiser | None:
@@ -52,7 +53,7 @@ def create_organiser(
     begin_write(db.session)
     email = normalise_email(email)
     if find_by_email(email) is not None:
-        raise AccountError(f"An organiser with the email {email} already exists.")
+        raise AccountError(_("An organiser with the email %(email)s already exists.", email=email))
     if password is None:
         # Nobody knows this random password: the owner sets theirs through the emailed link.
         password = secrets.token_urlsafe(32)

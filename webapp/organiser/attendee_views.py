@@ -13,7 +13,10 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from webapp import i18n
 from webapp.extensions import db
 from webapp.organiser import attendees, bp, export
 from webapp.organiser.auth import event_or_404, registration_or_404, safe_next
@@ -53,16 +56,23 @@ def attendee_list(event_id: int):
         statuses=attendees.STATUS_FILTERS,
         count_cap=attendees.COUNT_CAP,
         here=request.full_path.rstrip("?"),
+        language_names={code: i18n.language_name(code) for code in i18n.languages()},
     )
 
 
 # Each action: the registration service that performs it, and what to tell the organiser.
 ACTIONS = {
-    "cancel": ("cancel", "{name}'s registration is cancelled and they will get an email."),
-    "promote": ("promote", "{name} now has a seat and will get an email."),
-    "check-in": ("check_in", "{name} is checked in."),
-    "undo-check-in": ("undo_check_in", "{name}'s check-in is undone."),
-    "resend": ("resend_confirmation", "The confirmation email will be sent to {name} again."),
+    "cancel": (
+        "cancel",
+        _l("%(name)s's registration is cancelled and they will get an email."),
+    ),
+    "promote": ("promote", _l("%(name)s now has a seat and will get an email.")),
+    "check-in": ("check_in", _l("%(name)s is checked in.")),
+    "undo-check-in": ("undo_check_in", _l("%(name)s's check-in is undone.")),
+    "resend": (
+        "resend_confirmation",
+        _l("The confirmation email will be sent to %(name)s again."),
+    ),
 }
 
 
@@ -92,9 +102,12 @@ def attendee_action(event_id: int, registration_id: int, action: str):
     else:
         promoted = result.full_name if action == "cancel" and result is not None else None
         db.session.commit()
-        flash(message.format(name=name), "success")
+        flash(str(message) % {"name": name}, "success")
         if promoted:
-            flash(f"{promoted} from the waiting list gets the freed seat.", "success")
+            flash(
+                _("%(name)s from the waiting list gets the freed seat.", name=promoted),
+                "success",
+            )
     return _back_to_list(event.id)
 
 
@@ -104,7 +117,13 @@ def attendee_cancel_confirm(event_id: int, registration_id: int):
     event = event_or_404(event_id)
     registration = registration_or_404(event, registration_id)
     if registration.status == RegistrationStatus.CANCELLED:
-        flash(f"{registration.full_name}'s registration is already cancelled.", "error")
+        flash(
+            _(
+                "%(name)s's registration is already cancelled.",
+                name=registration.full_name,
+            ),
+            "error",
+        )
         return redirect(url_for("organiser.attendee_list", event_id=event.id))
     return render_template(
         "organiser/attendee_cancel.html",

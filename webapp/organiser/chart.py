@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from webapp import i18n
+
 WIDTH, HEIGHT = 600, 180
 LEFT, RIGHT, TOP, BOTTOM = 36, 8, 12, 28
 
@@ -32,11 +37,17 @@ class Chart:
 
 
 def _day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    """'12 Mar 2027', '12. mar. 2027': the page's language."""
+    return i18n.localised_date_part(day, i18n.date_pattern("day_month") + " y")
 
 
 def _plural(count: int) -> str:
-    return f"{count:,} registration{'' if count == 1 else 's'}"
+    return ngettext(
+        "%(count)s registration",
+        "%(count)s registrations",
+        count,
+        count=i18n.localised_number(count),
+    )
 
 
 def per_day_chart(days: list[tuple[date, int]]) -> Chart | None:
@@ -56,7 +67,7 @@ def per_day_chart(days: list[tuple[date, int]]) -> Chart | None:
                 y=round(TOP + plot_height - height, 2),
                 width=round(max(slot - gap, 1), 2),
                 height=round(height, 2),
-                label=f"{_day(day)}: {_plural(count)}",
+                label=_("%(day)s: %(registrations)s", day=_day(day), registrations=_plural(count)),
             )
         )
     busiest_day, busiest = max(days, key=lambda item: item[1])
@@ -65,10 +76,15 @@ def per_day_chart(days: list[tuple[date, int]]) -> Chart | None:
         width=WIDTH,
         height=HEIGHT,
         bars=bars,
-        title="Registrations per day",
-        description=(
-            f"{_plural(total)} between {_day(days[0][0])} and {_day(days[-1][0])}; "
-            f"the busiest day was {_day(busiest_day)} with {busiest:,}."
+        title=_("Registrations per day"),
+        description=_(
+            "%(registrations)s between %(first)s and %(last)s; the busiest day was %(day)s "
+            "with %(busiest)s.",
+            registrations=_plural(total),
+            first=_day(days[0][0]),
+            last=_day(days[-1][0]),
+            day=_day(busiest_day),
+            busiest=i18n.localised_number(busiest),
         ),
         peak=peak,
         axis={

@@ -1,10 +1,12 @@
-"""The event form: local date and time in an IANA zone, checked exactly as the model checks them."""
+"""The event form: local date and time in an IANA zone, checked exactly as the model checks them,
+and the event's title, summary and description in the site's other languages."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask_wtf import FlaskForm
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -13,7 +15,6 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
-    TextAreaField,
     TimeField,
     URLField,
 )
@@ -29,105 +30,131 @@ from wtforms.validators import (
     Regexp,
 )
 
-from webapp import timezones
+from webapp import i18n, timezones
 from webapp.countries import country_choices
 from webapp.events.models import Event, EventFormat, EventKind
-from webapp.forms import SingleLine, line_field
+from webapp.forms import Form, SingleLine, line_field
 from webapp.organiser.services import EventData
+from webapp.organiser.text_fields import (
+    TITLE_LENGTH,
+    TOO_LONG,
+    TranslatedTexts,
+    description_field,
+    summary_field,
+    with_language_fields,
+)
 from webapp.registration.forms import mailable_address
 
-FORMAT_LABELS = {"in_person": "In person", "online": "Online", "hybrid": "Hybrid"}
-DATE_MESSAGE = "Enter a date, for example 2027-02-28."
-TIME_MESSAGE = "Enter a time, for example 18:00."
+KIND_LABELS = {
+    "summit": _l("Summit"),
+    "webinar": _l("Webinar"),
+    "workshop": _l("Workshop"),
+    "conference": _l("Conference"),
+}
+FORMAT_LABELS = {"in_person": _l("In person"), "online": _l("Online"), "hybrid": _l("Hybrid")}
+DATE_MESSAGE = _l("Enter a date, for example 2027-02-28.")
+TIME_MESSAGE = _l("Enter a time, for example 18:00.")
 MAX_CAPACITY = 1_000_000
 
 
-class EventForm(FlaskForm):
-    title = line_field("Title", 200, required="Enter a title.")
+class EventForm(TranslatedTexts, Form):
+    """The event's fields; event_form() adds a title, summary and description per language."""
+
+    title = line_field(_l("Title"), TITLE_LENGTH, required=_l("Enter a title."))
     slug = line_field(
-        "Web address",
+        _l("Web address"),
         120,
         extra=[
             Regexp(
                 r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
-                message="Use lower-case letters, digits and single hyphens, e.g. smart-regions-2027.",
+                message=_l(
+                    "Use lower-case letters, digits and single hyphens, e.g. smart-regions-2027."
+                ),
             )
         ],
     )
     kind = SelectField(
-        "Type", choices=[SelectChoice(k.value, k.value.capitalize()) for k in EventKind]
+        _l("Type"), choices=[SelectChoice(k.value, KIND_LABELS[k.value]) for k in EventKind]
     )
     format = SelectField(
-        "Format", choices=[SelectChoice(f.value, FORMAT_LABELS[f.value]) for f in EventFormat]
+        _l("Format"), choices=[SelectChoice(f.value, FORMAT_LABELS[f.value]) for f in EventFormat]
     )
-    summary = TextAreaField("Summary", validators=[Optional(), Length(max=500)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=20000)])
-    start_date = DateField("Start date", validators=[InputRequired(DATE_MESSAGE)])
-    start_time = TimeField("Start time", validators=[InputRequired(TIME_MESSAGE)])
-    end_date = DateField("End date", validators=[InputRequired(DATE_MESSAGE)])
-    end_time = TimeField("End time", validators=[InputRequired(TIME_MESSAGE)])
+    language = SelectField(
+        _l("Main language"),
+        choices=lambda: i18n.language_choices(),
+        default=lambda: i18n.default_language(),
+        validate_choice=True,
+    )
+    summary = summary_field(_l("Summary"))
+    description = description_field(_l("Description"))
+    start_date = DateField(_l("Start date"), validators=[InputRequired(DATE_MESSAGE)])
+    start_time = TimeField(_l("Start time"), validators=[InputRequired(TIME_MESSAGE)])
+    end_date = DateField(_l("End date"), validators=[InputRequired(DATE_MESSAGE)])
+    end_time = TimeField(_l("End time"), validators=[InputRequired(TIME_MESSAGE)])
     timezone = StringField(
-        "Time zone",
-        validators=[DataRequired(), Length(max=64)],
+        _l("Time zone"),
+        validators=[DataRequired(_l("Enter a time zone.")), Length(max=64, message=TOO_LONG)],
         render_kw={"list": "zone-names", "spellcheck": "false"},
     )
-    venue_name = line_field("Venue", 200)
-    address = line_field("Street address", 300)
-    city = line_field("City", 120)
-    country = SelectField("Country", choices=lambda: country_choices("—"), validate_choice=True)
+    venue_name = line_field(_l("Venue"), 200)
+    address = line_field(_l("Street address"), 300)
+    city = line_field(_l("City"), 120)
+    country = SelectField(_l("Country"), choices=lambda: country_choices("—"), validate_choice=True)
     online_url = URLField(
-        "Online meeting link",
+        _l("Online meeting link"),
         validators=[
             Optional(),
-            Length(max=500),
+            Length(max=500, message=TOO_LONG),
             SingleLine(),  # it goes raw into calendar files and emails
-            URL(message="Enter a full https:// link."),
+            URL(message=_l("Enter a full https:// link.")),
         ],
     )
     capacity = IntegerField(
-        "Capacity",
+        _l("Capacity"),
         validators=[
             Optional(),
             # No seats would be an event nobody can attend (everyone on the waiting list).
-            NumberRange(min=1, message="Enter at least 1 seat, or leave empty for no limit."),
-            NumberRange(max=MAX_CAPACITY, message=f"Enter at most {MAX_CAPACITY:,} seats."),
+            NumberRange(min=1, message=_l("Enter at least 1 seat, or leave empty for no limit.")),
+            NumberRange(max=MAX_CAPACITY, message=_l("Enter at most 1,000,000 seats.")),
         ],
     )
     registration_opens = DateTimeLocalField(
-        "Registration opens", format="%Y-%m-%dT%H:%M", validators=[Optional()]
+        _l("Registration opens"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
     registration_closes = DateTimeLocalField(
-        "Registration closes", format="%Y-%m-%dT%H:%M", validators=[Optional()]
+        _l("Registration closes"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
-    organiser_name = line_field("Organiser name shown to attendees", 200)
+    organiser_name = line_field(_l("Organiser name shown to attendees"), 200)
     organiser_email = EmailField(
-        "Contact email shown to attendees",
+        _l("Contact email shown to attendees"),
         validators=[
             Optional(),
-            Length(max=254),
-            Email(message="Enter a valid email address."),
+            Length(max=254, message=TOO_LONG),
+            Email(message=_l("Enter a valid email address.")),
             mailable_address,  # it becomes the Reply-To of the event's emails
         ],
     )
-    preview = SubmitField("Check the time")
-    save = SubmitField("Save")
+    preview = SubmitField(_l("Check the time"))
+    save = SubmitField(_l("Save"))
 
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then the schedule exactly as Event.set_schedule() would take it."""
-        if not super().validate(extra_validators):
-            return False
         self.schedule: Event | None = None
+        valid = super().validate(extra_validators)
+        self.check_translations()  # said at once, with any other error of the page
+        if not valid:
+            return False
         self._check_format()
         self._check_schedule()
         return not any(field.errors for field in self)
 
     def _check_format(self) -> None:
         if self.format.data != EventFormat.IN_PERSON and not self.online_url.data:
-            self.online_url.errors.append("Online and hybrid events need a meeting link.")
+            self.online_url.errors.append(_("Online and hybrid events need a meeting link."))
         if self.format.data != EventFormat.ONLINE and not self.city.data:
-            self.city.errors.append("In-person and hybrid events need a city.")
+            self.city.errors.append(_("In-person and hybrid events need a city."))
         if self.online_url.data and not self.online_url.data.startswith("https://"):
-            self.online_url.errors.append("Use an https:// link.")
+            self.online_url.errors.append(_("Use an https:// link."))
 
     def _local(self, day_field, time_field) -> datetime:
         return datetime.combine(day_field.data, time_field.data)
@@ -136,23 +163,23 @@ class EventForm(FlaskForm):
         zone = self.timezone.data.strip()
         if zone not in timezones.all_zone_names():
             self.timezone.errors.append(
-                f"Unknown time zone “{zone}”. Pick one from the list, e.g. Europe/Brussels."
+                _(
+                    "Unknown time zone “%(zone)s”. Pick one from the list, e.g. Europe/Brussels.",
+                    zone=zone,
+                )
             )
             return
         start = self._local(self.start_date, self.start_time)
         end = self._local(self.end_date, self.end_time)
         for field, value in ((self.start_time, start), (self.end_time, end)):
-            try:
-                timezones.to_utc(value, zone)
-            except timezones.TimezoneError as error:
-                field.errors.append(str(error))
+            _check_wall_time(field, value, zone)
         if self.start_time.errors or self.end_time.errors:
             return
         probe = Event()
         try:
             probe.set_schedule(start, end, zone)
-        except ValueError as error:
-            self.end_date.errors.append(str(error))
+        except ValueError:
+            self.end_date.errors.append(_("The event must end after it starts."))
             return
         self.schedule = probe
         self._check_registration_window(probe, zone)
@@ -163,15 +190,15 @@ class EventForm(FlaskForm):
             field = getattr(self, name)
             if field.data is None:
                 continue
-            try:
+            if _check_wall_time(field, field.data, zone):
                 window[name] = timezones.to_utc(field.data, zone)
-            except timezones.TimezoneError as error:
-                field.errors.append(str(error))
         opens, closes = window.get("registration_opens"), window.get("registration_closes")
         if closes and closes > probe.ends_at:
-            self.registration_closes.errors.append("Registration must close before the event ends.")
+            self.registration_closes.errors.append(
+                _("Registration must close before the event ends.")
+            )
         if opens and opens >= (closes or probe.ends_at):
-            self.registration_opens.errors.append("Registration must open before it closes.")
+            self.registration_opens.errors.append(_("Registration must open before it closes."))
 
     def to_data(self) -> EventData:
         """The validated form as plain event data."""
@@ -195,6 +222,8 @@ class EventForm(FlaskForm):
             registration_closes_local=self.registration_closes.data,
             organiser_name=(self.organiser_name.data or "").strip(),
             organiser_email=(self.organiser_email.data or "").strip(),
+            language=self.language.data,
+            translations=self.translations(),
         )
 
     def load(self, event: Event) -> None:
@@ -202,6 +231,8 @@ class EventForm(FlaskForm):
         for name in EventData.PLAIN_FIELDS:
             getattr(self, name).data = getattr(event, name)
         self.kind.data, self.format.data = event.kind.value, event.format.value
+        self.language.data = event.language
+        self.load_translations(event)
         self.start_date.data, self.start_time.data = (
             event.start_local.date(),
             event.start_local.time(),
@@ -211,3 +242,26 @@ class EventForm(FlaskForm):
             instant = getattr(event, f"{name}_at")
             local = timezones.to_local(instant, event.timezone) if instant else None
             getattr(self, name).data = local.replace(tzinfo=None) if local else None
+
+
+def _check_wall_time(field, local: datetime, zone: str) -> bool:
+    """Whether `local` exists in `zone`; if not, say so on `field`."""
+    try:
+        timezones.to_utc(local, zone)
+    except timezones.TimezoneError:
+        when = i18n.join_day_time(i18n.localised_day(local.date()), i18n.localised_time(local))
+        field.errors.append(
+            _(
+                "%(time)s does not exist in %(zone)s: the clocks skip it when daylight saving "
+                "time starts. Choose a time outside that hour.",
+                time=when,
+                zone=zone,
+            )
+        )
+        return False
+    return True
+
+
+def event_form(**kwargs) -> EventForm:
+    """The event form, with a fieldset for each of the site's languages."""
+    return with_language_fields(EventForm, i18n.languages())(**kwargs)

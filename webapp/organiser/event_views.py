@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
-from webapp import timezones
+from webapp import i18n, timezones
 from webapp.events.models import Event
 from webapp.events.services import event_time, public_url
 from webapp.extensions import db
 from webapp.organiser import accounts, bp, services
 from webapp.organiser.attendees import active_count, counts_for_events
 from webapp.organiser.auth import can_manage, event_or_404, visible_to
-from webapp.organiser.event_forms import EventForm
+from webapp.organiser.event_forms import EventForm, event_form
 from webapp.organiser.forms import CoOrganiserForm
 from webapp.registration import services as registration_services
 
@@ -39,13 +41,14 @@ def _render_form(form: EventForm, event: Event | None, status: int = 200):
         event=event,
         preview=preview,
         zone_names=timezones.all_zone_names(),
+        language_names=dict(i18n.language_choices()),
     ), status
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
 def event_new():
     """A new draft event; "Check the time" shows what the local times mean in UTC."""
-    form = EventForm()
+    form = event_form()
     if request.method == "GET":
         form.timezone.data = current_user.last_timezone
         form.organiser_name.data = current_user.name
@@ -61,7 +64,7 @@ def event_new():
         form.slug.errors.append(str(error))
         return _render_form(form, None, 422)
     db.session.commit()
-    flash("The event is saved as a draft. Publish it when it is ready.", "success")
+    flash(_("The event is saved as a draft. Publish it when it is ready."), "success")
     return redirect(url_for("organiser.event_detail", event_id=event.id))
 
 
@@ -69,7 +72,7 @@ def event_new():
 def event_edit(event_id: int):
     """Edit an event; moving a published one tells its attendees and updates their calendars."""
     event = event_or_404(event_id, lock=request.method == "POST")
-    form = EventForm()
+    form = event_form()
     if request.method == "GET":
         form.load(event)
         return _render_form(form, event)
@@ -94,23 +97,28 @@ def event_edit(event_id: int):
         promoted = registration_services.fill_from_waitlist(event)
         db.session.commit()
         if promoted:
-            moved = _people(len(promoted), "person", "people")
-            flash(f"Seats went to {moved} from the waiting list.", "success")
+            flash(
+                ngettext(
+                    "Seats went to %(num)d person from the waiting list.",
+                    "Seats went to %(num)d people from the waiting list.",
+                    len(promoted),
+                ),
+                "success",
+            )
     return redirect(url_for("organiser.event_detail", event_id=event.id))
-
-
-def _people(count: int, one: str = "attendee", many: str = "attendees") -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 def _saved_message(outcome: services.ChangeOutcome) -> str:
     if not outcome.announced:
-        return "The event is saved."
+        return _("The event is saved.")
     if not outcome.queued:
-        return "The event is saved. Nobody is registered yet, so no emails were needed."
-    return (
-        f"The event is saved. {_people(outcome.queued)} will get an email with the new "
-        "details and an updated calendar invitation."
+        return _("The event is saved. Nobody is registered yet, so no emails were needed.")
+    return ngettext(
+        "The event is saved. %(num)d attendee will get an email with the new details and an "
+        "updated calendar invitation.",
+        "The event is saved. %(num)d attendees will get an email with the new details and an "
+        "updated calendar invitation.",
+        outcome.queued,
     )
 
 
@@ -127,7 +135,16 @@ def event_detail(event_id: int):
         counts=counts_for_events([event.id]).get(event.id),
         delivery=services.delivery_summary(event.id),
         co_form=CoOrganiserForm(),
+        languages=_languages_of(event),
     )
+
+
+def _languages_of(event: Event) -> list[str]:
+    """The names of the languages the event's text is given in, its main language first."""
+    given = [event.language, *(t.language for t in event.translations)]
+    return [i18n.language_name(code) for code in i18n.languages() if code in given] + [
+        code for code in given if code not in i18n.languages()
+    ]
 
 
 def _state_change(event_id: int, change, success):
@@ -149,7 +166,7 @@ def _state_change(event_id: int, change, success):
 @bp.post("/events/<int:event_id>/publish")
 def event_publish(event_id: int):
     """Show the event in the public catalogue."""
-    return _state_change(event_id, services.publish, "The event is published.")
+    return _state_change(event_id, services.publish, _("The event is published."))
 
 
 @bp.post("/events/<int:event_id>/unpublish")
@@ -158,7 +175,7 @@ def event_unpublish(event_id: int):
     return _state_change(
         event_id,
         lambda event: services.unpublish(event, active_count(event.id)),
-        "The event is back to draft and no longer public.",
+        _("The event is back to draft and no longer public."),
     )
 
 
@@ -176,9 +193,12 @@ def event_cancel(event_id: int):
     return _state_change(
         event_id,
         services.cancel_event,
-        lambda queued: (
-            f"The event is cancelled. {_people(queued)} will get a cancellation "
-            "email that also removes it from their calendars."
+        lambda queued: ngettext(
+            "The event is cancelled. %(num)d attendee will get a cancellation email that "
+            "also removes it from their calendars.",
+            "The event is cancelled. %(num)d attendees will get a cancellation email that "
+            "also removes it from their calendars.",
+            queued,
         ),
     )
 
@@ -188,7 +208,7 @@ def event_duplicate(event_id: int):
     """A draft copy to adjust, e.g. for next year's edition."""
     copy = services.duplicate_event(event_or_404(event_id), current_user)
     db.session.commit()
-    flash("This is a draft copy. Adjust the dates and publish it when ready.", "success")
+    flash(_("This is a draft copy. Adjust the dates and publish it when ready."), "success")
     return redirect(url_for("organiser.event_edit", event_id=copy.id))
 
 
@@ -198,12 +218,15 @@ def co_organiser_add(event_id: int):
     event = event_or_404(event_id)
     form = CoOrganiserForm()
     if not form.validate_on_submit():
-        flash("Enter the email address of an organiser account.", "error")
+        flash(_("Enter the email address of an organiser account."), "error")
         return redirect(url_for("organiser.event_detail", event_id=event.id))
     return _state_change(
         event_id,
         lambda e: services.add_co_organiser(e, accounts.find_by_email(form.email.data)),
-        f"{accounts.normalise_email(form.email.data)} can now manage this event.",
+        _(
+            "%(email)s can now manage this event.",
+            email=accounts.normalise_email(form.email.data),
+        ),
     )
 
 
@@ -213,5 +236,5 @@ def co_organiser_remove(event_id: int, organiser_id: int):
     return _state_change(
         event_id,
         lambda event: services.remove_co_organiser(event, organiser_id),
-        "The co-organiser was removed from this event.",
+        _("The co-organiser was removed from this event."),
     )

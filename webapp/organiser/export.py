@@ -4,6 +4,9 @@ Both read rows through a windowed query (server-side cursor on PostgreSQL) so 10
 registrations never sit in memory at once, and both neutralise spreadsheet formulas:
 CSV cells that start with = + - @ tab or CR get a leading apostrophe (OWASP guidance,
 and "+45 12 34" stays readable), and Excel text cells are always literal inline strings.
+
+Column titles follow the language of the organiser's page; the last column names the
+language each person registered in, as the language switcher names it ("dansk").
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import xlsxwriter
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.utils import secure_filename
 
-from webapp import timezones
+from webapp import i18n, timezones
 from webapp.db import now_utc
 from webapp.events.models import Event
 from webapp.extensions import db
@@ -32,25 +37,27 @@ CSV_BATCH = 500
 WINDOW = 2000
 # Column title and Excel width; the two time columns in the event's zone get its name.
 COLUMNS = (
-    ("ID", 9),
-    ("Status", 12),
-    ("First name", 18),
-    ("Last name", 20),
-    ("Email", 32),
-    ("Organisation", 30),
-    ("Role", 24),
-    ("Country", 9),
-    ("Attendance", 12),
-    ("Needs", 40),
-    ("Registered at ({zone})", 20),
-    ("Registered at (UTC, ISO 8601)", 22),
-    ("Checked in at ({zone})", 20),
+    (_l("ID"), 9),
+    (_l("Status"), 12),
+    (_l("First name"), 18),
+    (_l("Last name"), 20),
+    (_l("Email"), 32),
+    (_l("Organisation"), 30),
+    (_l("Role"), 24),
+    (_l("Country"), 9),
+    (_l("Attendance"), 12),
+    (_l("Needs"), 40),
+    (_l("Registered at (%(zone)s)"), 20),
+    (_l("Registered at (UTC, ISO 8601)"), 22),
+    (_l("Checked in at (%(zone)s)"), 20),
+    (_l("Language"), 12),
 )
 
 
 def headers(event: Event) -> list[str]:
-    """Column titles, naming the event's zone."""
-    return [title.format(zone=event.timezone) for title, _ in COLUMNS]
+    """Column titles in the current language, naming the event's zone."""
+    # A lazy message without variables comes back with its %(zone)s, filled in here.
+    return [str(title) % {"zone": event.timezone} for title, _width in COLUMNS]
 
 
 def neutralise(text: str) -> str:
@@ -79,17 +86,20 @@ def export_rows(event: Event, wanted: AttendeeFilter) -> Iterator[tuple]:
             Registration.needs,
             sa.type_coerce(Registration.created_at, sa.DateTime),
             sa.type_coerce(Registration.checked_in_at, sa.DateTime),
+            Registration.language,
         )
         .order_by(Registration.id)
     )
     zone = timezones.get_zone(event.timezone)
+    names = {code: i18n.language_name(code) for code in i18n.languages()}
     result = db.session.connection().execution_options(yield_per=WINDOW).execute(stmt)
-    for *values, created, checked in result:
+    for *values, created, checked, language in result:
         yield (
             *values,
             _wall_time(created, zone),
             created.isoformat(timespec="seconds") + "Z",
             _wall_time(checked, zone) if checked else None,
+            names.get(language, language),  # a language the site no longer offers: its code
         )
 
 
@@ -99,7 +109,7 @@ def _wall_time(naive_utc: datetime, zone: ZoneInfo) -> datetime:
 
 
 # Positions of text and wall-time cells in an export row.
-TEXT_CELLS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 11)
+TEXT_CELLS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13)
 TIME_CELLS = (10, 12)
 
 
@@ -168,11 +178,11 @@ class AttendeeSheet:
     """
 
     def __init__(self, workbook: xlsxwriter.Workbook, titles: list[str]) -> None:
-        self.sheet = workbook.add_worksheet("Attendees")
+        self.sheet = workbook.add_worksheet(_("Attendees"))
         self.when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         self.plain = workbook.add_format()  # a rich string's second run: the default font
         header = workbook.add_format({"bold": True, "bg_color": "#E8EEF5", "bottom": 1})
-        for index, (_, width) in enumerate(COLUMNS):
+        for index, (_title, width) in enumerate(COLUMNS):
             self.sheet.set_column(index, index, width)
         for index, title in enumerate(titles):
             self.sheet.write_string(0, index, title, header)

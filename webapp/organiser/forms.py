@@ -2,62 +2,82 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
+from webapp.forms import Form
 from webapp.organiser.accounts import MIN_PASSWORD_LENGTH
 from webapp.registration.forms import mailable_address
 
 
-class SignInForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[InputRequired(), Length(max=200)])
+def _max(length: int) -> Length:
+    """At most `length` characters, said in the reader's language."""
+    return Length(max=length, message=_l("Use at most %(max)d characters."))
 
 
-class ForgotPasswordForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField(
-        "Email address", validators=[DataRequired(), Length(max=254), mailable_address]
+        _l("Email address"), validators=[DataRequired(_l("Enter your email address.")), _max(254)]
+    )
+    password = PasswordField(
+        _l("Password"), validators=[InputRequired(_l("Enter your password.")), _max(200)]
     )
 
 
-class NewPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(_l("Enter your email address.")), _max(254), mailable_address],
+    )
+
+
+class NewPasswordForm(Form):
     password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[
-            InputRequired(),
+            InputRequired(_l("Enter a new password.")),
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=200,
-                message=f"Use between {MIN_PASSWORD_LENGTH} and 200 characters.",
+                message=_l("Use between %(min)d and %(max)d characters."),
             ),
         ],
     )
     confirm = PasswordField(
-        "New password again",
-        validators=[InputRequired(), EqualTo("password", message="The two passwords differ.")],
+        _l("New password again"),
+        validators=[
+            InputRequired(_l("Enter the new password again.")),
+            EqualTo("password", message=_l("The two passwords differ.")),
+        ],
     )
 
 
 class ChangePasswordForm(NewPasswordForm):
-    current = PasswordField("Current password", validators=[InputRequired(), Length(max=200)])
+    current = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(_l("Enter your current password.")), _max(200)],
+    )
 
 
-class OrganiserForm(FlaskForm):
+class OrganiserForm(Form):
     """An admin adds an organiser; the new organiser sets a password from an emailed link."""
 
     email = EmailField(
-        "Email address",
+        _l("Email address"),
         validators=[
-            DataRequired(),
-            Length(max=254),
-            Email(message="Enter a valid email address."),
+            DataRequired(_l("Enter an email address.")),
+            _max(254),
+            Email(message=_l("Enter a valid email address.")),
             mailable_address,
         ],
     )
-    name = StringField("Name", validators=[Length(max=200)])
-    is_admin = BooleanField("Administrator (sees every event and can add organisers)")
+    name = StringField(_l("Name"), validators=[_max(200)])
+    is_admin = BooleanField(_l("Administrator (sees every event and can add organisers)"))
 
 
-class CoOrganiserForm(FlaskForm):
-    email = EmailField("Organiser's email address", validators=[DataRequired(), Length(max=254)])
+class CoOrganiserForm(Form):
+    email = EmailField(
+        _l("Organiser's email address"),
+        validators=[DataRequired(_l("Enter an email address.")), _max(254)],
+    )

@@ -8,22 +8,25 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from webapp import timezones
-from webapp.db import begin_write
+from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
 from webapp.mail import fanout, messages
 from webapp.mail.messages import MessageKind
 from webapp.mail.models import OutboxMessage, OutboxStatus
 from webapp.organiser.models import Organiser
+from webapp.organiser.translations import TextData, apply_translations, copies_of
 
-SLUG_TAKEN = "Another event already uses this web address."
+SLUG_TAKEN = _l("Another event already uses this web address.")
 # Lost races for a free web address before giving up (each loses only to a new event).
 SLUG_ATTEMPTS = 5
 # What attendees' calendars hold: a change to any of these is a change to announce.
@@ -77,6 +80,9 @@ class EventData:
     registration_closes_local: datetime | None = None
     organiser_name: str = ""
     organiser_email: str = ""
+    language: str = "en"  # of title, summary and description
+    # The other languages the organiser filled in; any language missing here has no text.
+    translations: dict[str, TextData] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -117,10 +123,10 @@ def _add_with_free_slug(event: Event, base: str, *, exact: bool) -> None:
     same address between our look-up and our insert: the unique index decides, and a lost
     race tries the next free address (or, for an address the organiser chose, says so).
     """
-    for _ in range(SLUG_ATTEMPTS):
+    for _attempt in range(SLUG_ATTEMPTS):
         event.slug = base if exact else free_slug(base)
         if exact and _slug_exists(base):
-            raise SlugTaken(SLUG_TAKEN)
+            raise SlugTaken(str(SLUG_TAKEN))
         try:
             with db.session.begin_nested():
                 db.session.add(event)
@@ -128,7 +134,7 @@ def _add_with_free_slug(event: Event, base: str, *, exact: bool) -> None:
         except sa.exc.IntegrityError:
             if not _slug_exists(event.slug):
                 raise
-    raise SlugTaken(SLUG_TAKEN)
+    raise SlugTaken(str(SLUG_TAKEN))
 
 
 def _apply(event: Event, data: EventData) -> None:
@@ -139,6 +145,11 @@ def _apply(event: Event, data: EventData) -> None:
     event.set_schedule(data.start_local, data.end_local, data.timezone)
     event.registration_opens_at = _instant(data.registration_opens_local, data.timezone)
     event.registration_closes_at = _instant(data.registration_closes_local, data.timezone)
+    event.language = data.language
+    if apply_translations(event, data.translations) and event.id is not None:
+        # The event row may not change otherwise, but its pages and calendar entries
+        # (stored per updated_at) must be rebuilt with the new words.
+        event.updated_at = now_utc()
 
 
 def _instant(local: datetime | None, zone: str) -> datetime | None:
@@ -162,7 +173,7 @@ def _time_and_place(event: Event) -> tuple:
 def update_event(event: Event, organiser: Organiser, data: EventData) -> ChangeOutcome:
     """Apply the form; a published event whose time or place moved tells its attendees."""
     if event.status == EventStatus.CANCELLED:
-        raise EventStateError("A cancelled event can no longer be edited.")
+        raise EventStateError(_("A cancelled event can no longer be edited."))
     if event.status == EventStatus.DRAFT and data.slug and data.slug != event.slug:
         _rename(event, data.slug)
     before = _time_and_place(event)
@@ -180,13 +191,13 @@ def update_event(event: Event, organiser: Organiser, data: EventData) -> ChangeO
 def _rename(event: Event, slug: str) -> None:
     """Give a draft another web address, unless another event has it (or takes it now)."""
     if _slug_exists(slug, except_id=event.id):
-        raise SlugTaken(SLUG_TAKEN)
+        raise SlugTaken(str(SLUG_TAKEN))
     event.slug = slug
     try:
         with db.session.begin_nested():
             db.session.flush()
     except sa.exc.IntegrityError:
-        raise SlugTaken(SLUG_TAKEN) from None
+        raise SlugTaken(str(SLUG_TAKEN)) from None
 
 
 def seats_added(capacity_before: int | None, event: Event) -> bool:
@@ -212,6 +223,7 @@ def duplicate_event(event: Event, organiser: Organiser) -> Event:
             setattr(copy, column.key, getattr(event, column.key))
     copy.title = f"{event.title} (copy)"[:200]
     copy.co_organisers = list(event.co_organisers)
+    copy.translations = copies_of(event)
     _add_with_free_slug(copy, f"{event.slug[:100]}-copy", exact=False)
     return copy
 
@@ -219,19 +231,21 @@ def duplicate_event(event: Event, organiser: Organiser) -> Event:
 def publish(event: Event) -> None:
     """Show a draft in the public catalogue."""
     if event.status != EventStatus.DRAFT:
-        raise EventStateError("Only a draft can be published.")
+        raise EventStateError(_("Only a draft can be published."))
     event.status = EventStatus.PUBLISHED
 
 
 def unpublish(event: Event, active_registrations: int) -> None:
     """Take a published event back to draft, unless people already registered for it."""
     if event.status != EventStatus.PUBLISHED:
-        raise EventStateError("Only a published event can be unpublished.")
+        raise EventStateError(_("Only a published event can be unpublished."))
     if active_registrations:
         # Their confirmations, calendar entries and manage links point at the event page.
         raise EventStateError(
-            "People have registered for this event, so it cannot be unpublished. "
-            "Cancel the event instead: they will be told."
+            _(
+                "People have registered for this event, so it cannot be unpublished. "
+                "Cancel the event instead: they will be told."
+            )
         )
     event.status = EventStatus.DRAFT
 
@@ -239,7 +253,7 @@ def unpublish(event: Event, active_registrations: int) -> None:
 def cancel_event(event: Event) -> int:
     """Cancel a published event and queue the cancellation for everyone registered."""
     if event.status != EventStatus.PUBLISHED:
-        raise EventStateError("Only a published event can be cancelled.")
+        raise EventStateError(_("Only a published event can be cancelled."))
     event.status = EventStatus.CANCELLED
     event.sequence += 1
     db.session.flush()
@@ -249,9 +263,9 @@ def cancel_event(event: Event) -> int:
 def add_co_organiser(event: Event, organiser: Organiser | None) -> None:
     """Let another organiser manage the event."""
     if organiser is None or not organiser.is_active_account:
-        raise EventStateError("There is no organiser account with that email address.")
+        raise EventStateError(_("There is no organiser account with that email address."))
     if organiser.id == event.owner_id or organiser in event.co_organisers:
-        raise EventStateError(f"{organiser.email} already manages this event.")
+        raise EventStateError(_("%(email)s already manages this event.", email=organiser.email))
     event.co_organisers.append(organiser)
 
 

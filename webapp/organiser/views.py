@@ -16,11 +16,13 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from webapp.extensions import db, limiter, login_manager
-from webapp.organiser import accounts, bp
+from webapp.organiser import accounts, bp, labels
 from webapp.organiser.auth import safe_next
 from webapp.organiser.forms import (
     ChangePasswordForm,
@@ -30,11 +32,7 @@ from webapp.organiser.forms import (
 )
 
 OPEN_ENDPOINTS = {"organiser.sign_in", "organiser.forgot_password", "organiser.reset_password"}
-BAD_CREDENTIALS = "The email address or password is not right. Please try again."
-RESET_SENT = (
-    "If an organiser account uses that address, we have emailed it a link to choose a new "
-    "password. The link works once, within {hours} hours."
-)
+BAD_CREDENTIALS = _l("The email address or password is not right. Please try again.")
 
 
 def _login_limit() -> str:
@@ -65,6 +63,12 @@ def no_store(response):
     return response
 
 
+@bp.context_processor
+def status_labels() -> dict:
+    """Statuses and email kinds as the page's language names them."""
+    return labels.template_labels()
+
+
 @bp.get("/")
 def home():
     """The organiser's start page is their event list."""
@@ -86,7 +90,7 @@ def sign_in():
             session.clear()  # a fresh session: nothing carried over from before sign-in
             login_user(organiser)
             return redirect(target or url_for("organiser.events"))
-        form.password.errors.append(BAD_CREDENTIALS)
+        form.password.errors.append(str(BAD_CREDENTIALS))
     status = 422 if request.method == "POST" else 200
     return render_template("organiser/sign_in.html", form=form, next=target), status
 
@@ -95,7 +99,7 @@ def sign_in():
 def sign_out():
     """End this session and every copy of its cookie."""
     accounts.end_sessions(current_user)
-    return _signed_out("You are signed out.")
+    return _signed_out(_("You are signed out."))
 
 
 def _signed_out(message: str):
@@ -120,7 +124,14 @@ def forgot_password():
         send_reset_link(organiser)
         db.session.commit()
     hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600
-    flash(RESET_SENT.format(hours=hours), "success")
+    flash(
+        _(
+            "If an organiser account uses that address, we have emailed it a link to choose a "
+            "new password. The link works once, within %(hours)s hours.",
+            hours=hours,
+        ),
+        "success",
+    )
     return redirect(url_for("organiser.sign_in"))
 
 
@@ -153,7 +164,7 @@ def reset_password(token: str):
         status = 422 if request.method == "POST" else 200
         return render_template("organiser/reset_password.html", form=form), status
     accounts.set_password(organiser, form.password.data)
-    return _signed_out("Your new password is set. Please sign in with it.")
+    return _signed_out(_("Your new password is set. Please sign in with it."))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -163,7 +174,7 @@ def change_password():
     form = ChangePasswordForm()
     valid = form.validate_on_submit()
     if valid and accounts.authenticate(current_user.email, form.current.data) is None:
-        form.current.errors.append("This is not your current password.")
+        form.current.errors.append(_("This is not your current password."))
     if request.method == "GET" or any(field.errors for field in form):
         status = 422 if request.method == "POST" else 200
         return render_template("organiser/change_password.html", form=form), status
@@ -172,5 +183,5 @@ def change_password():
     db.session.commit()
     session.clear()
     login_user(organiser)  # this browser keeps working with the new session version
-    flash("Your password is changed. Other browsers have been signed out.", "success")
+    flash(_("Your password is changed. Other browsers have been signed out."), "success")
     return redirect(url_for("organiser.events"))

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_wtf import FlaskForm
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, Signer
 from wtforms import (
     BooleanField,
@@ -19,12 +20,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Optional, ValidationError
 
+from webapp import i18n
 from webapp.countries import country_choices, country_codes
 from webapp.db import now_utc
 from webapp.events.models import Event, EventFormat
-from webapp.forms import SingleLine, clean_text, line_field
+from webapp.forms import Form, SingleLine, at_most, clean_text, line_field
 from webapp.mail.addresses import NON_ASCII_LOCAL_PART, has_ascii_local_part
 from webapp.registration.models import AttendanceMode
 from webapp.registration.services import Applicant
@@ -44,10 +46,10 @@ def personal_name(form, field):
         if unicodedata.category(char)[0] in "LM" or char in NAME_PUNCTUATION | JOINERS:
             continue
         raise ValidationError(
-            "Use only letters, spaces, apostrophes, hyphens and full stops in names."
+            _("Use only letters, spaces, apostrophes, hyphens and full stops in names.")
         )
     if value and not any(unicodedata.category(c)[0] == "L" for c in value):
-        raise ValidationError("Enter a name with at least one letter.")
+        raise ValidationError(_("Enter a name with at least one letter."))
 
 
 def email_address(form, field):
@@ -57,7 +59,11 @@ def email_address(form, field):
     try:
         result = validate_email(field.data or "", check_deliverability=False)
     except EmailNotValidError as error:
-        raise ValidationError(f"Enter a valid email address. {error}") from None
+        message = _("Enter a valid email address.")
+        # email-validator explains in English only: its reason is shown on English pages.
+        if i18n.current_language() == "en":
+            message = f"{message} {error}"
+        raise ValidationError(message) from None
     field.data = result.normalized
 
 
@@ -85,65 +91,66 @@ def mailable_address(form, field):
     if field.errors:
         return
     if not has_ascii_local_part(field.data or ""):
-        raise ValidationError(NON_ASCII_LOCAL_PART)
+        # Marked for the catalogue in webapp/form_messages.py.
+        raise ValidationError(_(str(NON_ASCII_LOCAL_PART)))
 
 
-def _name_field(label: str) -> StringField:
-    return line_field(label, 100, required=f"Enter your {label.lower()}.", extra=[personal_name])
+def _name_field(label, required) -> StringField:
+    return line_field(label, 100, required=required, extra=[personal_name])
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     """Registration for one event; attendance mode only for hybrid, needs only in person."""
 
-    first_name = _name_field("First name")
-    last_name = _name_field("Last name")
+    first_name = _name_field(_l("First name"), _l("Enter your first name."))
+    last_name = _name_field(_l("Last name"), _l("Enter your last name."))
     email = EmailField(
-        "Email address",
+        _l("Email address"),
         filters=[clean_text],
         validators=[
-            DataRequired("Enter your email address."),
-            Length(max=254, message="Use at most 254 characters."),
+            DataRequired(_l("Enter your email address.")),
+            at_most(254),
             SingleLine(),
             email_address,
             mailable_address,
         ],
     )
-    organisation = line_field("Organisation", 200, required="Enter your organisation.")
-    role = line_field("Role or job title", 200)
+    organisation = line_field(_l("Organisation"), 200, required=_l("Enter your organisation."))
+    role = line_field(_l("Role or job title"), 200)
     country = SelectField(
-        "Country",
-        choices=lambda: country_choices("Select your country"),
+        _l("Country"),
+        # Names in the page's language, sorted for it; the value stays the ISO 3166 code.
+        choices=lambda: country_choices(_("Select your country")),
         # Checked against a set of codes rather than by walking the list of choices.
         validate_choice=False,
         validators=[
-            DataRequired("Select your country."),
-            AnyOf(country_codes(), message="Select your country from the list."),
+            DataRequired(_l("Select your country.")),
+            AnyOf(country_codes(), message=_l("Select your country from the list.")),
         ],
     )
     attendance_mode = RadioField(
-        "How will you attend?",
+        _l("How will you attend?"),
         choices=[
-            SelectChoice(value=AttendanceMode.IN_PERSON.value, label="In person"),
-            SelectChoice(value=AttendanceMode.ONLINE.value, label="Online"),
+            SelectChoice(value=AttendanceMode.IN_PERSON.value, label=_l("In person")),
+            SelectChoice(value=AttendanceMode.ONLINE.value, label=_l("Online")),
         ],
-        validators=[InputRequired("Choose how you will attend.")],
-        invalid_choice_message="Choose in person or online.",
+        validators=[InputRequired(_l("Choose how you will attend."))],
+        invalid_choice_message=_l("Choose in person or online."),
     )
     needs = TextAreaField(
-        "Accessibility or dietary needs",
+        _l("Accessibility or dietary needs"),
         filters=[clean_text],
-        validators=[
-            Optional(),
-            Length(max=1000, message="Use at most 1000 characters."),
-            SingleLine(multiline=True),
-        ],
+        validators=[Optional(), at_most(1000), SingleLine(multiline=True)],
     )
     consent = BooleanField(
-        "I agree that my details are used to organise this event, as the privacy notice describes.",
-        validators=[DataRequired("You need to agree to the privacy notice to register.")],
+        _l(
+            "I agree that my details are used to organise this event,"
+            " as the privacy notice describes."
+        ),
+        validators=[DataRequired(_l("You need to agree to the privacy notice to register."))],
     )
     # Hidden from people (CSS and aria-hidden); bots that fill every field fill this one.
-    leave_blank = StringField("Leave this field empty")
+    leave_blank = StringField(_l("Leave this field empty"))
     # When the form was handed out (form_stamp): it keeps its first value across corrections.
     issued = HiddenField()
 
@@ -181,4 +188,23 @@ class RegistrationForm(FlaskForm):
             country=self.country.data,
             attendance_mode=mode,
             needs=(needs_field.data or "") if needs_field is not None else "",
+            language=i18n.current_language(),
         )
+
+
+def _language_choices() -> list[SelectChoice]:
+    # Each language named in itself, and marked as such for screen readers.
+    return [
+        SelectChoice(code, name, render_kw={"lang": code}) for code, name in i18n.language_choices()
+    ]
+
+
+class EmailLanguageForm(Form):
+    """On the manage page: the language of the emails still to come."""
+
+    language = SelectField(
+        _l("Language of your emails"),
+        choices=_language_choices,
+        validators=[InputRequired(_l("Choose a language."))],
+        invalid_choice_message=_l("Choose one of the languages in the list."),
+    )

@@ -64,6 +64,8 @@ class Registration(db.Model):
         enum_column(AttendanceMode, "attendance_mode")
     )
     needs: Mapped[str] = mapped_column(sa.Text, default="")
+    # The language the person registered in: every later email and invite uses it.
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
 
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     privacy_notice_version: Mapped[str] = mapped_column(sa.String(40))

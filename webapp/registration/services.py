@@ -64,6 +64,7 @@ class Applicant:
     country: str = ""
     attendance_mode: AttendanceMode | None = None  # only meaningful for hybrid events
     needs: str = ""
+    language: str = "en"  # the page's language: every later email and invite uses it
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ def _new_registration(
         needs=applicant.needs if mode == AttendanceMode.IN_PERSON else "",
         consent_at=now,
         privacy_notice_version=applicant.privacy_notice_version,
+        language=applicant.language,
         created_at=now,
         updated_at=now,
         confirmed_at=now if status == RegistrationStatus.CONFIRMED else None,
@@ -310,3 +312,10 @@ def resend_confirmation(registration: Registration) -> OutboxMessage:
     """Queue again the email that matches the registration's current status (no commit)."""
     begin_write(db.session)
     return messages.queue_for_registration(registration, STATUS_MESSAGES[registration.status])
+
+
+def set_language(registration: Registration, language: str) -> Registration:
+    """Write every later email and invite of this registration in `language` (no commit)."""
+    registration = _locked_registration(registration)
+    registration.language = language
+    return registration

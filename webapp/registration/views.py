@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import (
     Blueprint,
     abort,
@@ -13,15 +14,17 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
-from webapp import timezones
+from webapp import i18n, timezones
+from webapp.countries import country_name
 from webapp.db import now_utc
 from webapp.events import services as events
 from webapp.extensions import db, limiter
 from webapp.registration import services
 from webapp.registration.availability import event_over, window_state
-from webapp.registration.forms import RegistrationForm
+from webapp.registration.forms import EmailLanguageForm, RegistrationForm
 from webapp.registration.models import RegistrationStatus
 from webapp.security import private_page
 
@@ -77,14 +80,29 @@ def _unavailable(event, state, status: int = 200):
     if event.registration_opens_at is not None:
         opens = timezones.format_instant(event.registration_opens_at, event.timezone)
     return render_template(
-        "registration/unavailable.html", event=event, state=state, opens=opens
+        "registration/unavailable.html",
+        event=event,
+        text=_text(event),
+        state=state,
+        opens=opens,
     ), status
+
+
+def _language_in_page(code: str) -> str:
+    """A language's name in the page's language: 'Danish', 'dansk', 'danska', 'Dänisch'."""
+    return Locale.parse(code).get_display_name(i18n.current_language()) or code
+
+
+def _text(event):
+    """The event's title, summary and description in the page's language, if given."""
+    return event.text_in(i18n.current_language())
 
 
 def _form_page(event, form, status: int = 200):
     return render_template(
         "registration/form.html",
         event=event,
+        text=_text(event),
         form=form,
         time=events.event_time(event),
         availability=services.availability(event),
@@ -139,7 +157,9 @@ def registered(slug: str):
     event = events.get_public_or_404(slug)
     done = session.get(DONE_KEY) or {}
     email = done.get("email") if done.get("slug") == slug else None
-    return render_template("registration/registered.html", event=event, email=email)
+    return render_template(
+        "registration/registered.html", event=event, text=_text(event), email=email
+    )
 
 
 def _registration_or_404(token: str):
@@ -155,13 +175,20 @@ def _registration_or_404(token: str):
 def manage(token: str):
     """The attendee's own page: event, status, waiting-list position, cancel, invite."""
     registration = _registration_or_404(token)
+    return _manage_page(registration, token, EmailLanguageForm(language=registration.language))
+
+
+def _manage_page(registration, token: str, language_form, status: int = 200):
     return render_template(
         "registration/manage.html",
         **_about(registration, token),
         position=services.waitlist_position(registration),
         can_cancel=services.can_cancel(registration),
         over=event_over(registration.event),
-    )
+        language_form=language_form,
+        email_language=_language_in_page(registration.language),
+        country=country_name(registration.country, i18n.current_language()),
+    ), status
 
 
 def _about(registration, token: str) -> dict:
@@ -170,6 +197,7 @@ def _about(registration, token: str) -> dict:
     return {
         "registration": registration,
         "event": event,
+        "text": _text(event),
         "token": token,
         "time": events.event_time(event),
     }
@@ -195,8 +223,29 @@ def cancel(token: str):
     if registration.status == RegistrationStatus.CANCELLED:
         return redirect(url_for(".manage", token=token), 303)
     if not services.can_cancel(registration):
-        abort(409, "This registration can no longer be cancelled online.")
+        abort(409, _("This registration can no longer be cancelled online."))
     services.cancel(registration)
     db.session.commit()
-    flash("Your registration has been cancelled.", "success")
+    flash(_("Your registration has been cancelled."), "success")
+    return redirect(url_for(".manage", token=token), 303)
+
+
+@bp.post("/r/<token>/language")
+@private_page
+@manage_rate_limit
+def email_language(token: str):
+    """Choose the language of the emails still to come, then back to the manage page."""
+    registration = _registration_or_404(token)
+    form = EmailLanguageForm()
+    if not form.validate():
+        return _manage_page(registration, token, form, 422)
+    services.set_language(registration, form.language.data)
+    db.session.commit()
+    flash(
+        _(
+            "From now on we write to you in %(language)s.",
+            language=_language_in_page(form.language.data),
+        ),
+        "success",
+    )
     return redirect(url_for(".manage", token=token), 303)

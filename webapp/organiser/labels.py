@@ -1,0 +1,51 @@
+"""What the organiser pages call statuses and email kinds, in the page's language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+EVENT_STATUS = {"draft": _l("Draft"), "published": _l("Published"), "cancelled": _l("Cancelled")}
+# The attendee list's statuses, and its filter for checked-in people.
+REGISTRATION_STATUS = {
+    "confirmed": _l("Confirmed"),
+    "waitlisted": _l("Waitlisted"),
+    "cancelled": _l("Cancelled"),
+    "checked_in": _l("Checked in"),
+}
+OUTBOX_STATUS = {
+    "queued": _l("Queued"),
+    "sending": _l("Sending"),
+    "retry": _l("Retry"),
+    "failed": _l("Failed"),
+    "sent": _l("Sent"),
+}
+MESSAGE_KIND = {
+    "confirmed": _l("Confirmed"),
+    "waitlisted": _l("Waitlisted"),
+    "promoted": _l("Promoted"),
+    "cancelled": _l("Cancelled"),
+    "event_changed": _l("Event changed"),
+    "event_cancelled": _l("Event cancelled"),
+    "reminder_24h": _l("Reminder 24h"),
+    "reminder_1h": _l("Reminder 1h"),
+    "password_reset": _l("Password reset"),
+}
+
+
+def label(labels: dict, value) -> str:
+    """The label of an enum value or code; the code itself when it has none."""
+    code = getattr(value, "value", value)
+    return str(labels.get(code, code))
+
+
+def template_labels() -> dict:
+    """For the blueprint's context processor: `labels.EVENT_STATUS[...]` and `label()`."""
+    return {
+        "labels": {
+            "event_status": EVENT_STATUS,
+            "registration_status": REGISTRATION_STATUS,
+            "outbox_status": OUTBOX_STATUS,
+            "message_kind": MESSAGE_KIND,
+        },
+        "label": label,
+    }
