@@ -26,12 +26,12 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 translations: translations-extract translations-update
 
 translations-extract: $(VENV)/.runtime
-	$(PYBABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+	$(PYBABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 \
 	  --no-location --sort-output --project Convene -o $(TRANSLATIONS)/messages.pot .
 
 translations-update: $(VENV)/.runtime
 	$(PYBABEL) -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
-	  --no-fuzzy-matching --no-wrap
+	  --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 ## translations-compile: the .mo files the app reads (built here, never committed)
 translations-compile: $(VENV)/.runtime

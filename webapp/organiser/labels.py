@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
-EVENT_STATUS = {"draft": _l("Draft"), "published": _l("Published"), "cancelled": _l("Cancelled")}
+# "Cancelled" is said of an event (called off) and of a registration (withdrawn): two words
+# in Danish, Swedish and German, hence the contexts.
+EVENT_CANCELLED = lazy_pgettext("event status", "Cancelled")
+REGISTRATION_CANCELLED = lazy_pgettext("registration status", "Cancelled")
+
+EVENT_STATUS = {"draft": _l("Draft"), "published": _l("Published"), "cancelled": EVENT_CANCELLED}
 # The attendee list's statuses, and its filter for checked-in people.
 REGISTRATION_STATUS = {
     "confirmed": _l("Confirmed"),
     "waitlisted": _l("Waitlisted"),
-    "cancelled": _l("Cancelled"),
+    "cancelled": REGISTRATION_CANCELLED,
     "checked_in": _l("Checked in"),
 }
 OUTBOX_STATUS = {
@@ -23,7 +29,7 @@ MESSAGE_KIND = {
     "confirmed": _l("Confirmed"),
     "waitlisted": _l("Waitlisted"),
     "promoted": _l("Promoted"),
-    "cancelled": _l("Cancelled"),
+    "cancelled": REGISTRATION_CANCELLED,
     "event_changed": _l("Event changed"),
     "event_cancelled": _l("Event cancelled"),
     "reminder_24h": _l("Reminder 24h"),
