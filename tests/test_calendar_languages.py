@@ -14,6 +14,7 @@ from icalendar import Calendar
 
 from tests.calendar_support import vobject_events
 from tests.conftest import local
+from tests.i18n_support import LANGUAGES, WEBINAR_TITLES
 from tests.registration_support import register
 from webapp.calendar import entries
 from webapp.calendar.models import CalendarEntry
@@ -21,13 +22,7 @@ from webapp.db import begin_write
 from webapp.events.models import Event, EventStatus, EventTranslation
 from webapp.extensions import db
 
-LANGUAGES = ("en", "da", "sv", "de")
-TITLES = {
-    "en": "Regional innovation webinar",
-    "da": "Webinar om regional innovation",
-    "sv": "Webbinarium om regional innovation",
-    "de": "Webinar zur regionalen Innovation",
-}
+TITLES = WEBINAR_TITLES
 FEED_NAMES = {
     "en": "Convene events",
     "da": "Convene-arrangementer",

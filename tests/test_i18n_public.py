@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from tests.cache_support import LAYERS, visitor
 from tests.conftest import local
+from tests.i18n_support import LANGUAGES, WINTER_WEBINAR_TIME
 from tests.registration_support import form_data, register
 from webapp import errors, i18n
 from webapp.db import now_utc
@@ -29,7 +30,6 @@ from webapp.extensions import db
 from webapp.forms import Form
 from webapp.registration.models import Registration
 
-LANGUAGES = ("en", "da", "sv", "de")
 TRANSLATED = ("da", "sv", "de")
 PREFIX = {"en": "", "da": "/da", "sv": "/sv", "de": "/de"}
 BASE_URL = "https://convene.test"  # TEST_CONFIG's CONVENE_BASE_URL
@@ -56,12 +56,7 @@ ENGLISH_WORDS = re.compile(
     r"Method|allowed|with|you|Bad|request|Too|many)\b"
 )
 # The date and time of the events below, as each language writes them.
-WINTER = {
-    "en": "Sun 28 Feb 2027, 18:00–19:30 CET",
-    "da": "søn. 28. feb. 2027 kl. 18.00–19.30 CET",
-    "sv": "sön 28 feb. 2027 kl. 18:00–19:30 CET",
-    "de": "So., 28. Feb. 2027, 18:00–19:30 CET",
-}
+WINTER = WINTER_WEBINAR_TIME
 SUMMER = {
     "en": "Sun 13 Jun 2027, 18:00–19:30 CEST",
     "da": "søn. 13. jun. 2027 kl. 18.00–19.30 CEST",

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from tests.mail_support import deliver, header_block, mailbox, outbox_rows, queue_row
 from tests.organiser_support import (
+    event_form_data,
     make_organiser,
     sign_in,
 )
@@ -169,21 +170,7 @@ def test_a_leftover_setting_lets_nothing_in(
 
 # --- the event's contact email, which becomes the Reply-To ---------------------------------
 
-EVENT_FORM = {
-    "title": "Smart Regions",
-    "kind": "webinar",
-    "format": "online",
-    "summary": "An online session.",
-    "start_date": "2027-03-10",
-    "start_time": "18:00",
-    "end_date": "2027-03-10",
-    "end_time": "19:30",
-    "timezone": "Europe/Brussels",
-    "country": "",
-    "online_url": "https://meet.example.org/room",
-    "organiser_name": "Bokhandel",
-    "save": "Save",
-}
+EVENT_FORM = event_form_data(title="Smart Regions", organiser_name="Bokhandel", capacity=None)
 
 
 def _contact_emails(app) -> list[str]:

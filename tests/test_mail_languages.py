@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from tests.calendar_support import vobject_events
 from tests.conftest import local
+from tests.i18n_support import LANGUAGES, WEBINAR_TITLES, WINTER_WEBINAR_TIME
 from tests.mail_support import deliver
 from tests.organiser_support import make_organiser
 from tests.registration_support import register
@@ -29,13 +30,7 @@ from webapp.mail import messages
 from webapp.mail.messages import MessageKind
 from webapp.registration.models import Registration
 
-LANGUAGES = ("en", "da", "sv", "de")
-TITLES = {
-    "en": "Regional innovation webinar",
-    "da": "Webinar om regional innovation",
-    "sv": "Webbinarium om regional innovation",
-    "de": "Webinar zur regionalen Innovation",
-}
+TITLES = WEBINAR_TITLES
 ORGANISER = "Klyngeplatformen Øresund"
 # The kinds sent to one person with a seat (the waiting list one says so by its kind).
 KINDS = (
@@ -94,12 +89,7 @@ SUBJECT_WORDS = {
 GREETING = {"en": "Hello Zoë,", "da": "Hej Zoë", "sv": "Hej Zoë!", "de": "Guten Tag Zoë,"}
 WHEN_LABEL = {"en": "When:", "da": "Hvornår:", "sv": "När:", "de": "Wann:"}
 # A Brussels webinar on Sunday 28 February 2027, 18:00–19:30 (winter: CET) ...
-WINTER = {
-    "en": "Sun 28 Feb 2027, 18:00–19:30 CET",
-    "da": "søn. 28. feb. 2027 kl. 18.00–19.30 CET",
-    "sv": "sön 28 feb. 2027 kl. 18:00–19:30 CET",
-    "de": "So., 28. Feb. 2027, 18:00–19:30 CET",
-}
+WINTER = WINTER_WEBINAR_TIME
 # ... and on Sunday 27 June 2027 (summer: CEST).
 SUMMER = {
     "en": "Sun 27 Jun 2027, 18:00–19:30 CEST",
