@@ -33,6 +33,7 @@ from wtforms.validators import (
 from webapp import i18n, timezones
 from webapp.countries import country_choices
 from webapp.events.models import Event, EventFormat, EventKind
+from webapp.events.services import KIND_NAMES
 from webapp.forms import Form, SingleLine, line_field
 from webapp.organiser.services import EventData
 from webapp.organiser.text_fields import (
@@ -45,12 +46,6 @@ from webapp.organiser.text_fields import (
 )
 from webapp.registration.forms import mailable_address
 
-KIND_LABELS = {
-    "summit": _l("Summit"),
-    "webinar": _l("Webinar"),
-    "workshop": _l("Workshop"),
-    "conference": _l("Conference"),
-}
 FORMAT_LABELS = {"in_person": _l("In person"), "online": _l("Online"), "hybrid": _l("Hybrid")}
 DATE_MESSAGE = _l("Enter a date, for example 2027-02-28.")
 TIME_MESSAGE = _l("Enter a time, for example 18:00.")
@@ -74,7 +69,7 @@ class EventForm(TranslatedTexts, Form):
         ],
     )
     kind = SelectField(
-        _l("Type"), choices=[SelectChoice(k.value, KIND_LABELS[k.value]) for k in EventKind]
+        _l("Type"), choices=[SelectChoice(k.value, KIND_NAMES[k]) for k in EventKind]
     )
     format = SelectField(
         _l("Format"), choices=[SelectChoice(f.value, FORMAT_LABELS[f.value]) for f in EventFormat]
