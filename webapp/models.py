@@ -5,19 +5,29 @@ from webapp.events.models import Event, EventFormat, EventKind, EventStatus, eve
 from webapp.mail.models import Announcement, OutboxMessage, OutboxStatus
 from webapp.organiser.models import Organiser
 from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
+from webapp.registration.question_models import (
+    AnswerChoice,
+    EventQuestion,
+    QuestionOption,
+    RegistrationAnswer,
+)
 
 __all__ = [
     "Announcement",
+    "AnswerChoice",
     "AttendanceMode",
     "CalendarEntry",
     "Event",
     "EventFormat",
     "EventKind",
+    "EventQuestion",
     "EventStatus",
     "Organiser",
     "OutboxMessage",
     "OutboxStatus",
+    "QuestionOption",
     "Registration",
+    "RegistrationAnswer",
     "RegistrationStatus",
     "event_organisers",
 ]
