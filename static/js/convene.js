@@ -38,8 +38,52 @@
     if (target) target.focus();
   }
 
+  // A registration question that applies only after a given answer (data-show-if names the
+  // earlier question's field, data-show-value the answer), or only to people attending in
+  // person, shows only then. The server decides the same from what is submitted; without
+  // this script every question shows, with a hint saying when it applies.
+  function chosenValues(form, name) {
+    var values = [];
+    form.querySelectorAll("[name='" + name + "']").forEach(function (input) {
+      if (input.closest("[hidden]")) return;
+      if (input.tagName === "SELECT") values.push(input.value);
+      else if (input.checked) values.push(input.value);
+    });
+    return values;
+  }
+
+  function questionApplies(form, question) {
+    if (question.hasAttribute("data-in-person-only")) {
+      var modes = form.querySelectorAll("[name='attendance_mode']");
+      if (modes.length && chosenValues(form, "attendance_mode").indexOf("in_person") < 0) {
+        return false;
+      }
+    }
+    var name = question.getAttribute("data-show-if");
+    if (!name) return true;
+    var wanted = question.getAttribute("data-show-value");
+    var chosen = chosenValues(form, name);
+    // A checkbox question shows its dependants when ticked ("y") or when not ticked ("").
+    return wanted === "" ? chosen.length === 0 : chosen.indexOf(wanted) >= 0;
+  }
+
+  function showApplyingQuestions(form) {
+    // In page order, so a question hidden above hides those that depend on it.
+    form.querySelectorAll(".question").forEach(function (question) {
+      question.hidden = !questionApplies(form, question);
+    });
+  }
+
+  function watchQuestions(form) {
+    if (!form.querySelector("[data-show-if], [data-in-person-only]")) return;
+    form.classList.add("questions-enhanced");
+    showApplyingQuestions(form);
+    form.addEventListener("change", function () { showApplyingQuestions(form); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-local-time]").forEach(showReaderTime);
+    document.querySelectorAll("form").forEach(watchQuestions);
     focusErrorSummary();
   });
 })();

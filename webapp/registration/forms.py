@@ -28,7 +28,9 @@ from webapp.db import now_utc
 from webapp.events.models import Event, EventFormat
 from webapp.forms import Form, SingleLine, at_most, clean_text, line_field
 from webapp.mail.addresses import NON_ASCII_LOCAL_PART, has_ascii_local_part
+from webapp.registration.answers import Answer
 from webapp.registration.models import AttendanceMode
+from webapp.registration.questions import questions_of, with_questions
 from webapp.registration.services import Applicant
 
 # Zero-width (non-)joiners are part of correct spelling in Persian, Arabic and Indic scripts.
@@ -164,6 +166,15 @@ class RegistrationForm(Form):
         if event.format == EventFormat.ONLINE:
             del self.needs
 
+    def attending_mode(self) -> str | None:
+        """The attendance mode chosen on a hybrid event's form (decides in-person questions)."""
+        mode_field = getattr(self, "attendance_mode", None)
+        return mode_field.data if mode_field is not None else None
+
+    def answers(self) -> tuple[Answer, ...]:
+        """Answers to the event's questions: none unless built by registration_form()."""
+        return ()
+
     def is_bot(self, *, now: datetime) -> bool:
         """Whether a program sent this: the honeypot is filled, or the form came back faster
         than a person fills it in, or without an intact stamp of when it was handed out."""
@@ -189,7 +200,35 @@ class RegistrationForm(Form):
             attendance_mode=mode,
             needs=(needs_field.data or "") if needs_field is not None else "",
             language=i18n.current_language(),
+            answers=self.answers(),
         )
+
+
+def registration_form(event: Event, **kwargs) -> RegistrationForm:
+    """The registration form for `event`, with its visible questions (one query)."""
+    questions = questions_of(event.id)
+    return with_questions(RegistrationForm, questions, event.format)(event=event, **kwargs)
+
+
+class AnswersForm(Form):
+    """On the manage page: the attendee corrects their answers to the event's questions."""
+
+    def __init__(self, *args, mode: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mode = mode
+
+    def attending_mode(self) -> str | None:
+        return self.mode
+
+
+def answers_form(registration, **kwargs) -> AnswersForm | None:
+    """The correction form for a registration's answers, or None if the event asks nothing."""
+    event = registration.event
+    questions = questions_of(event.id)
+    if not questions:
+        return None
+    cls = with_questions(AnswersForm, questions, event.format)
+    return cls(mode=registration.attendance_mode.value, **kwargs)
 
 
 def _language_choices() -> list[SelectChoice]:

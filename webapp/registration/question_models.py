@@ -99,12 +99,12 @@ class QuestionOption(db.Model):
     """One answer to choose for a choice question; renaming it keeps its answers."""
 
     __tablename__ = "question_option"
-    __table_args__ = (sa.Index("ix_question_option_question_id_position", "question_id", "position"),)
+    __table_args__ = (
+        sa.Index("ix_question_option_question_id_position", "question_id", "position"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    question_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("event_question.id", ondelete="CASCADE")
-    )
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("event_question.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(default=0)
     label: Mapped[str] = mapped_column(sa.String(200))
     hidden: Mapped[bool] = mapped_column(default=False)

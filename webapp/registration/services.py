@@ -19,6 +19,7 @@ from webapp.extensions import db
 from webapp.mail import messages
 from webapp.mail.messages import MessageKind
 from webapp.mail.models import OutboxMessage
+from webapp.registration.answers import Answer, replace_answers, store_answers
 from webapp.registration.availability import Availability as Availability  # re-exported
 from webapp.registration.availability import RegistrationState as RegistrationState
 from webapp.registration.availability import availability as availability
@@ -65,6 +66,7 @@ class Applicant:
     attendance_mode: AttendanceMode | None = None  # only meaningful for hybrid events
     needs: str = ""
     language: str = "en"  # the page's language: every later email and invite uses it
+    answers: tuple[Answer, ...] = ()  # to the event's questions that applied (questions.py)
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ def register(event: Event, applicant: Applicant, *, now: datetime | None = None)
         if existing is None:
             raise
         return _repeat(existing, now)
+    store_answers(registration.id, applicant.answers)
     messages.queue_for_registration(registration, STATUS_MESSAGES[status])
     return Registered(registration=registration, created=True)
 
@@ -318,4 +321,25 @@ def set_language(registration: Registration, language: str) -> Registration:
     """Write every later email and invite of this registration in `language` (no commit)."""
     registration = _locked_registration(registration)
     registration.language = language
+    return registration
+
+
+def can_correct_answers(registration: Registration, *, now: datetime | None = None) -> bool:
+    """Whether the attendee may still change their answers: active, the event not over."""
+    now = now or now_utc()
+    return (
+        registration.status != RegistrationStatus.CANCELLED
+        and registration.event.status == EventStatus.PUBLISHED
+        and now < registration.event.ends_at
+    )
+
+
+def correct_answers(
+    registration: Registration, question_ids: list[int], answers: tuple[Answer, ...]
+) -> Registration:
+    """Replace the attendee's answers to the questions they were shown (no commit)."""
+    registration = _locked_registration(registration)
+    if not can_correct_answers(registration):
+        raise InvalidTransition("These answers can no longer be changed.")
+    replace_answers(registration.id, question_ids, answers)
     return registration

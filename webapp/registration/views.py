@@ -23,8 +23,9 @@ from webapp.db import now_utc
 from webapp.events import services as events
 from webapp.extensions import db, limiter
 from webapp.registration import services
+from webapp.registration.answers import answers_for, stored_form_data
 from webapp.registration.availability import event_over, window_state
-from webapp.registration.forms import EmailLanguageForm, RegistrationForm
+from webapp.registration.forms import EmailLanguageForm, answers_form, registration_form
 from webapp.registration.models import RegistrationStatus
 from webapp.security import private_page
 
@@ -117,7 +118,7 @@ def register_form(slug: str):
     state = window_state(event)
     if not state.accepts_registrations:
         return _unavailable(event, state)
-    return _form_page(event, RegistrationForm(event=event))
+    return _form_page(event, registration_form(event))
 
 
 @bp.post("/events/<slug>/register")
@@ -129,7 +130,7 @@ def register(slug: str):
     state = window_state(event)
     if not state.accepts_registrations:
         return _unavailable(event, state, 409)
-    form = RegistrationForm(event=event)
+    form = registration_form(event)
     if form.is_bot(now=now_utc()):
         # Looks exactly like success; stores and sends nothing.
         return _done_redirect(slug, (form.email.data or "").strip()[:254])
@@ -178,7 +179,11 @@ def manage(token: str):
     return _manage_page(registration, token, EmailLanguageForm(language=registration.language))
 
 
-def _manage_page(registration, token: str, language_form, status: int = 200):
+def _manage_page(registration, token: str, language_form, status: int = 200, answers=None):
+    can_correct = services.can_correct_answers(registration)
+    if answers is None and can_correct:
+        stored = stored_form_data(registration.id)
+        answers = answers_form(registration, formdata=None, data=stored)
     return render_template(
         "registration/manage.html",
         **_about(registration, token),
@@ -188,6 +193,8 @@ def _manage_page(registration, token: str, language_form, status: int = 200):
         language_form=language_form,
         email_language=_language_in_page(registration.language),
         country=country_name(registration.country, i18n.current_language()),
+        answers=answers_for(registration, include_hidden=False),
+        answers_form=answers if can_correct else None,
     ), status
 
 
@@ -248,4 +255,25 @@ def email_language(token: str):
         ),
         "success",
     )
+    return redirect(url_for(".manage", token=token), 303)
+
+
+@bp.post("/r/<token>/answers")
+@private_page
+@manage_rate_limit
+def correct_answers(token: str):
+    """Change the answers to the event's questions, then back to the manage page."""
+    registration = _registration_or_404(token)
+    if not services.can_correct_answers(registration):
+        abort(409, _("These answers can no longer be changed."))
+    form = answers_form(registration)
+    if form is None:
+        abort(404)
+    if not form.validate():
+        language_form = EmailLanguageForm(language=registration.language)
+        return _manage_page(registration, token, language_form, 422, answers=form)
+    asked = [question.id for question in form.questions]
+    services.correct_answers(registration, asked, form.answers())
+    db.session.commit()
+    flash(_("Your answers are saved."), "success")
     return redirect(url_for(".manage", token=token), 303)
