@@ -15,11 +15,13 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, NumberRange, Optional, StopValidation
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.countries import country_choices, country_codes
 from webapp.forms import SingleLine, at_most, clean_text
+from webapp.i18n import localised_number
 from webapp.registration.question_models import (
     CHOICE_KINDS,
     ChoiceDisplay,
@@ -99,8 +101,8 @@ def _presence(question: EventQuestion) -> list:
     return [SkipIfNotAsked(question), Optional()]
 
 
-def _option_choices(question: EventQuestion) -> list[tuple[str, str]]:
-    return [(str(option.id), option.label) for option in question.visible_options()]
+def _option_choices(question: EventQuestion) -> list[SelectChoice]:
+    return [SelectChoice(str(option.id), option.label) for option in question.visible_options()]
 
 
 def build_field(question: EventQuestion):
@@ -121,7 +123,7 @@ def build_field(question: EventQuestion):
         return FloatField(
             label,
             description=help_text,
-            validators=[*presence, _number, *_number_range(question)],
+            validators=[*presence, _number, Within(question.min_value, question.max_value)],
         )
     if kind == QuestionKind.CHECKBOX:
         return BooleanField(label, description=help_text, validators=presence)
@@ -139,17 +141,32 @@ def build_field(question: EventQuestion):
     return _choice_field(question, presence)
 
 
-def _number_range(question: EventQuestion) -> list[NumberRange]:
-    low, high = question.min_value, question.max_value
-    if low is None and high is None:
-        return []
-    if low is not None and high is not None:
-        message = _l("Enter a number from %(min)s to %(max)s.")
-    elif low is not None:
-        message = _l("Enter a number of at least %(min)s.")
-    else:
-        message = _l("Enter a number of at most %(max)s.")
-    return [NumberRange(min=low, max=high, message=message)]
+class Within:
+    """A number within the question's bounds; the bounds read as the page's language writes
+    numbers ("2,5" in Danish), and whole ones without decimals."""
+
+    def __init__(self, low: float | None, high: float | None):
+        self.low, self.high = low, high
+
+    def __call__(self, form, field):
+        value = field.data
+        if value is None:
+            return
+        if (self.low is None or value >= self.low) and (self.high is None or value <= self.high):
+            return
+        low, high = (
+            localised_number(_plain(bound)) if bound is not None else ""
+            for bound in (self.low, self.high)
+        )
+        if self.low is not None and self.high is not None:
+            raise ValidationError(_("Enter a number from %(min)s to %(max)s.", min=low, max=high))
+        if self.low is not None:
+            raise ValidationError(_("Enter a number of at least %(min)s.", min=low))
+        raise ValidationError(_("Enter a number of at most %(max)s.", max=high))
+
+
+def _plain(number: float) -> int | float:
+    return int(number) if number.is_integer() else number
 
 
 def _choice_field(question: EventQuestion, presence: list):
@@ -169,7 +186,7 @@ def _choice_field(question: EventQuestion, presence: list):
         return ChoiceSelectField(
             question.label,
             description=question.help_text,
-            choices=[("", _l("Choose…")), *choices],
+            choices=[SelectChoice("", _l("Choose…")), *choices],
             validators=presence,
             invalid_choice_message=invalid,
         )
