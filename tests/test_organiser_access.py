@@ -11,6 +11,7 @@ from tests.organiser_support import (
     share_event,
     sign_in,
 )
+from tests.question_support import add_question, spec
 from webapp.db import begin_write
 from webapp.events.models import Event, EventStatus
 from webapp.extensions import db
@@ -59,6 +60,12 @@ EVENT_ENDPOINTS = {
     "organiser.attendee_cancel_confirm",
     "organiser.export_csv",
     "organiser.export_xlsx",
+    "organiser.questions",
+    "organiser.question_add",
+    "organiser.question_edit",
+    "organiser.question_move",
+    "organiser.question_remove",
+    "organiser.question_restore",
 }
 
 
@@ -81,6 +88,7 @@ def world(app):
         db.session.commit()
     ids["my_registration"] = add_registrations(app, ids["mine"], [{}])[0]
     ids["their_registration"] = add_registrations(app, ids["theirs"], [{}])[0]
+    ids["their_question"], _ = add_question(app, ids["theirs"], spec("short_text", "Cluster?"))
     ids.update(owner=owner, other=other)
     return ids
 
@@ -101,6 +109,7 @@ def test_every_event_url_is_404_for_another_organisers_event(app, client, world)
             event_id=world["theirs"],
             registration_id=world["their_registration"],
             organiser_id=world["other"],
+            question_id=world["their_question"],
         ):
             for method in methods:
                 response = client.open(url, method=method, data={"email": OWNER})
@@ -121,7 +130,13 @@ def test_a_registration_of_another_event_is_404_under_my_event(app, client, worl
 def test_unknown_ids_are_404_too(app, client, world):
     sign_in(client, OWNER)
     for endpoint, rule, methods in _routes(app, with_arg="event_id"):
-        for url in _urls(rule, event_id=999_999, registration_id=999_999, organiser_id=999_999):
+        for url in _urls(
+            rule,
+            event_id=999_999,
+            registration_id=999_999,
+            organiser_id=999_999,
+            question_id=999_999,
+        ):
             for method in methods:
                 assert client.open(url, method=method).status_code == 404, (endpoint, url)
 
@@ -167,6 +182,7 @@ def test_signed_out_visitors_are_sent_to_sign_in_from_every_url(app, client, wor
             event_id=world["mine"],
             registration_id=world["my_registration"],
             organiser_id=world["owner"],
+            question_id=world["their_question"],
         )
         for method in methods:
             response = client.open(url, method=method)

@@ -37,9 +37,7 @@ def summit(app, make_event):
     ids["topics"], ids["topic"] = add_question(
         app, event.id, spec("multiple_choice", "Topics", "AI", "Water", "Food")
     )
-    ids["dinner"], _ = add_question(
-        app, event.id, spec("checkbox", "Dinner?", in_person_only=True)
-    )
+    ids["dinner"], _ = add_question(app, event.id, spec("checkbox", "Dinner?", in_person_only=True))
     ids["diet"], _ = add_question(
         app,
         event.id,

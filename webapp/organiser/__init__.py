@@ -12,5 +12,6 @@ from webapp.organiser import (  # noqa: E402  (the views register themselves on 
     account_views,  # noqa: F401
     attendee_views,  # noqa: F401
     event_views,  # noqa: F401
+    question_views,  # noqa: F401
     views,  # noqa: F401
 )

@@ -37,6 +37,16 @@ MESSAGE_KIND = {
     "password_reset": _l("Password reset"),
 }
 
+QUESTION_KIND = {
+    "short_text": _l("Short text"),
+    "long_text": _l("Long text"),
+    "single_choice": _l("One answer from a list"),
+    "multiple_choice": _l("Several answers from a list"),
+    "checkbox": _l("Checkbox (yes or no)"),
+    "number": _l("Number"),
+    "country": _l("Country"),
+}
+
 
 def label(labels: dict, value) -> str:
     """The label of an enum value or code; the code itself when it has none."""
@@ -52,6 +62,7 @@ def template_labels() -> dict:
             "registration_status": REGISTRATION_STATUS,
             "outbox_status": OUTBOX_STATUS,
             "message_kind": MESSAGE_KIND,
+            "question_kind": QUESTION_KIND,
         },
         "label": label,
     }

@@ -60,7 +60,8 @@ def question_of(event: Event, question_id: int) -> EventQuestion | None:
 
 
 def condition_choices(questions: list[EventQuestion], before: EventQuestion | None):
-    """(value, label) for each answer of an earlier visible question a condition may use."""
+    """(value, question, answer) for each answer of an earlier shown question that a
+    condition may use."""
     choices = []
     for parent in questions:
         if before is not None and parent.id == before.id:
@@ -68,10 +69,10 @@ def condition_choices(questions: list[EventQuestion], before: EventQuestion | No
         if parent.hidden or parent.kind not in CONDITION_KINDS:
             continue
         if parent.kind == QuestionKind.CHECKBOX:
-            choices.append((f"{parent.id}:yes", f"{parent.label}: {_('Yes')}"))
-            choices.append((f"{parent.id}:no", f"{parent.label}: {_('No')}"))
+            choices.append((f"{parent.id}:yes", parent.label, _("Yes")))
+            choices.append((f"{parent.id}:no", parent.label, _("No")))
         for option in parent.visible_options():
-            choices.append((f"{parent.id}:{option.id}", f"{parent.label}: {option.label}"))
+            choices.append((f"{parent.id}:{option.id}", parent.label, option.label))
     return choices
 
 
@@ -148,7 +149,7 @@ def _set_condition(question: EventQuestion, value: str, questions: list[EventQue
     question.condition_checked = None
     if not value:
         return
-    allowed = dict(condition_choices(questions, question))
+    allowed = {choice[0] for choice in condition_choices(questions, question)}
     if value not in allowed:
         raise QuestionError(_("A condition can only use an answer of an earlier question."))
     parent_id, _sep, answer = value.partition(":")

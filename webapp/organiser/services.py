@@ -24,6 +24,7 @@ from webapp.mail import fanout, messages
 from webapp.mail.messages import MessageKind
 from webapp.mail.models import OutboxMessage, OutboxStatus
 from webapp.organiser.models import Organiser
+from webapp.organiser.questions import copy_questions
 from webapp.organiser.translations import TextData, apply_translations, copies_of
 
 SLUG_TAKEN = _l("Another event already uses this web address.")
@@ -208,7 +209,8 @@ def seats_added(capacity_before: int | None, event: Event) -> bool:
 
 
 def duplicate_event(event: Event, organiser: Organiser) -> Event:
-    """A draft copy with a fresh web address, owned by whoever duplicated it."""
+    """A draft copy with a fresh web address, owned by whoever duplicated it; its shown
+    registration questions come along (their answers do not)."""
     begin_write(db.session)
     copy = Event(
         owner_id=organiser.id,
@@ -225,6 +227,7 @@ def duplicate_event(event: Event, organiser: Organiser) -> Event:
     copy.co_organisers = list(event.co_organisers)
     copy.translations = copies_of(event)
     _add_with_free_slug(copy, f"{event.slug[:100]}-copy", exact=False)
+    copy_questions(event, copy)
     return copy
 
 
