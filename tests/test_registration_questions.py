@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from tests.question_support import add_question, spec, stored_answers
 from tests.registration_support import form_data, registrations
@@ -215,3 +216,91 @@ def test_a_select_question_offers_its_options_in_a_drop_down(app, client, make_e
     assert _field_error(response.get_data(as_text=True), f"q_{qid}") == "Choose an answer."
     assert _post(client, event, **{f"q_{qid}": str(options["M"])}).status_code == 303
     assert stored_answers(app)[qid] == (None, None, None, ("M",))
+
+
+def _registered_with_answers(app, client, summit, **values):
+    event, ids = summit
+    assert _post(client, event, **_answers(ids, **values)).status_code == 303
+    from webapp.extensions import db as database
+    from webapp.registration import services
+    from webapp.registration.models import Registration
+
+    with app.app_context():
+        registration = database.session.scalar(sa.select(Registration))
+        return registration.id, services.manage_token(registration)
+
+
+def test_the_manage_page_shows_the_answers(app, client, summit):
+    _id, token = _registered_with_answers(app, client, summit)
+    html = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "<dt>Which parallel workshop?</dt>" in html
+    assert "<dd>Health</dd>" in html
+    assert "<dd>AI; Food</dd>" in html
+    assert "<dd>Yes</dd>" in html
+    assert "<dd>Denmark</dd>" in html
+    assert "Change your answers" in html
+    # The correction form starts from the stored answers.
+    _event, ids = summit
+    health = ids["workshops"]["Health"]
+    assert re.search(rf'<input checked id="q_{ids["workshop"]}-\d" [^>]*value="{health}">', html)
+
+
+def test_the_attendee_corrects_their_answers(app, client, summit):
+    _event, ids = summit
+    registration_id, token = _registered_with_answers(app, client, summit)
+    data = {
+        f"q_{ids['workshop']}": str(ids["workshops"]["Energy"]),
+        f"q_{ids['topics']}": [str(ids["topic"]["Water"])],
+        f"q_{ids['cluster']}": "Water Cluster",
+        f"q_{ids['team']}": "2.5",
+    }
+    response = client.post(f"/r/{token}/answers", data=data)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/r/{token}")
+    answers = stored_answers(app, registration_id)
+    assert answers[ids["workshop"]] == (None, None, None, ("Energy",))
+    assert answers[ids["topics"]] == (None, None, None, ("Water",))
+    assert answers[ids["team"]] == (None, 2.5, None, ())
+    # Dinner unticked now: the diet question no longer applies and its answer goes.
+    assert answers[ids["dinner"]] == (None, None, False, ())
+    assert ids["diet"] not in answers
+    assert ids["region"] not in answers
+
+
+def test_bad_corrections_are_refused_and_change_nothing(app, client, summit):
+    _event, ids = summit
+    registration_id, token = _registered_with_answers(app, client, summit)
+    before = stored_answers(app, registration_id)
+    data = {f"q_{ids['workshop']}": "999999", f"q_{ids['team']}": "nan"}
+    response = client.post(f"/r/{token}/answers", data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert _field_error(html, f"q_{ids['workshop']}") == "Choose one of the answers given."
+    assert _field_error(html, f"q_{ids['team']}") == "Enter a number, such as 12 or 2.5."
+    assert stored_answers(app, registration_id) == before
+
+
+def test_answers_can_not_be_changed_once_cancelled(app, client, summit):
+    _event, ids = summit
+    registration_id, token = _registered_with_answers(app, client, summit)
+    assert client.post(f"/r/{token}/cancel").status_code == 303
+    assert "Change your answers" not in client.get(f"/r/{token}").get_data(as_text=True)
+    data = {f"q_{ids['workshop']}": str(ids["workshops"]["Energy"])}
+    assert client.post(f"/r/{token}/answers", data=data).status_code == 409
+    assert stored_answers(app, registration_id)[ids["workshop"]][3] == ("Health",)
+
+
+def test_online_attendees_are_not_asked_in_person_questions_on_the_manage_page(app, client, summit):
+    event, ids = summit
+    data = _answers(ids)
+    data["attendance_mode"] = "online"
+    assert _post(client, event, **data).status_code == 303
+    from webapp.extensions import db as database
+    from webapp.registration import services
+    from webapp.registration.models import Registration
+
+    with app.app_context():
+        token = services.manage_token(database.session.scalar(sa.select(Registration)))
+    html = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "Dinner?" not in html
+    assert "Only if you attend in person." not in html

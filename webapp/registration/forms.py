@@ -171,6 +171,10 @@ class RegistrationForm(Form):
         mode_field = getattr(self, "attendance_mode", None)
         return mode_field.data if mode_field is not None else None
 
+    def known_mode(self) -> str | None:
+        """None: the attendance mode is chosen on this very form."""
+        return None
+
     def answers(self) -> tuple[Answer, ...]:
         """Answers to the event's questions: none unless built by registration_form()."""
         return ()
@@ -218,6 +222,9 @@ class AnswersForm(Form):
         self.mode = mode
 
     def attending_mode(self) -> str | None:
+        return self.mode
+
+    def known_mode(self) -> str | None:
         return self.mode
 
 

@@ -124,13 +124,24 @@ class QuestionRow:
     in_person_only: bool = False
 
 
-def question_rows(form, questions, event_format: EventFormat) -> list[QuestionRow]:
-    """The rows for `questions` on `form`; in-person questions leave online events' forms."""
+def question_rows(
+    form, questions, event_format: EventFormat, *, known_mode: str | None = None
+) -> list[QuestionRow]:
+    """The rows for `questions` on `form`. In-person questions (and those depending on them)
+    leave online events' forms and, once the attendance mode is known (`known_mode`), the
+    forms of online attendees."""
     by_id = {question.id: question for question in questions}
-    rows = []
+    rows, left_out = [], set()
     for question in questions:
         in_person_only = question.in_person_only and event_format == EventFormat.HYBRID
-        if question.in_person_only and event_format == EventFormat.ONLINE:
+        if question.in_person_only and known_mode is not None:
+            in_person_only = False
+            if not _in_person(event_format, known_mode):
+                left_out.add(question.id)
+        elif question.in_person_only and event_format == EventFormat.ONLINE:
+            left_out.add(question.id)
+        if question.id in left_out or question.condition_question_id in left_out:
+            left_out.add(question.id)
             continue
         row = QuestionRow(question, form[field_name(question)], in_person_only=in_person_only)
         parent = by_id.get(question.condition_question_id)
@@ -156,7 +167,8 @@ class AsksQuestions:
     """Mixed into a form that carries an event's questions as fields named q_<id>.
 
     `questions` are set on the built class; the form's `attending_mode()` says how the
-    person attends (in-person questions apply only to those who come).
+    person attends (in-person questions apply only to those who come), and its
+    `known_mode()` whether they chose that before this form (the manage page) or on it.
     """
 
     questions: tuple[EventQuestion, ...] = ()
@@ -165,7 +177,7 @@ class AsksQuestions:
 
     def question_rows(self) -> list[QuestionRow]:
         """Each question to show, with its bound field and condition, for the template."""
-        return question_rows(self, self.questions, self.event_format)
+        return question_rows(self, self.questions, self.event_format, known_mode=self.known_mode())
 
     def validate(self, extra_validators=None) -> bool:
         raw = {q.id: self[field_name(q)].data for q in self.questions}
