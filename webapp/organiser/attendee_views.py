@@ -22,7 +22,9 @@ from webapp.organiser import attendees, bp, export
 from webapp.organiser.auth import event_or_404, registration_or_404, safe_next
 from webapp.organiser.chart import per_day_chart
 from webapp.registration import services as registration_services
+from webapp.registration.answers import answer_counts, answer_map
 from webapp.registration.models import RegistrationStatus
+from webapp.registration.questions import chosen_columns, questions_of
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -45,6 +47,9 @@ def attendee_list(event_id: int):
         newer=_cursor("newer"),
     )
     overview = attendees.summary(event)
+    questions = questions_of(event.id, include_hidden=True)
+    shown = chosen_columns(questions, request.args.getlist("col"))
+    shown_ids = [question.id for question in shown]
     return render_template(
         "organiser/attendees.html",
         event=event,
@@ -57,6 +62,11 @@ def attendee_list(event_id: int):
         count_cap=attendees.COUNT_CAP,
         here=request.full_path.rstrip("?"),
         language_names={code: i18n.language_name(code) for code in i18n.languages()},
+        questions=questions,
+        shown_questions=shown,
+        answers=answer_map([r.id for r in page.items], shown_ids),
+        answer_counts=answer_counts(questions),
+        keep={**wanted.as_args(), "col": shown_ids},
     )
 
 
@@ -139,7 +149,9 @@ def export_csv(event_id: int):
     event = event_or_404(event_id)
     wanted = attendees.AttendeeFilter.from_args(request.args)
     delimiter = ";" if request.args.get("sep") == "semicolon" else ","
-    chunks = export.csv_stream(event, export.export_rows(event, wanted), delimiter=delimiter)
+    questions = export.export_questions(event)
+    rows = export.export_rows(event, wanted, questions)
+    chunks = export.csv_stream(event, rows, delimiter=delimiter, questions=questions)
     name = export.file_name(event, "csv")
     return Response(
         stream_with_context(chunks),
@@ -156,7 +168,8 @@ def export_xlsx(event_id: int):
     """The filtered list as an Excel workbook."""
     event = event_or_404(event_id)
     wanted = attendees.AttendeeFilter.from_args(request.args)
-    output = export.write_xlsx(event, export.export_rows(event, wanted))
+    questions = export.export_questions(event)
+    output = export.write_xlsx(event, export.export_rows(event, wanted, questions), questions)
     return send_file(
         output,
         mimetype=XLSX_MIMETYPE,

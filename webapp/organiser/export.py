@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import IO
 from zoneinfo import ZoneInfo
@@ -30,11 +31,16 @@ from webapp.db import now_utc
 from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.organiser.attendees import AttendeeFilter, filtered
+from webapp.registration.answers import answer_map
 from webapp.registration.models import Registration
+from webapp.registration.question_models import EventQuestion
+from webapp.registration.questions import questions_of
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH = 500
 WINDOW = 2000
+# Registrations whose answers are read in one query.
+ANSWER_BATCH = 500
 # Column title and Excel width; the two time columns in the event's zone get its name.
 COLUMNS = (
     (_l("ID"), 9),
@@ -54,10 +60,12 @@ COLUMNS = (
 )
 
 
-def headers(event: Event) -> list[str]:
-    """Column titles in the current language, naming the event's zone."""
+def headers(event: Event, questions: Sequence[EventQuestion] = ()) -> list[str]:
+    """Column titles in the current language, naming the event's zone; then one column per
+    question, titled with the question."""
     # A lazy message without variables comes back with its %(zone)s, filled in here.
-    return [str(title) % {"zone": event.timezone} for title, _width in COLUMNS]
+    titles = [str(title) % {"zone": event.timezone} for title, _width in COLUMNS]
+    return titles + [question.label for question in questions]
 
 
 def neutralise(text: str) -> str:
@@ -65,7 +73,31 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def export_rows(event: Event, wanted: AttendeeFilter) -> Iterator[tuple]:
+def export_questions(event: Event) -> list[EventQuestion]:
+    """The questions that get a column: all of them, hidden ones included (their answers
+    were kept for the organiser)."""
+    return questions_of(event.id, include_hidden=True)
+
+
+def export_rows(
+    event: Event, wanted: AttendeeFilter, questions: Sequence[EventQuestion] = ()
+) -> Iterator[tuple]:
+    """Matching registrations as plain tuples, oldest first, with one cell per question.
+
+    Answers are read in one query per window of rows, and not at all without questions.
+    """
+    rows = _registration_rows(event, wanted)
+    if not questions:
+        yield from rows
+        return
+    question_ids = [question.id for question in questions]
+    while window := list(itertools.islice(rows, ANSWER_BATCH)):
+        answers = answer_map([row[0] for row in window], question_ids, numbers=True)
+        for row in window:
+            yield (*row, *(answers.get((row[0], qid), "") for qid in question_ids))
+
+
+def _registration_rows(event: Event, wanted: AttendeeFilter) -> Iterator[tuple]:
     """Matching registrations as plain tuples, oldest first, read in windows.
 
     Instants arrive as naive UTC and enums as their text (type_coerce skips the per-value
@@ -108,7 +140,9 @@ def _wall_time(naive_utc: datetime, zone: ZoneInfo) -> datetime:
     return naive_utc.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
 
 
-# Positions of text and wall-time cells in an export row.
+# The Excel width of each question's column.
+ANSWER_WIDTH = 24
+# Positions of text and wall-time cells in an export row (answers follow them).
 TEXT_CELLS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13)
 TIME_CELLS = (10, 12)
 
@@ -117,17 +151,29 @@ def _csv_cells(row: tuple) -> list:
     cells = list(row)
     for index in TEXT_CELLS:
         cells[index] = neutralise(cells[index])
+    for index in range(len(COLUMNS), len(cells)):  # answers: text, or a number
+        value = cells[index]
+        if isinstance(value, float):
+            cells[index] = str(int(value)) if value.is_integer() else repr(value)
+        else:
+            cells[index] = neutralise(value)
     for index in TIME_CELLS:
         cells[index] = cells[index].isoformat(" ", "seconds") if cells[index] else ""
     return cells
 
 
-def csv_stream(event: Event, rows: Iterator[tuple], *, delimiter: str = ",") -> Iterator[bytes]:
+def csv_stream(
+    event: Event,
+    rows: Iterator[tuple],
+    *,
+    delimiter: str = ",",
+    questions: Sequence[EventQuestion] = (),
+) -> Iterator[bytes]:
     """CSV as UTF-8 byte chunks, starting with a BOM so Excel reads accents correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     buffer.write("\ufeff")
-    writer.writerow(headers(event))
+    writer.writerow(headers(event, questions))
     for count, row in enumerate(rows, start=1):
         writer.writerow(_csv_cells(row))
         if count % CSV_BATCH == 0:
@@ -160,11 +206,13 @@ def within_excel_limit(text: str) -> str:
     return text
 
 
-def write_xlsx(event: Event, rows: Iterator[tuple]) -> IO[bytes]:
+def write_xlsx(
+    event: Event, rows: Iterator[tuple], questions: Sequence[EventQuestion] = ()
+) -> IO[bytes]:
     """An .xlsx in an anonymous temporary file (rewound), built in constant-memory mode."""
     output = tempfile.TemporaryFile()  # noqa: SIM115 (handed to the response, which closes it)
     workbook = xlsxwriter.Workbook(output, XLSX_OPTIONS)
-    AttendeeSheet(workbook, headers(event)).write_rows(rows)
+    AttendeeSheet(workbook, headers(event, questions)).write_rows(rows)
     workbook.close()
     output.seek(0)
     return output
@@ -184,6 +232,9 @@ class AttendeeSheet:
         header = workbook.add_format({"bold": True, "bg_color": "#E8EEF5", "bottom": 1})
         for index, (_title, width) in enumerate(COLUMNS):
             self.sheet.set_column(index, index, width)
+        if len(titles) > len(COLUMNS):
+            self.sheet.set_column(len(COLUMNS), len(titles) - 1, ANSWER_WIDTH)
+        self.columns = len(titles)
         for index, title in enumerate(titles):
             self.sheet.write_string(0, index, title, header)
         self.sheet.freeze_panes(1, 0)
@@ -193,7 +244,7 @@ class AttendeeSheet:
         last_row = 0
         for last_row, row in enumerate(rows, start=1):
             self.write_row(last_row, row)
-        self.sheet.autofilter(0, 0, max(last_row, 1), len(COLUMNS) - 1)
+        self.sheet.autofilter(0, 0, max(last_row, 1), self.columns - 1)
 
     def write_row(self, row_number: int, row: tuple) -> None:
         """One export row: the ID, then text and wall times, skipping empty cells."""
@@ -204,6 +255,8 @@ class AttendeeSheet:
                 continue  # an absent cell is an empty one, and costs nothing to write
             if isinstance(value, datetime):
                 self.sheet.write_datetime(row_number, column, value, self.when)
+            elif isinstance(value, float):  # a number question's answer
+                self.sheet.write_number(row_number, column, value)
             else:
                 self.write_text(row_number, column, value)
 

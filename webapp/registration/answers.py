@@ -124,9 +124,11 @@ def _shown(rows) -> list[ShownAnswer]:
     ]
 
 
-def answer_map(registration_ids: list[int], question_ids: list[int]) -> dict[tuple, str]:
+def answer_map(
+    registration_ids: list[int], question_ids: list[int], *, numbers: bool = False
+) -> dict[tuple, str | float]:
     """{(registration id, question id): answer text} for a page of the attendee table, or a
-    window of an export, in one query."""
+    window of an export, in one query; with `numbers`, number answers stay numbers."""
     if not registration_ids or not question_ids:
         return {}
     stmt = (
@@ -152,7 +154,12 @@ def answer_map(registration_ids: list[int], question_ids: list[int]) -> dict[tup
         by_answer.setdefault(key, (question.kind, answer))
         if option_label is not None:
             labels[key].append(option_label)
-    return {key: display_value(kind, row, labels[key]) for key, (kind, row) in by_answer.items()}
+    return {
+        key: row.number_value
+        if numbers and kind == QuestionKind.NUMBER
+        else display_value(kind, row, labels[key])
+        for key, (kind, row) in by_answer.items()
+    }
 
 
 @dataclass
