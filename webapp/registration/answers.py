@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from webapp import i18n
 from webapp.countries import country_name
+from webapp.db import lock_row, now_utc
+from webapp.events.models import EventStatus
 from webapp.extensions import db
-from webapp.registration.models import ACTIVE_STATUSES, Registration
+from webapp.registration.models import ACTIVE_STATUSES, Registration, RegistrationStatus
 from webapp.registration.question_models import (
     AnswerChoice,
     EventQuestion,
@@ -52,6 +55,32 @@ def store_answers(registration_id: int, answers: tuple[Answer, ...]) -> None:
                 choices=[AnswerChoice(option_id=option_id) for option_id in answer.option_ids],
             )
         )
+
+
+def can_correct_answers(registration: Registration, *, now: datetime | None = None) -> bool:
+    """Whether the attendee may still change their answers: active, the event not over."""
+    now = now or now_utc()
+    event = registration.event
+    return (
+        registration.status != RegistrationStatus.CANCELLED
+        and event.status == EventStatus.PUBLISHED
+        and now < event.ends_at
+    )
+
+
+def correct_answers(
+    registration: Registration, question_ids: list[int], answers: tuple[Answer, ...]
+) -> Registration:
+    """Replace the attendee's answers to the questions they were shown (no commit)."""
+    locked = lock_row(db.session, Registration, registration.id)
+    if locked is None or not can_correct_answers(locked):
+        raise AnswersClosed("These answers can no longer be changed.")
+    replace_answers(locked.id, question_ids, answers)
+    return locked
+
+
+class AnswersClosed(Exception):
+    """The registration is cancelled or its event over: its answers stay as they are."""
 
 
 def replace_answers(

@@ -19,7 +19,7 @@ from webapp.extensions import db
 from webapp.mail import messages
 from webapp.mail.messages import MessageKind
 from webapp.mail.models import OutboxMessage
-from webapp.registration.answers import Answer, replace_answers, store_answers
+from webapp.registration.answers import Answer, store_answers
 from webapp.registration.availability import Availability as Availability  # re-exported
 from webapp.registration.availability import RegistrationState as RegistrationState
 from webapp.registration.availability import availability as availability
@@ -321,25 +321,4 @@ def set_language(registration: Registration, language: str) -> Registration:
     """Write every later email and invite of this registration in `language` (no commit)."""
     registration = _locked_registration(registration)
     registration.language = language
-    return registration
-
-
-def can_correct_answers(registration: Registration, *, now: datetime | None = None) -> bool:
-    """Whether the attendee may still change their answers: active, the event not over."""
-    now = now or now_utc()
-    return (
-        registration.status != RegistrationStatus.CANCELLED
-        and registration.event.status == EventStatus.PUBLISHED
-        and now < registration.event.ends_at
-    )
-
-
-def correct_answers(
-    registration: Registration, question_ids: list[int], answers: tuple[Answer, ...]
-) -> Registration:
-    """Replace the attendee's answers to the questions they were shown (no commit)."""
-    registration = _locked_registration(registration)
-    if not can_correct_answers(registration):
-        raise InvalidTransition("These answers can no longer be changed.")
-    replace_answers(registration.id, question_ids, answers)
     return registration

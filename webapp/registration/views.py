@@ -22,8 +22,9 @@ from webapp.countries import country_name
 from webapp.db import now_utc
 from webapp.events import services as events
 from webapp.extensions import db, limiter
+from webapp.registration import answers as registration_answers
 from webapp.registration import services
-from webapp.registration.answers import answers_for, stored_form_data
+from webapp.registration.answers import AnswersClosed, answers_for, can_correct_answers
 from webapp.registration.availability import event_over, window_state
 from webapp.registration.forms import EmailLanguageForm, answers_form, registration_form
 from webapp.registration.models import RegistrationStatus
@@ -180,9 +181,9 @@ def manage(token: str):
 
 
 def _manage_page(registration, token: str, language_form, status: int = 200, answers=None):
-    can_correct = services.can_correct_answers(registration)
+    can_correct = can_correct_answers(registration)
     if answers is None and can_correct:
-        stored = stored_form_data(registration.id)
+        stored = registration_answers.stored_form_data(registration.id)
         answers = answers_form(registration, formdata=None, data=stored)
     return render_template(
         "registration/manage.html",
@@ -264,7 +265,7 @@ def email_language(token: str):
 def correct_answers(token: str):
     """Change the answers to the event's questions, then back to the manage page."""
     registration = _registration_or_404(token)
-    if not services.can_correct_answers(registration):
+    if not can_correct_answers(registration):
         abort(409, _("These answers can no longer be changed."))
     form = answers_form(registration)
     if form is None:
@@ -273,7 +274,11 @@ def correct_answers(token: str):
         language_form = EmailLanguageForm(language=registration.language)
         return _manage_page(registration, token, language_form, 422, answers=form)
     asked = [question.id for question in form.questions]
-    services.correct_answers(registration, asked, form.answers())
+    try:
+        registration_answers.correct_answers(registration, asked, form.answers())
+    except AnswersClosed:
+        db.session.rollback()
+        abort(409, _("These answers can no longer be changed."))
     db.session.commit()
     flash(_("Your answers are saved."), "success")
     return redirect(url_for(".manage", token=token), 303)
