@@ -294,3 +294,16 @@ def test_duplicating_an_event_copies_its_questions_and_conditions(app, client, e
         )
         assert why.condition_question_id == workshop.id
         assert why.condition_option_id == workshop.options[1].id
+
+
+def test_a_question_whose_condition_question_is_hidden_is_not_asked(app, client, event):
+    first, _ = add_question(app, event.id, spec("checkbox", "Dinner?"))
+    second, _ = add_question(app, event.id, spec("short_text", "Diet", condition=f"{first}:yes"))
+    data = form_data(attendance_mode="in_person", **{f"q_{first}": "y", f"q_{second}": "Vegan"})
+    assert client.post(f"/events/{event.slug}/register", data=data).status_code == 303
+    base = f"/organiser/events/{event.id}/questions"
+    assert client.post(f"{base}/{second}/remove").status_code == 303
+    assert client.post(f"{base}/{first}/remove").status_code == 303
+    assert client.post(f"{base}/{second}/restore").status_code == 303
+    form = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    assert "Diet" not in form

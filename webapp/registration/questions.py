@@ -146,7 +146,14 @@ def question_rows(
                 left_out.add(question.id)
         elif question.in_person_only and event_format == EventFormat.ONLINE:
             left_out.add(question.id)
-        if question.id in left_out or question.condition_question_id in left_out:
+        parent_id = question.condition_question_id
+        if (
+            question.id in left_out
+            or parent_id in left_out
+            or (
+                parent_id is not None and parent_id not in by_id  # its question is hidden
+            )
+        ):
             left_out.add(question.id)
             continue
         row = QuestionRow(question, form[field_name(question)], in_person_only=in_person_only)
