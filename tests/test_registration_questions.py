@@ -304,3 +304,39 @@ def test_online_attendees_are_not_asked_in_person_questions_on_the_manage_page(a
     html = client.get(f"/r/{token}").get_data(as_text=True)
     assert "Dinner?" not in html
     assert "Only if you attend in person." not in html
+
+
+def test_an_answer_naming_a_removed_option_stores_nothing(app, make_event):
+    from tests.registration_support import applicant
+    from webapp.events.models import Event
+    from webapp.extensions import db
+    from webapp.registration import services
+    from webapp.registration.answers import Answer
+
+    event = make_event()
+    qid, _options = add_question(app, event.id, spec("single_choice", "Workshop", "A"))
+    with app.app_context():
+        loaded = db.session.get(Event, event.id)
+        person = applicant(answers=(Answer(qid, option_ids=(999_999,)),))
+        with pytest.raises(services.QuestionsChanged):
+            services.register(loaded, person)
+        db.session.rollback()
+    assert registrations(app, event.id) == []
+    assert stored_answers(app) == {}
+
+
+def test_questions_changed_while_filling_in_asks_again(app, client, summit, monkeypatch):
+    from webapp.registration import services
+
+    event, ids = summit
+
+    def changed(*_args, **_kwargs):
+        raise services.QuestionsChanged("The event's questions changed.")
+
+    monkeypatch.setattr(services, "register", changed)
+    response = _post(client, event, **_answers(ids))
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "The questions on this form have just changed." in html
+    assert "Which parallel workshop?" in html
+    assert registrations(app, event.id) == []

@@ -44,6 +44,10 @@ class RegistrationUnavailable(RegistrationError):
         self.state = state
 
 
+class QuestionsChanged(RegistrationError):
+    """An answer names a question or option the organiser removed since the form was sent."""
+
+
 class EventFull(RegistrationError):
     """No seat is free for a promotion."""
 
@@ -122,7 +126,13 @@ def register(event: Event, applicant: Applicant, *, now: datetime | None = None)
         if existing is None:
             raise
         return _repeat(existing, now)
-    store_answers(registration.id, applicant.answers)
+    if applicant.answers:
+        try:
+            # In a savepoint, so a removed option surfaces here and not at the caller's commit.
+            with db.session.begin_nested():
+                store_answers(registration.id, applicant.answers)
+        except sa.exc.IntegrityError:
+            raise QuestionsChanged("The event's questions changed.") from None
     messages.queue_for_registration(registration, STATUS_MESSAGES[status])
     return Registered(registration=registration, created=True)
 

@@ -142,8 +142,19 @@ def register(slug: str):
     except services.RegistrationUnavailable as error:
         db.session.rollback()
         return _unavailable(event, error.state, 409)
+    except services.QuestionsChanged:
+        db.session.rollback()
+        return _questions_changed(event)
     db.session.commit()
     return _done_redirect(slug, form.email.data)
+
+
+def _questions_changed(event):
+    """The organiser changed the questions while the form was filled in: ask again."""
+    form = registration_form(event)
+    form.validate()
+    flash(_("The questions on this form have just changed. Please check your answers."), "error")
+    return _form_page(event, form, 409)
 
 
 def _done_redirect(slug: str, email: str):
