@@ -22,10 +22,10 @@ from webapp.countries import country_name
 from webapp.db import now_utc
 from webapp.events import services as events
 from webapp.extensions import db, limiter
-from webapp.registration import services
+from webapp.registration import corrections, services
 from webapp.registration.availability import event_over, window_state
-from webapp.registration.forms import EmailLanguageForm, RegistrationForm
-from webapp.registration.models import RegistrationStatus
+from webapp.registration.forms import DetailsForm, EmailLanguageForm, RegistrationForm
+from webapp.registration.models import AttendanceMode, RegistrationStatus
 from webapp.security import private_page
 
 bp = Blueprint("registration", __name__)
@@ -178,7 +178,14 @@ def manage(token: str):
     return _manage_page(registration, token, EmailLanguageForm(language=registration.language))
 
 
-def _manage_page(registration, token: str, language_form, status: int = 200):
+def _details_form(registration, formdata=None) -> DetailsForm:
+    in_person = registration.attendance_mode == AttendanceMode.IN_PERSON
+    if formdata is None:  # prefilled from the registration
+        return DetailsForm(formdata=None, obj=registration, in_person=in_person)
+    return DetailsForm(in_person=in_person)
+
+
+def _manage_page(registration, token: str, language_form, status: int = 200, details_form=None):
     return render_template(
         "registration/manage.html",
         **_about(registration, token),
@@ -186,6 +193,8 @@ def _manage_page(registration, token: str, language_form, status: int = 200):
         can_cancel=services.can_cancel(registration),
         over=event_over(registration.event),
         language_form=language_form,
+        details_form=details_form or _details_form(registration),
+        can_correct=corrections.can_correct(registration),
         email_language=_language_in_page(registration.language),
         country=country_name(registration.country, i18n.current_language()),
     ), status
@@ -248,4 +257,26 @@ def email_language(token: str):
         ),
         "success",
     )
+    return redirect(url_for(".manage", token=token), 303)
+
+
+@bp.post("/r/<token>/details")
+@private_page
+@manage_rate_limit
+def details(token: str):
+    """Correct one's name, organisation, role, country or needs, then back to the page."""
+    registration = _registration_or_404(token)
+    if not corrections.can_correct(registration):
+        abort(409, _("This registration can no longer be changed."))
+    form = _details_form(registration, request.form)
+    if not form.validate():
+        language_form = EmailLanguageForm(formdata=None, language=registration.language)
+        return _manage_page(registration, token, language_form, 422, details_form=form)
+    try:
+        corrections.update_details(registration, form.to_details())
+    except services.InvalidTransition:
+        db.session.rollback()
+        abort(409, _("This registration can no longer be changed."))
+    db.session.commit()
+    flash(_("Your details are saved."), "success")
     return redirect(url_for(".manage", token=token), 303)
