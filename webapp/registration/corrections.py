@@ -8,6 +8,7 @@ first and queues its email in the same transaction; nothing here commits.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,7 +20,13 @@ from webapp.extensions import db
 from webapp.mail import messages
 from webapp.registration import services
 from webapp.registration.availability import event_over, has_free_seat
-from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
+from webapp.registration.models import (
+    AttendanceMode,
+    PendingImport,
+    Registration,
+    RegistrationSource,
+    RegistrationStatus,
+)
 from webapp.registration.services import Applicant, RegistrationError
 
 
@@ -128,6 +135,88 @@ def add_attendee(
     else:
         db.session.flush()
     return registration
+
+
+# Fields of an import row (webapp.registration.imports) that an Applicant takes.
+IMPORT_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "organisation",
+    "role",
+    "country",
+    "needs",
+    "language",
+)
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What a confirmed import stored: seats, waiting-list places and rows skipped."""
+
+    confirmed: int = 0
+    waitlisted: int = 0
+    skipped: int = 0
+
+
+def keep_import(
+    event: Event, rows: list[dict], *, organiser_id: int | None, file_name: str
+) -> PendingImport:
+    """Keep checked rows until the organiser confirms them (stores no registration)."""
+    lock_row(db.session, Event, event.id)
+    pending = PendingImport(
+        event_id=event.id,
+        organiser_id=organiser_id,
+        file_name=file_name[:200],
+        rows=json.dumps(rows),
+    )
+    db.session.add(pending)
+    db.session.flush()
+    return pending
+
+
+def confirm_import(
+    event: Event,
+    pending_id: int,
+    *,
+    privacy_notice_version: str,
+    send_email: bool,
+    skip_capacity: bool,
+    now: datetime | None = None,
+) -> Imported | None:
+    """Add every kept row through add_attendee, in the caller's one transaction.
+
+    None when there is no such import for the event or it was confirmed already, so a
+    second confirmation adds no one. Someone registered in the meantime is skipped.
+    """
+    now = now or now_utc()
+    lock_row(db.session, Event, event.id)
+    pending = lock_row(db.session, PendingImport, pending_id)
+    if pending is None or pending.event_id != event.id or pending.confirmed_at is not None:
+        return None
+    pending.confirmed_at = now
+    counts = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.WAITLISTED: 0}
+    skipped = 0
+    for row in json.loads(pending.rows):
+        applicant = Applicant(
+            **{name: row[name] for name in IMPORT_FIELDS},
+            attendance_mode=AttendanceMode(row["attendance_mode"]),
+            privacy_notice_version=privacy_notice_version,
+            source=RegistrationSource.IMPORT,
+        )
+        try:
+            added = add_attendee(
+                event, applicant, send_email=send_email, skip_capacity=skip_capacity, now=now
+            )
+        except AlreadyRegistered:
+            skipped += 1
+        else:
+            counts[added.status] += 1
+    return Imported(
+        confirmed=counts[RegistrationStatus.CONFIRMED],
+        waitlisted=counts[RegistrationStatus.WAITLISTED],
+        skipped=skipped,
+    )
 
 
 def _locked(registration: Registration) -> tuple[Event, Registration]:

@@ -193,8 +193,8 @@ class RegistrationForm(Form):
         )
 
 
-def _language_choices() -> list[SelectChoice]:
-    # Each language named in itself, and marked as such for screen readers.
+def language_choices() -> list[SelectChoice]:
+    """Each language named in itself, and marked as such for screen readers."""
     return [
         SelectChoice(code, name, render_kw={"lang": code}) for code, name in i18n.language_choices()
     ]
@@ -205,7 +205,7 @@ class EmailLanguageForm(Form):
 
     language = SelectField(
         _l("Language of your emails"),
-        choices=_language_choices,
+        choices=language_choices,
         validators=[InputRequired(_l("Choose a language."))],
         invalid_choice_message=_l("Choose one of the languages in the list."),
     )
