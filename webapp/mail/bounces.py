@@ -22,10 +22,17 @@ def undeliverable_clause() -> sa.ColumnElement[bool]:
     latest_id = (
         sa.select(sa.func.max(latest.id))
         .where(latest.registration_id == Registration.id, latest.recipient == Registration.email)
+        .correlate(Registration)
         .scalar_subquery()
     )
-    return sa.exists().where(
-        OutboxMessage.id == latest_id, OutboxMessage.status == OutboxStatus.FAILED
+    return (
+        sa.exists()
+        .where(
+            OutboxMessage.registration_id == Registration.id,
+            OutboxMessage.id == latest_id,
+            OutboxMessage.status == OutboxStatus.FAILED,
+        )
+        .correlate(Registration)
     )
 
 
