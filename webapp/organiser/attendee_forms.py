@@ -137,5 +137,6 @@ class ImportUploadForm(Form):
 class ImportConfirmForm(Form):
     """Step two: store the previewed rows, with or without emails, over capacity or not."""
 
-    send_email = BooleanField(_l("Send each person the confirmation email"), default=True)
+    # Ticked when the preview shows it (not a default: a POST without the box means no).
+    send_email = BooleanField(_l("Send each person the confirmation email"))
     skip_capacity = BooleanField(_l("Add everyone even if the event is full"))

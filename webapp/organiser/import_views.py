@@ -63,7 +63,7 @@ def import_upload(event_id: int):
         event=event,
         report=report,
         pending_id=pending.id,
-        form=ImportConfirmForm(formdata=None),
+        form=ImportConfirmForm(formdata=None, send_email=True),
     )
 
 
