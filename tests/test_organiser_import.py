@@ -302,3 +302,21 @@ def test_formula_like_cells_are_kept_as_text(app, client, owned):
     content = "First name,Last name,Email,Organisation\nAna,Martín,ana@example.org,=HYPERLINK(1)\n"
     _confirm(client, _upload(client, event, content.encode()).get_data(as_text=True))
     assert _people(app, event.id)[0][3] == "=HYPERLINK(1)"
+
+
+def test_exports_say_the_attendees_were_imported(app, client, owned):
+    event = owned()
+    _confirm(client, _upload(client, event, GOOD.encode()).get_data(as_text=True))
+    client.post(
+        f"/organiser/events/{event.id}/attendees/new",
+        data={
+            "first_name": "Ines",
+            "last_name": "Duarte",
+            "email": "ines@example.org",
+            "language": "en",
+        },
+    )
+    text = client.get(f"/organiser/events/{event.id}/attendees.csv").get_data().decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].endswith(",Source")
+    assert [line.rsplit(",", 1)[1] for line in lines[1:]] == ["import", "import", "organiser"]
