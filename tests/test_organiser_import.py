@@ -320,3 +320,18 @@ def test_exports_say_the_attendees_were_imported(app, client, owned):
     lines = text.splitlines()
     assert lines[0].endswith(",Source")
     assert [line.rsplit(",", 1)[1] for line in lines[1:]] == ["import", "import", "organiser"]
+
+
+def test_a_preview_left_for_more_than_a_day_expires(app, client, owned, clock):
+    from datetime import timedelta
+
+    event = owned()
+    html = _upload(client, event, GOOD.encode()).get_data(as_text=True)
+    clock.shift(timedelta(days=1, minutes=1))
+    done = _confirm(client, html)
+    assert "has expired" in client.get(done.headers["Location"]).get_data(as_text=True)
+    assert registrations(app, event.id) == []
+    # The next upload drops the stale preview.
+    _upload(client, event, GOOD.encode())
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PendingImport)) == 1

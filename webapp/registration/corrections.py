@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -150,6 +150,10 @@ IMPORT_FIELDS = (
 )
 
 
+# A preview not confirmed within this time is dropped: its file is to be checked again.
+IMPORT_KEPT_FOR = timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class Imported:
     """What a confirmed import stored: seats, waiting-list places and rows skipped."""
@@ -162,8 +166,14 @@ class Imported:
 def keep_import(
     event: Event, rows: list[dict], *, organiser_id: int | None, file_name: str
 ) -> PendingImport:
-    """Keep checked rows until the organiser confirms them (stores no registration)."""
+    """Keep checked rows until the organiser confirms them (stores no registration).
+
+    Previews older than IMPORT_KEPT_FOR, of any event, are dropped on the way.
+    """
     lock_row(db.session, Event, event.id)
+    db.session.execute(
+        sa.delete(PendingImport).where(PendingImport.created_at < now_utc() - IMPORT_KEPT_FOR)
+    )
     pending = PendingImport(
         event_id=event.id,
         organiser_id=organiser_id,
@@ -193,6 +203,8 @@ def confirm_import(
     lock_row(db.session, Event, event.id)
     pending = lock_row(db.session, PendingImport, pending_id)
     if pending is None or pending.event_id != event.id or pending.confirmed_at is not None:
+        return None
+    if pending.created_at < now - IMPORT_KEPT_FOR:
         return None
     pending.confirmed_at = now
     counts = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.WAITLISTED: 0}
