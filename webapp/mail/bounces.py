@@ -13,7 +13,7 @@ from sqlalchemy import orm
 
 from webapp.extensions import db
 from webapp.mail.models import OutboxMessage, OutboxStatus
-from webapp.registration.models import Registration
+from webapp.registration.models import ACTIVE_STATUSES, Registration
 
 
 def undeliverable_clause() -> sa.ColumnElement[bool]:
@@ -37,12 +37,15 @@ def undeliverable_clause() -> sa.ColumnElement[bool]:
 
 
 def undeliverable_ids(registration_ids: list[int]) -> set[int]:
-    """Those of these registrations that are undeliverable, found in one query."""
+    """Those of these registrations, still active, that are undeliverable, in one query
+    (a cancelled registration expects no more mail, so its address needs no fixing)."""
     if not registration_ids:
         return set()
     rows = db.session.scalars(
         sa.select(Registration.id).where(
-            Registration.id.in_(registration_ids), undeliverable_clause()
+            Registration.id.in_(registration_ids),
+            Registration.status.in_(ACTIVE_STATUSES),
+            undeliverable_clause(),
         )
     )
     return set(rows)

@@ -178,11 +178,12 @@ def manage(token: str):
     return _manage_page(registration, token, EmailLanguageForm(language=registration.language))
 
 
-def _details_form(registration, formdata=None) -> DetailsForm:
+def _details_form(registration, *, submitted: bool = False) -> DetailsForm:
+    """The details form: as posted, or prefilled from the registration."""
     in_person = registration.attendance_mode == AttendanceMode.IN_PERSON
-    if formdata is None:  # prefilled from the registration
-        return DetailsForm(formdata=None, obj=registration, in_person=in_person)
-    return DetailsForm(in_person=in_person)
+    if submitted:
+        return DetailsForm(in_person=in_person)
+    return DetailsForm(formdata=None, obj=registration, in_person=in_person)
 
 
 def _manage_page(registration, token: str, language_form, status: int = 200, details_form=None):
@@ -268,7 +269,7 @@ def details(token: str):
     registration = _registration_or_404(token)
     if not corrections.can_correct(registration):
         abort(409, _("This registration can no longer be changed."))
-    form = _details_form(registration, request.form)
+    form = _details_form(registration, submitted=True)
     if not form.validate():
         language_form = EmailLanguageForm(formdata=None, language=registration.language)
         return _manage_page(registration, token, language_form, 422, details_form=form)
