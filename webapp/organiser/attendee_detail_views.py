@@ -68,7 +68,8 @@ def attendee_correct(event_id: int, registration_id: int):
         )
         return _detail_page(event, registration, form, 422)
     db.session.commit()
-    flash(_("The details of %(name)s are saved.", name=form.first_name.data), "success")
+    name = f"{form.first_name.data} {form.last_name.data}"
+    flash(_("The details of %(name)s are saved.", name=name), "success")
     return redirect(url_for(".attendee_detail", event_id=event.id, registration_id=registration_id))
 
 

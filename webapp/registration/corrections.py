@@ -210,12 +210,7 @@ def confirm_import(
     counts = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.WAITLISTED: 0}
     skipped = 0
     for row in json.loads(pending.rows):
-        applicant = Applicant(
-            **{name: row[name] for name in IMPORT_FIELDS},
-            attendance_mode=AttendanceMode(row["attendance_mode"]),
-            privacy_notice_version=privacy_notice_version,
-            source=RegistrationSource.IMPORT,
-        )
+        applicant = _imported_applicant(row, privacy_notice_version)
         try:
             added = add_attendee(
                 event, applicant, send_email=send_email, skip_capacity=skip_capacity, now=now
@@ -228,6 +223,15 @@ def confirm_import(
         confirmed=counts[RegistrationStatus.CONFIRMED],
         waitlisted=counts[RegistrationStatus.WAITLISTED],
         skipped=skipped,
+    )
+
+
+def _imported_applicant(row: dict, privacy_notice_version: str) -> Applicant:
+    return Applicant(
+        **{name: row[name] for name in IMPORT_FIELDS},
+        attendance_mode=AttendanceMode(row["attendance_mode"]),
+        privacy_notice_version=privacy_notice_version,
+        source=RegistrationSource.IMPORT,
     )
 
 

@@ -103,32 +103,10 @@ def delimiter_of(header_line: str) -> str:
 
 def read_import(data: bytes, event: Event, *, max_bytes: int, max_rows: int) -> ImportReport:
     """Check a whole file against the event; raises UnreadableFile for the file as a whole."""
-    if len(data) > max_bytes:
-        raise UnreadableFile(
-            _(
-                "The file is larger than %(size)s kB. Split it into smaller files.",
-                size=max_bytes // 1024,
-            )
-        )
-    content = decode(data).replace("\x00", "")
-    if not content.strip():
-        raise UnreadableFile(_("The file is empty."))
-    first_line = content.lstrip("\ufeff").splitlines()[0]
-    reader = csv.reader(
-        io.StringIO(content.lstrip("\ufeff"), newline=""), delimiter=delimiter_of(first_line)
-    )
-    try:
-        records = list(reader)
-    except csv.Error:
-        raise UnreadableFile(_("The file is not a well-formed CSV file.")) from None
-    columns = _columns(records[0])
-    if len(records) - 1 > max_rows:
-        raise UnreadableFile(
-            _("The file has more than %(count)s rows. Split it into smaller files.", count=max_rows)
-        )
+    records, columns = _records(data, max_bytes=max_bytes, max_rows=max_rows)
     report = ImportReport(columns=sorted(set(columns.values())))
     seen: dict[str, int] = {}
-    for number, record in enumerate(records[1:], start=2):
+    for number, record in enumerate(records, start=2):  # row 1 names the columns
         if not any(cell.strip() for cell in record):
             continue
         row, problem = check_row(_cells(record, columns), event)
@@ -144,6 +122,31 @@ def read_import(data: bytes, event: Event, *, max_bytes: int, max_rows: int) -> 
             report.rows.append(row)
     _skip_registered(report, event)
     return report
+
+
+def _records(data: bytes, *, max_bytes: int, max_rows: int) -> tuple[list[list[str]], dict]:
+    """The data rows as lists of cells, and which field each column holds."""
+    if len(data) > max_bytes:
+        raise UnreadableFile(
+            _(
+                "The file is larger than %(size)s kB. Split it into smaller files.",
+                size=max_bytes // 1024,
+            )
+        )
+    content = decode(data).replace("\x00", "").lstrip("\ufeff")
+    if not content.strip():
+        raise UnreadableFile(_("The file is empty."))
+    delimiter = delimiter_of(content.splitlines()[0])
+    try:
+        records = list(csv.reader(io.StringIO(content, newline=""), delimiter=delimiter))
+    except csv.Error:
+        raise UnreadableFile(_("The file is not a well-formed CSV file.")) from None
+    columns = _columns(records[0])
+    if len(records) - 1 > max_rows:
+        raise UnreadableFile(
+            _("The file has more than %(count)s rows. Split it into smaller files.", count=max_rows)
+        )
+    return records[1:], columns
 
 
 def _columns(header: list[str]) -> dict[int, str]:
@@ -168,68 +171,87 @@ def _cells(record: list[str], columns: dict[int, str]) -> dict[str, str]:
     }
 
 
+class RowProblem(Exception):
+    """One row cannot be added; the message says why, for the organiser."""
+
+
 def check_row(cells: dict[str, str], event: Event) -> tuple[dict, str]:
     """One row's values for the service, or the first reason it cannot be added."""
-    if not cells.get("first_name"):
-        return {}, _("The first name is missing.")
-    if not cells.get("last_name"):
-        return {}, _("The last name is missing.")
-    for name, limit in LENGTHS.items():
-        value = cells.get(name, "")
-        if len(value) > limit:
-            return {}, _(
-                "%(column)s: use at most %(max)s characters.",
-                column=FIELD_LABELS[name],
-                max=limit,
-            )
-        if any(text.breaks_a_line(char, multiline=name == "needs") for char in value):
-            return {}, _("Please remove line breaks or control characters.")
-    for name in ("first_name", "last_name"):
-        error = _validation_error(personal_name, cells[name])
-        if error:
-            return {}, error
-    email_field = SimpleNamespace(data=cells.get("email", ""), errors=[])
-    if not email_field.data:
-        return {}, _("The email address is missing.")
-    error = _validation_error(email_address, email_field) or _validation_error(
-        mailable_address, email_field
-    )
-    if error:
-        return {}, error
+    try:
+        return _row_values(cells, event), ""
+    except RowProblem as problem:
+        return {}, str(problem)
+
+
+def _row_values(cells: dict[str, str], event: Event) -> dict:
+    _check_text(cells)
+    email = _email(cells.get("email", ""))
     country = _country(cells.get("country", ""))
     if country is None:
-        return {}, _("Unknown country: %(value)s.", value=cells["country"])
+        raise RowProblem(_("Unknown country: %(value)s.", value=cells["country"]))
     mode = _mode(cells.get("attendance_mode", ""), event)
     if mode is None:
-        return {}, _(
-            "Unknown attendance: %(value)s. Use in person or online.",
-            value=cells.get("attendance_mode", ""),
+        raise RowProblem(
+            _(
+                "Unknown attendance: %(value)s. Use in person or online.",
+                value=cells.get("attendance_mode", ""),
+            )
         )
     language = _language(cells.get("language", ""), event)
     if language is None:
-        return {}, _("Unknown language: %(value)s.", value=cells["language"])
+        raise RowProblem(_("Unknown language: %(value)s.", value=cells["language"]))
     return {
         "first_name": cells["first_name"],
         "last_name": cells["last_name"],
-        "email": email_field.data,
-        "email_key": email_key(email_field.data),
+        "email": email,
+        "email_key": email_key(email),
         "organisation": cells.get("organisation", ""),
         "role": cells.get("role", ""),
         "country": country,
         "attendance_mode": mode,
         "needs": cells.get("needs", "") if mode == AttendanceMode.IN_PERSON.value else "",
         "language": language,
-    }, ""
+    }
 
 
-def _validation_error(validator, value) -> str:
-    """The message of one of the registration form's validators for `value`, or ''."""
-    field = value if isinstance(value, SimpleNamespace) else SimpleNamespace(data=value, errors=[])
+def _check_text(cells: dict[str, str]) -> None:
+    """Names present and written like names; no text too long or broken over lines."""
+    if not cells.get("first_name"):
+        raise RowProblem(_("The first name is missing."))
+    if not cells.get("last_name"):
+        raise RowProblem(_("The last name is missing."))
+    for name, limit in LENGTHS.items():
+        value = cells.get(name, "")
+        if len(value) > limit:
+            raise RowProblem(
+                _(
+                    "%(column)s: use at most %(max)s characters.",
+                    column=FIELD_LABELS[name],
+                    max=limit,
+                )
+            )
+        if any(text.breaks_a_line(char, multiline=name == "needs") for char in value):
+            raise RowProblem(_("Please remove line breaks or control characters."))
+    for name in ("first_name", "last_name"):
+        _validate(personal_name, SimpleNamespace(data=cells[name], errors=[]))
+
+
+def _email(value: str) -> str:
+    """The normalised address, through the registration form's own checks."""
+    if not value:
+        raise RowProblem(_("The email address is missing."))
+    field = SimpleNamespace(data=value, errors=[])
+    _validate(email_address, field)
+    _validate(mailable_address, field)
+    return field.data
+
+
+def _validate(validator, field: SimpleNamespace) -> None:
+    """Run one of the registration form's validators on a stand-in field."""
     try:
         validator(None, field)
     except ValidationError as error:
-        return str(error)
-    return ""
+        raise RowProblem(str(error)) from None
 
 
 def _country(value: str) -> str | None:
