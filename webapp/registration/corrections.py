@@ -207,21 +207,28 @@ def confirm_import(
     if pending.created_at < now - IMPORT_KEPT_FOR:
         return None
     pending.confirmed_at = now
-    counts = {RegistrationStatus.CONFIRMED: 0, RegistrationStatus.WAITLISTED: 0}
+    added: dict[RegistrationStatus, list[int]] = {
+        RegistrationStatus.CONFIRMED: [],
+        RegistrationStatus.WAITLISTED: [],
+    }
     skipped = 0
     for row in json.loads(pending.rows):
         applicant = _imported_applicant(row, privacy_notice_version)
         try:
-            added = add_attendee(
-                event, applicant, send_email=send_email, skip_capacity=skip_capacity, now=now
+            registration = add_attendee(
+                event, applicant, send_email=False, skip_capacity=skip_capacity, now=now
             )
         except AlreadyRegistered:
             skipped += 1
         else:
-            counts[added.status] += 1
+            added[registration.status].append(registration.id)
+    if send_email:
+        # Rendered together: the event's facts are worked out once per language.
+        for status, ids in added.items():
+            messages.queue_for_registration_ids(event, services.STATUS_MESSAGES[status], ids)
     return Imported(
-        confirmed=counts[RegistrationStatus.CONFIRMED],
-        waitlisted=counts[RegistrationStatus.WAITLISTED],
+        confirmed=len(added[RegistrationStatus.CONFIRMED]),
+        waitlisted=len(added[RegistrationStatus.WAITLISTED]),
         skipped=skipped,
     )
 
