@@ -37,7 +37,7 @@ def upgrade():
             sa.Column("source", sa.String(length=20), server_default="form", nullable=False),
         )
         op.create_check_constraint(
-            "ck_registration_registration_source", "registration", f"source IN ({values})"
+            op.f("ck_registration_registration_source"), "registration", f"source IN ({values})"
         )
     op.create_table(
         "pending_import",
@@ -69,5 +69,7 @@ def downgrade():
         # SQLite 3.35+ drops a column whose CHECK names only that column.
         op.execute("ALTER TABLE registration DROP COLUMN source")
     else:
-        op.drop_constraint("ck_registration_registration_source", "registration", type_="check")
+        op.drop_constraint(
+            op.f("ck_registration_registration_source"), "registration", type_="check"
+        )
         op.drop_column("registration", "source")
