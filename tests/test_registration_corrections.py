@@ -187,3 +187,17 @@ def test_csrf_is_required(csrf_config, client, app, make_event):
     accepted = client.post(f"/r/{token}/details", data={**_details(), "csrf_token": token_value})
     assert accepted.status_code == 303
     assert _row(app, rid).first_name == "Ana María"
+
+
+@pytest.fixture
+def limited(app_config):
+    app_config.update(RATELIMIT_ENABLED=True, MANAGE_RATE_LIMIT="3 per minute")
+    return app_config
+
+
+def test_corrections_share_the_manage_pages_rate_limit(limited, client, app, make_event):
+    _, token, _ = register(app, make_event().id)
+    assert client.get(f"/r/{token}").status_code == 200
+    statuses = [client.post(f"/r/{token}/details", data=_details()).status_code for _ in range(3)]
+    assert statuses == [303, 303, 429]
+    assert client.get(f"/r/{token}").status_code == 429
