@@ -40,6 +40,7 @@ HEADERS = [
     "Registered at (UTC, ISO 8601)",
     "Checked in at (Europe/Brussels)",
     "Language",
+    "Source",
 ]
 # Shaped like XlsxWriter's rich-text markup, which its constant-memory mode writes raw: this
 # one would close its cell and add a live formula cell Z2 of its own (and fits a first name).
@@ -131,6 +132,7 @@ def test_csv_round_trips_unicode_and_neutralises_every_formula_prefix(client, ev
         "2026-03-01T17:05:09Z",
         "2026-03-10 09:30:00",
         "dansk",
+        "form",
     ]
     hostile = {row[2]: row for row in rows[2:]}
     assert set(hostile) == set(HOSTILE.values())
@@ -171,7 +173,7 @@ def test_xlsx_has_a_header_frozen_panes_widths_dates_and_no_formulas(client, eve
     assert list(rows[0]) == HEADERS
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:N{sheet.max_row}"
+    assert sheet.auto_filter.ref == f"A1:O{sheet.max_row}"
     assert sheet.column_dimensions["E"].width > 20 and sheet.column_dimensions["A"].width < 15
     zoe = rows[1]
     assert sheet.cell(row=2, column=1).data_type == "n"
@@ -344,7 +346,7 @@ def test_xlsx_cells_keep_their_types_dates_and_table_layout():
     content, sheet = _xlsx(["Zoë", "", "Ana"], checked_in=WALL_TIME)
     assert [cell.value for cell in sheet[1]] == HEADERS
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:N4"
+    assert sheet.auto_filter.ref == "A1:O4"
     widths = [sheet.column_dimensions[get_column_letter(n)].width for n in range(1, 15)]
     assert widths[0] < widths[4] and widths[9] == max(widths)
     for row_number in (2, 3, 4):
@@ -409,13 +411,13 @@ def test_the_file_name_is_safe_whatever_the_slug():
 LOCALISED_HEADERS = {
     "da": ["ID", "Status", "Fornavn", "Efternavn", "E-mail", "Organisation", "Rolle", "Land",
            "Deltagelse", "Behov", "Tilmeldt (Europe/Brussels)", "Tilmeldt (UTC, ISO 8601)",
-           "Tjekket ind (Europe/Brussels)", "Sprog"],
+           "Tjekket ind (Europe/Brussels)", "Sprog", "Kilde"],
     "sv": ["ID", "Status", "Förnamn", "Efternamn", "E-post", "Organisation", "Roll", "Land",
            "Deltagande", "Behov", "Anmäld (Europe/Brussels)", "Anmäld (UTC, ISO 8601)",
-           "Incheckad (Europe/Brussels)", "Språk"],
+           "Incheckad (Europe/Brussels)", "Språk", "Källa"],
     "de": ["ID", "Status", "Vorname", "Nachname", "E-Mail", "Organisation", "Funktion", "Land",
            "Teilnahme", "Bedarf", "Angemeldet am (Europe/Brussels)",
-           "Angemeldet am (UTC, ISO 8601)", "Eingecheckt am (Europe/Brussels)", "Sprache"],
+           "Angemeldet am (UTC, ISO 8601)", "Eingecheckt am (Europe/Brussels)", "Sprache", "Herkunft"],
 }  # fmt: skip
 SHEET_TITLES = {"da": "Deltagere", "sv": "Deltagare", "de": "Teilnehmende"}
 

@@ -34,6 +34,10 @@ DEFAULTS = {
     "PAGE_CACHE": True,
     "RESPONSE_REPLAY": True,
     "ATTENDEES_PER_PAGE": 50,
+    # An organiser's CSV import: at most this many bytes and data rows per file (the whole
+    # request stays under MAX_CONTENT_LENGTH; every row is checked and stored in one request).
+    "IMPORT_MAX_BYTES": 200 * 1024,
+    "IMPORT_MAX_ROWS": 1000,
     # Seconds an emailed organiser password link stays valid (it also works only once).
     "PASSWORD_RESET_MAX_AGE": 2 * 3600,
     # werkzeug password hashing method for organiser accounts.

@@ -78,3 +78,21 @@ def country_choices(placeholder: str, language: str | None = None) -> tuple[Sele
 def country_codes() -> frozenset[str]:
     """Every ISO 3166 alpha-2 code, for checking a choice without walking the list."""
     return frozenset(country.alpha_2 for country in pycountry.countries)
+
+
+@functools.cache
+def _codes_by_name(languages: tuple[str, ...]) -> dict[str, str]:
+    found = {}
+    for language in languages:
+        for code, name in _names(language).items():
+            found.setdefault(search.fold(name), code)
+    return found
+
+
+def country_code_for(value: str, languages: tuple[str, ...] = ("en",)) -> str | None:
+    """The ISO code a person typed: the code itself, or the country's name in one of
+    `languages` (without case or accents); None if it names no country."""
+    value = value.strip()
+    if value.upper() in country_codes():
+        return value.upper()
+    return _codes_by_name(tuple(languages)).get(search.fold(value))

@@ -218,6 +218,7 @@ def _registration_values(
             "event": facts[language],
             "first_name": registration.first_name,
             "manage_url": _manage_url(registration, language),
+            "cancel_url": _manage_url(registration, language) + "/cancel",
             "join_url": _join_url(registration, kind) if confirmed else "",
             "position": _waitlist_position(registration) if kind == MessageKind.WAITLISTED else 0,
             "waitlisted": registration.status == RegistrationStatus.WAITLISTED,

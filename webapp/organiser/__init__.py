@@ -10,8 +10,10 @@ bp = Blueprint("organiser", __name__)
 
 from webapp.organiser import (  # noqa: E402  (the views register themselves on bp)
     account_views,  # noqa: F401
+    attendee_detail_views,  # noqa: F401
     attendee_views,  # noqa: F401
     event_views,  # noqa: F401
+    import_views,  # noqa: F401
     question_views,  # noqa: F401
     views,  # noqa: F401
 )

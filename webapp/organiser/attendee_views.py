@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from webapp import i18n
 from webapp.extensions import db
+from webapp.mail import bounces
 from webapp.organiser import attendees, bp, export
 from webapp.organiser.auth import event_or_404, registration_or_404, safe_next
 from webapp.organiser.chart import per_day_chart
@@ -58,6 +59,7 @@ def attendee_list(event_id: int):
         chart=per_day_chart(overview.per_day),
         wanted=wanted,
         page=page,
+        undeliverable=bounces.undeliverable_ids([r.id for r in page.items]),
         statuses=attendees.STATUS_FILTERS,
         count_cap=attendees.COUNT_CAP,
         here=request.full_path.rstrip("?"),

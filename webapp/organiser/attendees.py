@@ -16,11 +16,13 @@ import sqlalchemy as sa
 from webapp import timezones
 from webapp.events.models import Event
 from webapp.extensions import db
+from webapp.mail.bounces import undeliverable_clause
 from webapp.registration.models import ACTIVE_STATUSES, Registration, RegistrationStatus
 
 COUNT_CAP = 10_000
 CHECKED_IN = "checked_in"
-STATUS_FILTERS = (*(s.value for s in RegistrationStatus), CHECKED_IN)
+UNDELIVERABLE = "undeliverable"
+STATUS_FILTERS = (*(s.value for s in RegistrationStatus), CHECKED_IN, UNDELIVERABLE)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,9 @@ def filtered(event_id: int, wanted: AttendeeFilter) -> sa.Select:
             Registration.status == RegistrationStatus.CONFIRMED,
             Registration.checked_in_at.is_not(None),
         )
+    elif wanted.status == UNDELIVERABLE:
+        # The active ones: a cancelled registration needs no more mail.
+        stmt = stmt.where(Registration.status.in_(ACTIVE_STATUSES), undeliverable_clause())
     elif wanted.status:
         stmt = stmt.where(Registration.status == RegistrationStatus(wanted.status))
     # One ILIKE over the fields joined by spaces costs less than one per field, and since

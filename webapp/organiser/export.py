@@ -57,6 +57,7 @@ COLUMNS = (
     (_l("Registered at (UTC, ISO 8601)"), 22),
     (_l("Checked in at (%(zone)s)"), 20),
     (_l("Language"), 12),
+    (_l("Source"), 12),  # how the registration came: form, organiser or import
 )
 
 
@@ -119,19 +120,21 @@ def _registration_rows(event: Event, wanted: AttendeeFilter) -> Iterator[tuple]:
             sa.type_coerce(Registration.created_at, sa.DateTime),
             sa.type_coerce(Registration.checked_in_at, sa.DateTime),
             Registration.language,
+            sa.type_coerce(Registration.source, sa.String),
         )
         .order_by(Registration.id)
     )
     zone = timezones.get_zone(event.timezone)
     names = {code: i18n.language_name(code) for code in i18n.languages()}
     result = db.session.connection().execution_options(yield_per=WINDOW).execute(stmt)
-    for *values, created, checked, language in result:
+    for *values, created, checked, language, source in result:
         yield (
             *values,
             _wall_time(created, zone),
             created.isoformat(timespec="seconds") + "Z",
             _wall_time(checked, zone) if checked else None,
             names.get(language, language),  # a language the site no longer offers: its code
+            source,
         )
 
 
@@ -143,7 +146,7 @@ def _wall_time(naive_utc: datetime, zone: ZoneInfo) -> datetime:
 # The Excel width of each question's column.
 ANSWER_WIDTH = 24
 # Positions of text and wall-time cells in an export row (answers follow them).
-TEXT_CELLS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13)
+TEXT_CELLS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 14)
 TIME_CELLS = (10, 12)
 
 

@@ -17,6 +17,13 @@ REGISTRATION_STATUS = {
     "waitlisted": _l("Waitlisted"),
     "cancelled": REGISTRATION_CANCELLED,
     "checked_in": _l("Checked in"),
+    "undeliverable": _l("Undeliverable"),
+}
+# How a registration came.
+REGISTRATION_SOURCE = {
+    "form": _l("Registration form"),
+    "organiser": _l("Added by an organiser"),
+    "import": _l("Imported from a file"),
 }
 OUTBOX_STATUS = {
     "queued": _l("Queued"),
@@ -60,6 +67,7 @@ def template_labels() -> dict:
         "labels": {
             "event_status": EVENT_STATUS,
             "registration_status": REGISTRATION_STATUS,
+            "registration_source": REGISTRATION_SOURCE,
             "outbox_status": OUTBOX_STATUS,
             "message_kind": MESSAGE_KIND,
             "question_kind": QUESTION_KIND,

@@ -29,6 +29,7 @@ from webapp.events.models import Event, EventFormat
 from webapp.forms import Form, SingleLine, at_most, clean_text, line_field
 from webapp.mail.addresses import NON_ASCII_LOCAL_PART, has_ascii_local_part
 from webapp.registration.answers import Answer
+from webapp.registration.corrections import Details
 from webapp.registration.models import AttendanceMode
 from webapp.registration.questions import questions_of, with_questions
 from webapp.registration.services import Applicant
@@ -238,8 +239,8 @@ def answers_form(registration, **kwargs) -> AnswersForm | None:
     return cls(mode=registration.attendance_mode.value, **kwargs)
 
 
-def _language_choices() -> list[SelectChoice]:
-    # Each language named in itself, and marked as such for screen readers.
+def language_choices() -> list[SelectChoice]:
+    """Each language named in itself, and marked as such for screen readers."""
     return [
         SelectChoice(code, name, render_kw={"lang": code}) for code, name in i18n.language_choices()
     ]
@@ -250,7 +251,37 @@ class EmailLanguageForm(Form):
 
     language = SelectField(
         _l("Language of your emails"),
-        choices=_language_choices,
+        choices=language_choices,
         validators=[InputRequired(_l("Choose a language."))],
         invalid_choice_message=_l("Choose one of the languages in the list."),
     )
+
+
+class DetailsForm(Form):
+    """On the manage page: the attendee corrects their details, with the registration
+    form's own fields and checks (the address is not among them: a new address is a new
+    registration). Needs only for those who attend in person."""
+
+    first_name = RegistrationForm.first_name
+    last_name = RegistrationForm.last_name
+    organisation = RegistrationForm.organisation
+    role = RegistrationForm.role
+    country = RegistrationForm.country
+    needs = RegistrationForm.needs
+
+    def __init__(self, *args, in_person: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not in_person:
+            del self.needs
+
+    def to_details(self) -> Details:
+        """The validated input as plain data for the correction service."""
+        needs_field = getattr(self, "needs", None)
+        return Details(
+            first_name=self.first_name.data,
+            last_name=self.last_name.data,
+            organisation=self.organisation.data,
+            role=self.role.data or "",
+            country=self.country.data,
+            needs=(needs_field.data or "") if needs_field is not None else "",
+        )

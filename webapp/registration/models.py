@@ -27,6 +27,14 @@ class AttendanceMode(enum.StrEnum):
     ONLINE = "online"
 
 
+class RegistrationSource(enum.StrEnum):
+    """How a registration came: the public form, an organiser's hand, or a CSV import."""
+
+    FORM = "form"
+    ORGANISER = "organiser"
+    IMPORT = "import"
+
+
 class Registration(db.Model):
     __tablename__ = "registration"
     __table_args__ = (
@@ -67,6 +75,12 @@ class Registration(db.Model):
     # The language the person registered in: every later email and invite uses it.
     language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
 
+    source: Mapped[RegistrationSource] = mapped_column(
+        enum_column(RegistrationSource, "registration_source"),
+        default=RegistrationSource.FORM,
+        server_default=RegistrationSource.FORM.value,
+    )
+
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     privacy_notice_version: Mapped[str] = mapped_column(sa.String(40))
 
@@ -98,3 +112,25 @@ class Registration(db.Model):
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.status}>"
+
+
+class PendingImport(db.Model):
+    """A checked CSV file awaiting the organiser's confirmation: the valid rows as JSON.
+
+    Kept on the server rather than in signed form data, so a preview of a thousand rows
+    never travels back and forth, and `confirmed_at` lets a second confirmation (a double
+    click, a resubmitted form) import nothing again.
+    """
+
+    __tablename__ = "pending_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    organiser_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organiser.id", ondelete="SET NULL"), default=None
+    )
+    file_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The rows that passed every check, as a JSON list of objects (webapp.registration.imports).
+    rows: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

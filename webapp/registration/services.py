@@ -26,7 +26,12 @@ from webapp.registration.availability import availability as availability
 from webapp.registration.availability import has_free_seat, registration_state
 from webapp.registration.availability import status_counts as status_counts
 from webapp.registration.availability import waitlist_position as waitlist_position
-from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
+from webapp.registration.models import (
+    AttendanceMode,
+    Registration,
+    RegistrationSource,
+    RegistrationStatus,
+)
 from webapp.registration.tokens import assign_token
 from webapp.registration.tokens import find_by_token as find_by_token  # re-exported
 from webapp.registration.tokens import manage_token as manage_token  # re-exported
@@ -71,6 +76,7 @@ class Applicant:
     needs: str = ""
     language: str = "en"  # the page's language: every later email and invite uses it
     answers: tuple[Answer, ...] = ()  # to the event's questions that applied (questions.py)
+    source: RegistrationSource = RegistrationSource.FORM
 
 
 @dataclass(frozen=True)
@@ -188,12 +194,17 @@ def _new_registration(
         consent_at=now,
         privacy_notice_version=applicant.privacy_notice_version,
         language=applicant.language,
+        source=applicant.source,
         created_at=now,
         updated_at=now,
         confirmed_at=now if status == RegistrationStatus.CONFIRMED else None,
     )
     assign_token(registration)
     return registration
+
+
+# Organisers' additions (webapp.registration.corrections) build their rows the same way.
+new_registration = _new_registration
 
 
 def _locked(registration: Registration) -> tuple[Event, Registration]:

@@ -23,11 +23,16 @@ from webapp.db import now_utc
 from webapp.events import services as events
 from webapp.extensions import db, limiter
 from webapp.registration import answers as registration_answers
-from webapp.registration import services
+from webapp.registration import corrections, services
 from webapp.registration.answers import AnswersClosed, answers_for, can_correct_answers
 from webapp.registration.availability import event_over, window_state
-from webapp.registration.forms import EmailLanguageForm, answers_form, registration_form
-from webapp.registration.models import RegistrationStatus
+from webapp.registration.forms import (
+    DetailsForm,
+    EmailLanguageForm,
+    answers_form,
+    registration_form,
+)
+from webapp.registration.models import AttendanceMode, RegistrationStatus
 from webapp.security import private_page
 
 bp = Blueprint("registration", __name__)
@@ -191,9 +196,19 @@ def manage(token: str):
     return _manage_page(registration, token, EmailLanguageForm(language=registration.language))
 
 
-def _manage_page(registration, token: str, language_form, status: int = 200, answers=None):
-    can_correct = can_correct_answers(registration)
-    if answers is None and can_correct:
+def _details_form(registration, *, submitted: bool = False) -> DetailsForm:
+    """The details form: as posted, or prefilled from the registration."""
+    in_person = registration.attendance_mode == AttendanceMode.IN_PERSON
+    if submitted:
+        return DetailsForm(in_person=in_person)
+    return DetailsForm(formdata=None, obj=registration, in_person=in_person)
+
+
+def _manage_page(
+    registration, token: str, language_form, status: int = 200, *, answers=None, details_form=None
+):
+    answers_open = can_correct_answers(registration)
+    if answers is None and answers_open:
         stored = registration_answers.stored_form_data(registration.id)
         answers = answers_form(registration, formdata=None, data=stored)
     return render_template(
@@ -203,10 +218,12 @@ def _manage_page(registration, token: str, language_form, status: int = 200, ans
         can_cancel=services.can_cancel(registration),
         over=event_over(registration.event),
         language_form=language_form,
+        details_form=details_form or _details_form(registration),
+        can_correct=corrections.can_correct(registration),
         email_language=_language_in_page(registration.language),
         country=country_name(registration.country, i18n.current_language()),
         answers=answers_for(registration, include_hidden=False),
-        answers_form=answers if can_correct else None,
+        answers_form=answers if answers_open else None,
     ), status
 
 
@@ -292,4 +309,26 @@ def correct_answers(token: str):
         abort(409, _("These answers can no longer be changed."))
     db.session.commit()
     flash(_("Your answers are saved."), "success")
+    return redirect(url_for(".manage", token=token), 303)
+
+
+@bp.post("/r/<token>/details")
+@private_page
+@manage_rate_limit
+def details(token: str):
+    """Correct one's name, organisation, role, country or needs, then back to the page."""
+    registration = _registration_or_404(token)
+    if not corrections.can_correct(registration):
+        abort(409, _("This registration can no longer be changed."))
+    form = _details_form(registration, submitted=True)
+    if not form.validate():
+        language_form = EmailLanguageForm(formdata=None, language=registration.language)
+        return _manage_page(registration, token, language_form, 422, details_form=form)
+    try:
+        corrections.update_details(registration, form.to_details())
+    except services.InvalidTransition:
+        db.session.rollback()
+        abort(409, _("This registration can no longer be changed."))
+    db.session.commit()
+    flash(_("Your details are saved."), "success")
     return redirect(url_for(".manage", token=token), 303)

@@ -1,0 +1,121 @@
+"""One attendee seen by an organiser: every detail, the messages sent, corrections; and
+attendees added by hand."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from webapp import i18n
+from webapp.countries import country_name
+from webapp.extensions import db
+from webapp.mail import bounces
+from webapp.organiser import bp
+from webapp.organiser.attendee_forms import AddAttendeeForm, AttendeeDetailsForm
+from webapp.organiser.auth import event_or_404, registration_or_404
+from webapp.registration import corrections
+from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
+
+
+def _details_form(registration: Registration, *, submitted: bool) -> AttendeeDetailsForm:
+    in_person = registration.attendance_mode == AttendanceMode.IN_PERSON
+    if submitted:
+        return AttendeeDetailsForm(in_person=in_person)
+    return AttendeeDetailsForm(formdata=None, obj=registration, in_person=in_person)
+
+
+def _detail_page(event, registration, form, status: int = 200):
+    messages = bounces.messages_to(registration.id)
+    return render_template(
+        "organiser/attendee.html",
+        event=event,
+        registration=registration,
+        form=form,
+        messages=messages,
+        undeliverable=registration.id in bounces.undeliverable_ids([registration.id]),
+        country=country_name(registration.country, i18n.current_language()),
+        language_name=i18n.language_name(registration.language),
+        here=url_for(
+            "organiser.attendee_detail", event_id=event.id, registration_id=registration.id
+        ),
+    ), status
+
+
+@bp.get("/events/<int:event_id>/attendees/<int:registration_id>")
+def attendee_detail(event_id: int, registration_id: int):
+    """Everything about one registration, its messages and a form to correct it."""
+    event = event_or_404(event_id)
+    registration = registration_or_404(event, registration_id)
+    return _detail_page(event, registration, _details_form(registration, submitted=False))
+
+
+@bp.post("/events/<int:event_id>/attendees/<int:registration_id>/details")
+def attendee_correct(event_id: int, registration_id: int):
+    """Correct someone's details, a mistyped address included, then back to their page."""
+    event = event_or_404(event_id)
+    registration = registration_or_404(event, registration_id)
+    form = _details_form(registration, submitted=True)
+    if not form.validate():
+        return _detail_page(event, registration, form, 422)
+    try:
+        corrections.correct_details(
+            registration, form.to_details(), email=form.email.data, language=form.language.data
+        )
+    except corrections.AddressTaken:
+        db.session.rollback()
+        form.email.errors.append(
+            _("Another registration for this event already uses this address.")
+        )
+        return _detail_page(event, registration, form, 422)
+    db.session.commit()
+    name = f"{form.first_name.data} {form.last_name.data}"
+    flash(_("The details of %(name)s are saved.", name=name), "success")
+    return redirect(url_for(".attendee_detail", event_id=event.id, registration_id=registration_id))
+
+
+def _add_page(event, form, status: int = 200):
+    return render_template("organiser/attendee_add.html", event=event, form=form), status
+
+
+@bp.get("/events/<int:event_id>/attendees/new")
+def attendee_add_form(event_id: int):
+    """The form to add someone by hand."""
+    event = event_or_404(event_id)
+    return _add_page(event, AddAttendeeForm(event=event))
+
+
+@bp.post("/events/<int:event_id>/attendees/new")
+def attendee_add(event_id: int):
+    """Register someone on an organiser's word: a seat or the waiting list (or a seat over
+    capacity when asked), with or without the confirmation email."""
+    event = event_or_404(event_id)
+    form = AddAttendeeForm(event=event)
+    if not form.validate():
+        return _add_page(event, form, 422)
+    try:
+        added = corrections.add_attendee(
+            event,
+            form.to_applicant(),
+            send_email=form.send_email.data,
+            skip_capacity=form.skip_capacity.data,
+        )
+    except corrections.AlreadyRegistered as error:
+        db.session.rollback()
+        form.email.errors.append(
+            _(
+                "%(name)s is already registered with this address.",
+                name=error.registration.full_name,
+            )
+        )
+        return _add_page(event, form, 422)
+    except corrections.CannotAdd:
+        db.session.rollback()
+        flash(_("No one can be added: the event is cancelled, over or not published."), "error")
+        return _add_page(event, form, 409)
+    name, status, added_id = added.full_name, added.status, added.id
+    db.session.commit()
+    if status == RegistrationStatus.CONFIRMED:
+        flash(_("%(name)s is added with a seat.", name=name), "success")
+    else:
+        flash(_("The event is full: %(name)s is on the waiting list.", name=name), "success")
+    return redirect(url_for(".attendee_detail", event_id=event.id, registration_id=added_id), 303)
