@@ -68,6 +68,7 @@ EVENT_ENDPOINTS = {
     "organiser.question_restore",
     "organiser.attendee_detail",
     "organiser.attendee_correct",
+    "organiser.attendee_answers",
     "organiser.attendee_add_form",
     "organiser.attendee_add",
     "organiser.import_form",

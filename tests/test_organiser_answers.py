@@ -7,9 +7,10 @@ import io
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from openpyxl.utils import get_column_letter
 
-from tests.question_support import add_question, spec
+from tests.question_support import add_question, spec, stored_answers
 from tests.registration_support import form_data
 from webapp.events.models import EventFormat
 from webapp.organiser.export import COLUMNS
@@ -136,3 +137,46 @@ def test_exports_without_questions_are_unchanged(client, make_event, signed_in_o
     header, *rows = _csv_rows(client, event)
     assert len(header) == len(COLUMNS)  # no answer columns
     assert rows == []
+
+
+def _registration_id(app, email: str) -> int:
+    from webapp.extensions import db
+    from webapp.registration.models import Registration
+
+    with app.app_context():
+        return db.session.scalar(sa.select(Registration.id).where(Registration.email == email))
+
+
+def test_the_attendee_page_shows_and_corrects_the_answers(app, client, answered):
+    event, ids = answered
+    registration_id = _registration_id(app, "ana@example.org")
+    url = f"/organiser/events/{event.id}/attendees/{registration_id}"
+    html = client.get(url).get_data(as_text=True)
+    facts = html[html.index('class="event-facts answers"') :]
+    assert "<dt>Workshops</dt>" in facts and "<dd>Energy; Water</dd>" in facts
+    assert "<dd>Cleantech</dd>" in facts
+    response = client.post(
+        f"{url}/answers",
+        data={
+            f"q_{ids['workshop']}": [],
+            f"q_{ids['cluster']}": "Maritime",
+            f"q_{ids['team']}": "7",
+        },
+    )
+    assert response.status_code == 302
+    answers = stored_answers(app, registration_id)
+    assert answers[ids["cluster"]][0] == "Maritime"
+    assert answers[ids["team"]][1] == 7
+    assert ids["workshop"] not in answers or answers[ids["workshop"]][3] == ()
+
+
+def test_an_organisers_bad_answer_is_refused_and_nothing_changes(app, client, answered):
+    event, ids = answered
+    registration_id = _registration_id(app, "ana@example.org")
+    before = stored_answers(app, registration_id)
+    url = f"/organiser/events/{event.id}/attendees/{registration_id}/answers"
+    bad = {f"q_{ids['team']}": "nan", f"q_{ids['workshop']}": ["999999"]}
+    response = client.post(url, data=bad)
+    assert response.status_code == 422
+    assert 'class="error-summary"' in response.get_data(as_text=True)
+    assert stored_answers(app, registration_id) == before

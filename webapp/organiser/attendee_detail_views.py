@@ -3,7 +3,7 @@ attendees added by hand."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from webapp import i18n
@@ -13,7 +13,9 @@ from webapp.mail import bounces
 from webapp.organiser import bp
 from webapp.organiser.attendee_forms import AddAttendeeForm, AttendeeDetailsForm
 from webapp.organiser.auth import event_or_404, registration_or_404
+from webapp.registration import answers as registration_answers
 from webapp.registration import corrections
+from webapp.registration.forms import answers_form
 from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 
 
@@ -24,13 +26,20 @@ def _details_form(registration: Registration, *, submitted: bool) -> AttendeeDet
     return AttendeeDetailsForm(formdata=None, obj=registration, in_person=in_person)
 
 
-def _detail_page(event, registration, form, status: int = 200):
+def _stored_answers_form(registration: Registration):
+    stored = registration_answers.stored_form_data(registration.id)
+    return answers_form(registration, formdata=None, data=stored)
+
+
+def _detail_page(event, registration, form, status: int = 200, *, answers=None):
     messages = bounces.messages_to(registration.id)
     return render_template(
         "organiser/attendee.html",
         event=event,
         registration=registration,
         form=form,
+        answers=registration_answers.answers_for(registration),
+        answers_form=answers or _stored_answers_form(registration),
         messages=messages,
         undeliverable=registration.id in bounces.undeliverable_ids([registration.id]),
         country=country_name(registration.country, i18n.current_language()),
@@ -71,6 +80,29 @@ def attendee_correct(event_id: int, registration_id: int):
     name = f"{form.first_name.data} {form.last_name.data}"
     flash(_("The details of %(name)s are saved.", name=name), "success")
     return redirect(url_for(".attendee_detail", event_id=event.id, registration_id=registration_id))
+
+
+@bp.post("/events/<int:event_id>/attendees/<int:registration_id>/answers")
+def attendee_answers(event_id: int, registration_id: int):
+    """Correct someone's answers to the event's questions, then back to their page."""
+    event = event_or_404(event_id)
+    registration = registration_or_404(event, registration_id)
+    form = answers_form(registration)
+    back = url_for(".attendee_detail", event_id=event.id, registration_id=registration_id)
+    if form is None:  # the event asks nothing (any more): nothing to save
+        return redirect(back)
+    if not form.validate():
+        details = _details_form(registration, submitted=False)
+        return _detail_page(event, registration, details, 422, answers=form)
+    asked = [question.id for question in form.questions]
+    try:
+        registration_answers.set_answers(registration, asked, form.answers())
+    except registration_answers.AnswersClosed:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    flash(_("The answers of %(name)s are saved.", name=registration.full_name), "success")
+    return redirect(back)
 
 
 def _add_page(event, form, status: int = 200):

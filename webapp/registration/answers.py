@@ -79,6 +79,18 @@ def correct_answers(
     return locked
 
 
+def set_answers(
+    registration: Registration, question_ids: list[int], answers: tuple[Answer, ...]
+) -> Registration:
+    """An organiser replaces someone's answers to the questions in the form (no commit);
+    unlike the attendee, whatever the registration's status or the event's date."""
+    locked = lock_row(db.session, Registration, registration.id)
+    if locked is None:
+        raise AnswersClosed("This registration no longer exists.")
+    replace_answers(locked.id, question_ids, answers)
+    return locked
+
+
 class AnswersClosed(Exception):
     """The registration is cancelled or its event over: its answers stay as they are."""
 
