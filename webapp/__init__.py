@@ -84,8 +84,10 @@ def _register_cli(app: Flask) -> None:
     from webapp.demo import demo_cli
     from webapp.mail.cli import mail_cli
     from webapp.organiser.cli import organiser_cli
+    from webapp.registration.cli import registrations_cli
 
     app.cli.add_command(calendar_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(organiser_cli)
+    app.cli.add_command(registrations_cli)

@@ -80,7 +80,7 @@ def event_edit(event_id: int):
         return _render_form(form, event, 422)
     if form.preview.data:
         return _render_form(form, event)
-    capacity_before = event.capacity
+    capacity_before, online_before = event.capacity, event.online_capacity
     try:
         outcome = services.update_event(event, current_user, form.to_data())
     except services.SlugTaken as error:
@@ -92,7 +92,7 @@ def event_edit(event_id: int):
         return redirect(url_for("organiser.event_detail", event_id=event_id))
     db.session.commit()
     flash(_saved_message(outcome), "success")
-    if services.seats_added(capacity_before, event):
+    if services.seats_added(capacity_before, event, online_before):
         # A separate unit of work: the registration service takes the event lock itself.
         promoted = registration_services.fill_from_waitlist(event)
         db.session.commit()

@@ -209,6 +209,34 @@ def mode_seats(event: Event) -> dict[AttendanceMode, ModeSeats]:
     return {mode: seats_from(event, mode, counts) for mode in AttendanceMode}
 
 
+def hybrid_seats(events: list[Event]) -> dict[int, dict[AttendanceMode, ModeSeats]]:
+    """Seats per mode of the hybrid events among `events`, from one query (none when there
+    is no hybrid event): for listings."""
+    hybrid = {event.id: event for event in events if event.is_hybrid}
+    if not hybrid:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            Registration.event_id,
+            Registration.attendance_mode,
+            Registration.status,
+            sa.func.count(),
+        )
+        .where(
+            Registration.event_id.in_(hybrid),
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
+        .group_by(Registration.event_id, Registration.attendance_mode, Registration.status)
+    )
+    counts: dict[int, dict[tuple, int]] = {event_id: {} for event_id in hybrid}
+    for event_id, mode, status, count in rows:
+        counts[event_id][(mode, status)] = count
+    return {
+        event_id: {mode: seats_from(event, mode, counts[event_id]) for mode in AttendanceMode}
+        for event_id, event in hybrid.items()
+    }
+
+
 def seats_from(event: Event, mode: AttendanceMode, counts: dict[tuple, int]) -> ModeSeats:
     """ModeSeats of `mode` from counts keyed by (mode, status)."""
     confirmed = counts.get((mode, RegistrationStatus.CONFIRMED), 0)

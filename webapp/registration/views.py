@@ -22,8 +22,8 @@ from webapp.countries import country_name
 from webapp.db import now_utc
 from webapp.events import services as events
 from webapp.extensions import db, limiter
-from webapp.registration import services
-from webapp.registration.availability import event_over, window_state
+from webapp.registration import modes, services
+from webapp.registration.availability import event_over, seats_left, window_state
 from webapp.registration.forms import EmailLanguageForm, RegistrationForm
 from webapp.registration.models import RegistrationStatus
 from webapp.security import private_page
@@ -188,7 +188,16 @@ def _manage_page(registration, token: str, language_form, status: int = 200):
         language_form=language_form,
         email_language=_language_in_page(registration.language),
         country=country_name(registration.country, i18n.current_language()),
+        switch_to=_switch_to(registration),
     ), status
+
+
+def _switch_to(registration):
+    """The other mode of a hybrid event, if the person may move there now (a free seat)."""
+    if not modes.may_switch(registration):
+        return None
+    target = modes.other_mode(registration)
+    return target if seats_left(registration.event, target) != 0 else None
 
 
 def _about(registration, token: str) -> dict:
@@ -249,3 +258,7 @@ def email_language(token: str):
         "success",
     )
     return redirect(url_for(".manage", token=token), 303)
+
+
+# The seat routes share this blueprint and its helpers; imported once the module is complete.
+from webapp.registration import seat_views  # noqa: E402, F401
