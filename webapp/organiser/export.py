@@ -29,8 +29,8 @@ from webapp import i18n, timezones
 from webapp.db import now_utc
 from webapp.events.models import Event
 from webapp.extensions import db
-from webapp.organiser.attendees import AttendeeFilter, filtered
-from webapp.registration.models import Registration
+from webapp.organiser.attendees import AWAITING_CONFIRMATION, AttendeeFilter, filtered
+from webapp.registration.models import Registration, RegistrationStatus
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH = 500
@@ -75,7 +75,7 @@ def export_rows(event: Event, wanted: AttendeeFilter) -> Iterator[tuple]:
         filtered(event.id, wanted)
         .with_only_columns(
             Registration.id,
-            sa.type_coerce(Registration.status, sa.String),
+            _export_status(),
             Registration.first_name,
             Registration.last_name,
             Registration.email,
@@ -101,6 +101,17 @@ def export_rows(event: Event, wanted: AttendeeFilter) -> Iterator[tuple]:
             _wall_time(checked, zone) if checked else None,
             names.get(language, language),  # a language the site no longer offers: its code
         )
+
+
+def _export_status() -> sa.ColumnElement:
+    """The status, or what a place held for an unconfirmed address came to."""
+    status = sa.type_coerce(Registration.status, sa.String)
+    held = Registration.hold_expires_at.is_not(None)
+    return sa.case(
+        (sa.and_(held, status != RegistrationStatus.CANCELLED.value), AWAITING_CONFIRMATION),
+        (held, "hold_expired"),
+        else_=status,
+    )
 
 
 def _wall_time(naive_utc: datetime, zone: ZoneInfo) -> datetime:

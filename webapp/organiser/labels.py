@@ -17,6 +17,8 @@ REGISTRATION_STATUS = {
     "waitlisted": _l("Waitlisted"),
     "cancelled": REGISTRATION_CANCELLED,
     "checked_in": _l("Checked in"),
+    "awaiting_confirmation": _l("Awaiting email confirmation"),
+    "hold_expired": _l("Not confirmed in time"),
 }
 OUTBOX_STATUS = {
     "queued": _l("Queued"),
@@ -35,6 +37,9 @@ MESSAGE_KIND = {
     "reminder_24h": _l("Reminder 24h"),
     "reminder_1h": _l("Reminder 1h"),
     "password_reset": _l("Password reset"),
+    "confirm_email": _l("Confirm email address"),
+    "hold_expired": _l("Not confirmed in time"),
+    "mode_changed": _l("Attendance changed"),
 }
 
 
