@@ -19,10 +19,10 @@ from tests.mail_support import deliver
 from tests.registration_support import outbox, register
 from webapp import PROJECT_ROOT
 from webapp.db import begin_write, now_utc
-from webapp.events.models import Event, EventFormat
+from webapp.events.models import EventFormat
 from webapp.extensions import db
 from webapp.mail import reminders
-from webapp.registration import holds
+from webapp.registration import holds, services
 from webapp.registration.cli import run_hold_expiry
 from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 
@@ -104,7 +104,7 @@ def test_the_language_prefixed_confirm_page_works_too(app, client, make_event):
 def test_expiry_releases_the_hold_and_promotes_the_next_in_line(app, smtp_server, make_event):
     event = _held_event(make_event, capacity=1)
     late, late_token, _ = register(app, event.id)
-    waiter, waiter_token, _ = register(app, event.id)
+    waiter = register(app, event.id)[0]
     with app.app_context():
         begin_write(db.session)
         holds.confirm_email(db.session.get(Registration, waiter))
@@ -136,8 +136,6 @@ def test_a_held_place_promoted_gets_no_email_until_it_confirms(app, make_event):
         begin_write(db.session)
         holds.confirm_email(db.session.get(Registration, seat))
         db.session.commit()
-        from webapp.registration import services
-
         begin_write(db.session)
         services.cancel(db.session.get(Registration, seat))
         db.session.commit()
