@@ -70,11 +70,13 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.events.views import bp as events_bp
     from webapp.health import bp as health_bp
     from webapp.organiser import bp as organiser_bp
+    from webapp.registration.seat_views import bp as seats_bp
     from webapp.registration.views import bp as registration_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(seats_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(organiser_bp, url_prefix="/organiser")
 

@@ -3,15 +3,19 @@ switching between the room and online at a hybrid event."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from webapp import timezones
 from webapp.db import now_utc
 from webapp.extensions import db
 from webapp.registration import holds, modes, services
-from webapp.registration.views import _about, _registration_or_404, bp, manage_rate_limit
+from webapp.registration.views import _about, _registration_or_404, manage_rate_limit
 from webapp.security import private_page
+
+# Its own blueprint, so that registration.views need not import this module back; the
+# URLs sit beside the manage page's (/r/<token>/...) and share its rate limit.
+bp = Blueprint("seats", __name__)
 
 
 def _confirm_page(registration, token: str, status: int = 200):
@@ -36,7 +40,7 @@ def confirm_email_page(token: str):
     confirms, so a mail scanner fetching the link changes nothing."""
     registration = _registration_or_404(token)
     if not registration.is_held and not registration.hold_expired:
-        return redirect(url_for(".manage", token=token), 303)
+        return redirect(url_for("registration.manage", token=token), 303)
     return _confirm_page(registration, token)
 
 
@@ -54,7 +58,7 @@ def confirm_email(token: str):
     db.session.commit()
     if confirmed:
         flash(_("Thank you: your email address is confirmed."), "success")
-    return redirect(url_for(".manage", token=token), 303)
+    return redirect(url_for("registration.manage", token=token), 303)
 
 
 @bp.post("/r/<token>/mode")
@@ -74,4 +78,4 @@ def switch_mode(token: str):
     db.session.commit()
     online = registration.attendance_mode == "online"
     flash(_("You now attend online.") if online else _("You now attend in person."), "success")
-    return redirect(url_for(".manage", token=token), 303)
+    return redirect(url_for("registration.manage", token=token), 303)

@@ -258,7 +258,3 @@ def email_language(token: str):
         "success",
     )
     return redirect(url_for(".manage", token=token), 303)
-
-
-# The seat routes share this blueprint and its helpers; imported once the module is complete.
-from webapp.registration import seat_views  # noqa: E402, F401
