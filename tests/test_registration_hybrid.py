@@ -142,6 +142,9 @@ def test_raising_the_online_capacity_fills_the_online_waiting_list(
     assert response.status_code == 302, response.text
     assert [_row(app, i)[1] for i in ids] == ["confirmed"] * 3
     assert [_row(app, i)[1] for i in room] == ["confirmed", "waitlisted", "waitlisted"]
+    overview = client.get(f"/organiser/events/{event.id}").text
+    assert "In the room: 1 confirmed of 1, 2 waiting" in overview
+    assert "Online: 3 confirmed of 3, 0 waiting" in overview
 
 
 def test_the_event_form_refuses_a_bad_online_capacity_and_hold(client, event_with_attendees):
