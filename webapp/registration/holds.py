@@ -14,7 +14,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from webapp.db import begin_write, lock_row, now_utc
+from webapp.db import lock_row, now_utc
 from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail import messages
@@ -73,7 +73,8 @@ def expire_holds(*, now: datetime | None = None) -> int:
     re-read under the lock, so a hold released by another run is not released again.
     """
     now = now or now_utc()
-    begin_write(db.session)
+    # A plain read first (the hold index): the worker runs this every round, and most
+    # rounds find nothing, so they should not take the write lock for it.
     event_ids = db.session.scalars(
         sa.select(Registration.event_id)
         .where(_held_until_before(now))
