@@ -182,3 +182,24 @@ def test_other_organisers_events_are_404(app, client, make_event):
     assert client.get(_add_url(event)).status_code == 404
     assert client.post(_add_url(event), data=_person()).status_code == 404
     assert registrations(app, event.id) == []
+
+
+def test_a_hybrid_events_full_room_leaves_online_seats_to_add(app, client, owned):
+    event = owned(format=EventFormat.HYBRID, capacity=1, online_capacity=5)
+    register(app, event.id, "room@example.org", attendance_mode="in_person")
+    online = client.post(_add_url(event), data=_person(attendance_mode="online"))
+    assert online.status_code == 303
+    assert _registration(app, event.id, "ines@example.org").status.value == "confirmed"
+    room = client.post(
+        _add_url(event), data=_person(email="ola@example.org", attendance_mode="in_person")
+    )
+    assert room.status_code == 303
+    assert _registration(app, event.id, "ola@example.org").status.value == "waitlisted"
+
+
+def test_an_added_attendee_is_not_held_for_an_email_confirmation(app, client, owned):
+    event = owned(requires_email_confirmation=True)
+    assert client.post(_add_url(event), data=_person()).status_code == 303
+    row = _registration(app, event.id, "ines@example.org")
+    assert (row.status.value, row.hold_expires_at) == ("confirmed", None)
+    assert outbox_rows(app, registration_id=row.id) == [("confirmed", "ines@example.org", "queued")]

@@ -70,11 +70,13 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.events.views import bp as events_bp
     from webapp.health import bp as health_bp
     from webapp.organiser import bp as organiser_bp
+    from webapp.registration.seat_views import bp as seats_bp
     from webapp.registration.views import bp as registration_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(seats_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(organiser_bp, url_prefix="/organiser")
 
@@ -84,8 +86,10 @@ def _register_cli(app: Flask) -> None:
     from webapp.demo import demo_cli
     from webapp.mail.cli import mail_cli
     from webapp.organiser.cli import organiser_cli
+    from webapp.registration.cli import registrations_cli
 
     app.cli.add_command(calendar_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(organiser_cli)
+    app.cli.add_command(registrations_cli)

@@ -65,6 +65,10 @@ class Event(db.Model):
     __table_args__ = (
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        sa.CheckConstraint(
+            "online_capacity IS NULL OR online_capacity >= 0", name="online_capacity_not_negative"
+        ),
+        sa.CheckConstraint("hold_minutes BETWEEN 1 AND 1440", name="hold_minutes_bounded"),
         sa.Index("ix_event_status_starts_at", "status", "starts_at"),
     )
 
@@ -90,7 +94,16 @@ class Event(db.Model):
     country: Mapped[str] = mapped_column(sa.String(2), default="")
     online_url: Mapped[str] = mapped_column(sa.String(500), default="")
 
+    # Seats: for a hybrid event `capacity` is the room's and `online_capacity` the online
+    # one's (None: unlimited); other events have one pool, `capacity`.
     capacity: Mapped[int | None] = mapped_column(default=None)
+    online_capacity: Mapped[int | None] = mapped_column(default=None)
+    # Double opt-in: a registration holds its place for `hold_minutes` until the person
+    # confirms their address (webapp/registration/holds.py).
+    requires_email_confirmation: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
+    hold_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
@@ -147,6 +160,10 @@ class Event(db.Model):
     @property
     def is_online(self) -> bool:
         return self.format == EventFormat.ONLINE
+
+    @property
+    def is_hybrid(self) -> bool:
+        return self.format == EventFormat.HYBRID
 
     @property
     def is_public(self) -> bool:

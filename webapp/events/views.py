@@ -11,6 +11,7 @@ from webapp import caching, i18n
 from webapp.db import now_utc
 from webapp.events import services
 from webapp.events.models import EventKind
+from webapp.registration.availability import hybrid_seats
 from webapp.registration.services import availability
 
 bp = Blueprint("events", __name__)
@@ -40,6 +41,8 @@ def _listing(template: str, *, past: bool):
             kinds=list(EventKind),
             kind=kind,
             query=query,
+            # Seats per mode of the upcoming hybrid events: one query, none without them.
+            seats={} if past else hybrid_seats(pagination.items),
         )
         return body, services.next_catalogue_change(now)
 

@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 
 from webapp.extensions import db
 from webapp.mail import delivery, reminders, status
+from webapp.registration.cli import run_hold_expiry
 
 mail_cli = AppGroup("mail", help="Deliver and inspect outgoing email.")
 
@@ -33,7 +34,8 @@ def send_pending_command() -> None:
 @mail_cli.command("worker")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
 def worker_command(interval: float) -> None:
-    """Deliver continuously until SIGTERM or Ctrl-C (for production)."""
+    """Release passed email-confirmation holds and deliver, continuously until SIGTERM or
+    Ctrl-C (for production)."""
     stopping = threading.Event()
 
     def stop(signum, _frame):
@@ -45,6 +47,8 @@ def worker_command(interval: float) -> None:
     try:
         while not stopping.is_set():
             try:
+                # Released holds queue their emails (and promotions) for this same pass.
+                run_hold_expiry()
                 report = delivery.send_pending(stop=stopping)
             except sa.exc.OperationalError as exc:  # database away: try again next round
                 db.session.rollback()

@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import orm
 
-from webapp import i18n
+from webapp import i18n, timezones
 from webapp.calendar.ics import registration_invite
 from webapp.events.models import Event
 from webapp.extensions import db
@@ -51,6 +51,9 @@ class MessageKind(enum.StrEnum):
     REMINDER_24H = "reminder_24h"
     REMINDER_1H = "reminder_1h"
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a message kind, not a secret)
+    CONFIRM_EMAIL = "confirm_email"  # double opt-in: the place is held until confirmed
+    HOLD_EXPIRED = "hold_expired"
+    MODE_CHANGED = "mode_changed"  # hybrid: now attending in person, or online
 
 
 SUBJECTS = {
@@ -63,12 +66,16 @@ SUBJECTS = {
     MessageKind.REMINDER_24H: _l("Reminder: %(title)s"),
     MessageKind.REMINDER_1H: _l("Starting in one hour: %(title)s"),
     MessageKind.PASSWORD_RESET: _l("Reset your Convene password"),
+    MessageKind.CONFIRM_EMAIL: _l("Confirm your email address: %(title)s"),
+    MessageKind.HOLD_EXPIRED: _l("Your place was released: %(title)s"),
+    MessageKind.MODE_CHANGED: _l("How you attend has changed: %(title)s"),
 }
 # The calendar METHOD each kind carries, for people who hold (or held) a seat.
 INVITE_METHODS = {
     MessageKind.CONFIRMED: "REQUEST",
     MessageKind.PROMOTED: "REQUEST",
     MessageKind.EVENT_CHANGED: "REQUEST",
+    MessageKind.MODE_CHANGED: "REQUEST",
     MessageKind.CANCELLED: "CANCEL",
     MessageKind.EVENT_CANCELLED: "CANCEL",
 }
@@ -77,6 +84,7 @@ JOIN_LINK_KINDS = {
     MessageKind.CONFIRMED,
     MessageKind.PROMOTED,
     MessageKind.EVENT_CHANGED,
+    MessageKind.MODE_CHANGED,
     MessageKind.REMINDER_24H,
     MessageKind.REMINDER_1H,
 }
@@ -223,6 +231,8 @@ def _registration_values(
             "position": _waitlist_position(registration) if kind == MessageKind.WAITLISTED else 0,
             "waitlisted": registration.status == RegistrationStatus.WAITLISTED,
             "invite_method": method or "",
+            "online": registration.attends_online,
+            **_hold_values(registration, kind, language),
         }
         text, html = _render(kind, context, language)
         subject = str(SUBJECTS[kind]) % {"title": facts[language].title}
@@ -292,6 +302,17 @@ def _join_url(registration: Registration, kind: MessageKind) -> str:
     if kind not in JOIN_LINK_KINDS or not registration.attends_online:
         return ""
     return registration.event.online_url
+
+
+def _hold_values(registration: Registration, kind: MessageKind, language: str) -> dict[str, str]:
+    """The confirm link and until when the place is held, for the confirm-your-address email."""
+    if kind != MessageKind.CONFIRM_EMAIL or registration.hold_expires_at is None:
+        return {}
+    event = registration.event
+    return {
+        "confirm_url": f"{_manage_url(registration, language)}/confirm",
+        "held_until": timezones.format_instant(registration.hold_expires_at, event.timezone),
+    }
 
 
 def _waitlist_position(registration: Registration) -> int:

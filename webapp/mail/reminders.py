@@ -73,6 +73,8 @@ def due_registrations(reminder: Reminder, event: Event) -> list[Registration]:
             .where(
                 Registration.event_id == event.id,
                 Registration.status == RegistrationStatus.CONFIRMED,
+                # A held seat's address is not confirmed yet: it gets no reminders.
+                Registration.hold_expires_at.is_(None),
                 sa.func.coalesce(Registration.confirmed_at, Registration.created_at) < due_at,
                 ~sa.exists().where(OutboxMessage.dedupe_key == key),
             )

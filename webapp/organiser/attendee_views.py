@@ -56,6 +56,7 @@ def attendee_list(event_id: int):
         event=event,
         counts=overview.counts,
         capacity_left=overview.counts.capacity_left(event.capacity),
+        waitlist_closed=attendees.waitlist_closed_at(event),
         chart=per_day_chart(overview.per_day),
         wanted=wanted,
         page=page,

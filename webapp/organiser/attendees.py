@@ -14,15 +14,23 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 
 from webapp import timezones
-from webapp.events.models import Event
+from webapp.db import now_utc
+from webapp.events.models import Event, EventStatus
 from webapp.extensions import db
 from webapp.mail.bounces import undeliverable_clause
+from webapp.registration.availability import waitlist_closes_at
 from webapp.registration.models import ACTIVE_STATUSES, Registration, RegistrationStatus
 
 COUNT_CAP = 10_000
 CHECKED_IN = "checked_in"
 UNDELIVERABLE = "undeliverable"
-STATUS_FILTERS = (*(s.value for s in RegistrationStatus), CHECKED_IN, UNDELIVERABLE)
+AWAITING_CONFIRMATION = "awaiting_confirmation"  # held for an unconfirmed email address
+STATUS_FILTERS = (
+    *(s.value for s in RegistrationStatus),
+    CHECKED_IN,
+    UNDELIVERABLE,
+    AWAITING_CONFIRMATION,
+)
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,11 @@ def filtered(event_id: int, wanted: AttendeeFilter) -> sa.Select:
     elif wanted.status == UNDELIVERABLE:
         # The active ones: a cancelled registration needs no more mail.
         stmt = stmt.where(Registration.status.in_(ACTIVE_STATUSES), undeliverable_clause())
+    elif wanted.status == AWAITING_CONFIRMATION:
+        stmt = stmt.where(
+            Registration.hold_expires_at.is_not(None),
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
     elif wanted.status:
         stmt = stmt.where(Registration.status == RegistrationStatus(wanted.status))
     # One ILIKE over the fields joined by spaces costs less than one per field, and since
@@ -234,3 +247,12 @@ def _local_day(bucket: date | str, zone: str) -> date:
         return bucket
     quarter = datetime.fromisoformat(bucket).replace(tzinfo=UTC)
     return timezones.to_local(quarter, zone).date()
+
+
+def waitlist_closed_at(event: Event, *, now: datetime | None = None) -> str | None:
+    """When the published event's waiting list closed (nobody is promoted any more), in
+    the event's zone; None while it is open."""
+    closes = waitlist_closes_at(event)
+    if event.status != EventStatus.PUBLISHED or (now or now_utc()) < closes:
+        return None
+    return timezones.format_instant(closes, event.timezone)

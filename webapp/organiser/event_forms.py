@@ -8,6 +8,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     EmailField,
@@ -50,6 +51,9 @@ FORMAT_LABELS = {"in_person": _l("In person"), "online": _l("Online"), "hybrid":
 DATE_MESSAGE = _l("Enter a date, for example 2027-02-28.")
 TIME_MESSAGE = _l("Enter a time, for example 18:00.")
 MAX_CAPACITY = 1_000_000
+# How long a place may be held for an unconfirmed address: long enough to reach one's
+# inbox, short enough not to keep a seat from people waiting.
+MIN_HOLD_MINUTES, MAX_HOLD_MINUTES, DEFAULT_HOLD_MINUTES = 5, 24 * 60, 30
 
 
 class EventForm(TranslatedTexts, Form):
@@ -111,6 +115,27 @@ class EventForm(TranslatedTexts, Form):
             # No seats would be an event nobody can attend (everyone on the waiting list).
             NumberRange(min=1, message=_l("Enter at least 1 seat, or leave empty for no limit.")),
             NumberRange(max=MAX_CAPACITY, message=_l("Enter at most 1,000,000 seats.")),
+        ],
+    )
+    online_capacity = IntegerField(
+        _l("Online seats"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, message=_l("Enter at least 1 seat, or leave empty for no limit.")),
+            NumberRange(max=MAX_CAPACITY, message=_l("Enter at most 1,000,000 seats.")),
+        ],
+    )
+    requires_email_confirmation = BooleanField(_l("Require email confirmation"))
+    hold_minutes = IntegerField(
+        _l("Minutes to confirm"),
+        default=DEFAULT_HOLD_MINUTES,
+        validators=[
+            Optional(),  # empty: the default
+            NumberRange(
+                min=MIN_HOLD_MINUTES,
+                max=MAX_HOLD_MINUTES,
+                message=_l("Enter between 5 and 1,440 minutes (24 hours)."),
+            ),
         ],
     )
     registration_opens = DateTimeLocalField(
@@ -213,6 +238,12 @@ class EventForm(TranslatedTexts, Form):
             country=self.country.data or "",
             online_url=(self.online_url.data or "").strip(),
             capacity=self.capacity.data,
+            # Online seats are counted apart only at hybrid events.
+            online_capacity=self.online_capacity.data
+            if self.format.data == EventFormat.HYBRID
+            else None,
+            requires_email_confirmation=bool(self.requires_email_confirmation.data),
+            hold_minutes=self.hold_minutes.data or DEFAULT_HOLD_MINUTES,
             registration_opens_local=self.registration_opens.data,
             registration_closes_local=self.registration_closes.data,
             organiser_name=(self.organiser_name.data or "").strip(),

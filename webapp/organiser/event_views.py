@@ -13,11 +13,12 @@ from webapp.events.models import Event
 from webapp.events.services import event_time, public_url
 from webapp.extensions import db
 from webapp.organiser import accounts, bp, services
-from webapp.organiser.attendees import active_count, counts_for_events
+from webapp.organiser.attendees import active_count, counts_for_events, waitlist_closed_at
 from webapp.organiser.auth import can_manage, event_or_404, visible_to
 from webapp.organiser.event_forms import EventForm, event_form
 from webapp.organiser.forms import CoOrganiserForm
 from webapp.registration import services as registration_services
+from webapp.registration.availability import mode_seats
 
 
 @bp.get("/events")
@@ -80,7 +81,7 @@ def event_edit(event_id: int):
         return _render_form(form, event, 422)
     if form.preview.data:
         return _render_form(form, event)
-    capacity_before = event.capacity
+    capacity_before, online_before = event.capacity, event.online_capacity
     try:
         outcome = services.update_event(event, current_user, form.to_data())
     except services.SlugTaken as error:
@@ -92,7 +93,7 @@ def event_edit(event_id: int):
         return redirect(url_for("organiser.event_detail", event_id=event_id))
     db.session.commit()
     flash(_saved_message(outcome), "success")
-    if services.seats_added(capacity_before, event):
+    if services.seats_added(capacity_before, event, online_before):
         # A separate unit of work: the registration service takes the event lock itself.
         promoted = registration_services.fill_from_waitlist(event)
         db.session.commit()
@@ -133,6 +134,8 @@ def event_detail(event_id: int):
         preview=services.schedule_preview(event),
         public_link=public_url(event, current_app.config["CONVENE_BASE_URL"]),
         counts=counts_for_events([event.id]).get(event.id),
+        mode_seats=mode_seats(event) if event.is_hybrid else None,
+        waitlist_closed=waitlist_closed_at(event),
         delivery=services.delivery_summary(event.id),
         co_form=CoOrganiserForm(),
         languages=_languages_of(event),

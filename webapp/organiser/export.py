@@ -30,9 +30,9 @@ from webapp import i18n, timezones
 from webapp.db import now_utc
 from webapp.events.models import Event
 from webapp.extensions import db
-from webapp.organiser.attendees import AttendeeFilter, filtered
+from webapp.organiser.attendees import AWAITING_CONFIRMATION, AttendeeFilter, filtered
 from webapp.registration.answers import answer_map
-from webapp.registration.models import Registration
+from webapp.registration.models import Registration, RegistrationStatus
 from webapp.registration.question_models import EventQuestion
 from webapp.registration.questions import questions_of
 
@@ -108,7 +108,7 @@ def _registration_rows(event: Event, wanted: AttendeeFilter) -> Iterator[tuple]:
         filtered(event.id, wanted)
         .with_only_columns(
             Registration.id,
-            sa.type_coerce(Registration.status, sa.String),
+            _export_status(),
             Registration.first_name,
             Registration.last_name,
             Registration.email,
@@ -136,6 +136,17 @@ def _registration_rows(event: Event, wanted: AttendeeFilter) -> Iterator[tuple]:
             names.get(language, language),  # a language the site no longer offers: its code
             source,
         )
+
+
+def _export_status() -> sa.ColumnElement:
+    """The status, or what a place held for an unconfirmed address came to."""
+    status = sa.type_coerce(Registration.status, sa.String)
+    held = Registration.hold_expires_at.is_not(None)
+    return sa.case(
+        (sa.and_(held, status != RegistrationStatus.CANCELLED.value), AWAITING_CONFIRMATION),
+        (held, "hold_expired"),
+        else_=status,
+    )
 
 
 def _wall_time(naive_utc: datetime, zone: ZoneInfo) -> datetime:

@@ -18,6 +18,8 @@ REGISTRATION_STATUS = {
     "cancelled": REGISTRATION_CANCELLED,
     "checked_in": _l("Checked in"),
     "undeliverable": _l("Undeliverable"),
+    "awaiting_confirmation": _l("Awaiting email confirmation"),
+    "hold_expired": _l("Not confirmed in time"),
 }
 # How a registration came.
 REGISTRATION_SOURCE = {
@@ -42,6 +44,9 @@ MESSAGE_KIND = {
     "reminder_24h": _l("Reminder 24h"),
     "reminder_1h": _l("Reminder 1h"),
     "password_reset": _l("Password reset"),
+    "confirm_email": _l("Confirm email address"),
+    "hold_expired": _l("Not confirmed in time"),
+    "mode_changed": _l("Attendance changed"),
 }
 
 QUESTION_KIND = {

@@ -58,6 +58,9 @@ class EventData:
         "country",
         "online_url",
         "capacity",
+        "online_capacity",
+        "requires_email_confirmation",
+        "hold_minutes",
         "organiser_name",
         "organiser_email",
     )
@@ -77,6 +80,9 @@ class EventData:
     country: str = ""
     online_url: str = ""
     capacity: int | None = None
+    online_capacity: int | None = None  # hybrid events: the online seats (None: no limit)
+    requires_email_confirmation: bool = False
+    hold_minutes: int = 30
     registration_opens_local: datetime | None = None
     registration_closes_local: datetime | None = None
     organiser_name: str = ""
@@ -201,11 +207,19 @@ def _rename(event: Event, slug: str) -> None:
         raise SlugTaken(str(SLUG_TAKEN)) from None
 
 
-def seats_added(capacity_before: int | None, event: Event) -> bool:
-    """Whether an edit freed seats that people on the waiting list should now get."""
-    if event.status != EventStatus.PUBLISHED or capacity_before is None:
+def seats_added(
+    capacity_before: int | None, event: Event, online_capacity_before: int | None = None
+) -> bool:
+    """Whether an edit freed seats (in the room, or online at a hybrid event) that people on
+    the waiting list should now get."""
+    if event.status != EventStatus.PUBLISHED:
         return False
-    return event.capacity is None or event.capacity > capacity_before
+    online = event.is_hybrid and _raised(online_capacity_before, event.online_capacity)
+    return _raised(capacity_before, event.capacity) or online
+
+
+def _raised(before: int | None, after: int | None) -> bool:
+    return before is not None and (after is None or after > before)
 
 
 def duplicate_event(event: Event, organiser: Organiser) -> Event:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from webapp.db import now_utc
 from webapp.events.models import Event, EventStatus
 from webapp.extensions import db
-from webapp.registration.models import Registration, RegistrationStatus
+from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 
 
 class RegistrationState(enum.StrEnum):
@@ -34,18 +35,74 @@ class RegistrationState(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class ModeSeats:
+    """One attendance mode's seats at a hybrid event."""
+
+    confirmed: int
+    waitlisted: int
+    capacity: int | None
+    seats_left: int | None  # None: unlimited
+
+
+@dataclass(frozen=True)
 class Availability:
     state: RegistrationState
-    confirmed: int
+    confirmed: int  # at a hybrid event: in the room (`online` holds the online figures)
     waitlisted: int
     seats_left: int | None  # None: unlimited
     opens_at: datetime | None
     closes_at: datetime
+    online: ModeSeats | None = None  # hybrid events only
 
     @property
     def seats_shown(self) -> int | None:
         """The free seats to show people: none when unlimited or once the event is over."""
         return None if self.state.event_over else self.seats_left
+
+    @property
+    def online_seats_shown(self) -> int | None:
+        """Free online seats of a hybrid event to show, like seats_shown."""
+        if self.online is None or self.state.event_over:
+            return None
+        return self.online.seats_left
+
+    @property
+    def room_full_online_free(self) -> bool:
+        """A hybrid event whose room is full while online seats are free."""
+        return self.online is not None and self.seats_left == 0 and self.online.seats_left != 0
+
+
+def free_seats(capacity: int | None, confirmed: int) -> int | None:
+    """The one free-seats formula: None for unlimited capacity."""
+    return None if capacity is None else max(capacity - confirmed, 0)
+
+
+def capacity_of(event: Event, mode: AttendanceMode) -> int | None:
+    """The seats a registration in `mode` competes for: a hybrid event's room or online
+    seats, else the event's one capacity."""
+    if event.is_hybrid and mode == AttendanceMode.ONLINE:
+        return event.online_capacity
+    return event.capacity
+
+
+def same_pool(event: Event, mode: AttendanceMode) -> tuple:
+    """The conditions that pick the registrations sharing `mode`'s seats and waiting list."""
+    if event.is_hybrid:
+        return (Registration.event_id == event.id, Registration.attendance_mode == mode)
+    return (Registration.event_id == event.id,)
+
+
+def event_modes(event: Event) -> tuple[AttendanceMode, ...]:
+    """The modes with their own seats: both at a hybrid event, else the one pool."""
+    if event.is_hybrid:
+        return (AttendanceMode.IN_PERSON, AttendanceMode.ONLINE)
+    return (AttendanceMode.IN_PERSON,)
+
+
+def waitlist_closes_at(event: Event) -> datetime:
+    """No promotion from the waiting list from this instant on (WAITLIST_PROMOTION_CUTOFF
+    minutes before the start): nobody is promoted into an event they can no longer reach."""
+    return event.starts_at - timedelta(minutes=current_app.config["WAITLIST_PROMOTION_CUTOFF"])
 
 
 def status_counts(event_id: int) -> dict[RegistrationStatus, int]:
@@ -60,40 +117,44 @@ def status_counts(event_id: int) -> dict[RegistrationStatus, int]:
     return counts
 
 
-def confirmed_up_to(event_id: int, limit: int) -> int:
-    """Confirmed registrations of the event, counted no further than `limit` (cheap when full)."""
+def confirmed_up_to(
+    event: Event, limit: int, mode: AttendanceMode = AttendanceMode.IN_PERSON
+) -> int:
+    """Confirmed registrations in `mode`'s pool, counted no further than `limit` (cheap when
+    full)."""
     confirmed = (
         sa.select(Registration.id)
-        .where(
-            Registration.event_id == event_id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
+        .where(*same_pool(event, mode), Registration.status == RegistrationStatus.CONFIRMED)
         .limit(limit)
         .subquery()
     )
     return db.session.scalar(sa.select(sa.func.count()).select_from(confirmed)) or 0
 
 
-def seats_left(event: Event) -> int | None:
-    """Free seats, or None for unlimited capacity; reads at most `capacity` index entries."""
-    if event.capacity is None:
+def seats_left(event: Event, mode: AttendanceMode = AttendanceMode.IN_PERSON) -> int | None:
+    """Free seats of `mode` (None: unlimited); reads at most `capacity` index entries."""
+    capacity = capacity_of(event, mode)
+    if capacity is None:
         return None
-    return max(event.capacity - confirmed_up_to(event.id, event.capacity), 0)
+    return free_seats(capacity, confirmed_up_to(event, capacity, mode))
 
 
 def registration_state(
-    event: Event, *, now: datetime | None = None
+    event: Event,
+    *,
+    mode: AttendanceMode = AttendanceMode.IN_PERSON,
+    now: datetime | None = None,
 ) -> tuple[RegistrationState, int | None]:
-    """The state and the free seats: what a registration decision needs, and nothing more."""
-    free = seats_left(event)
-    return _state(event, now or now_utc(), free), free
+    """The state and the free seats of `mode`: what a registration decision needs."""
+    free = seats_left(event, mode)
+    return _state(event, now or now_utc(), full=free == 0), free
 
 
 def window_state(event: Event, *, now: datetime | None = None) -> RegistrationState:
     """The state as far as the event and the clock decide it, without counting seats: enough
     to tell whether a form may be shown or taken (a full event still takes registrations,
     onto its waiting list); register() decides seats under the event's lock."""
-    return _state(event, now or now_utc(), None)
+    return _state(event, now or now_utc(), full=False)
 
 
 def event_over(event: Event, *, now: datetime | None = None) -> RegistrationState | None:
@@ -105,7 +166,7 @@ def event_over(event: Event, *, now: datetime | None = None) -> RegistrationStat
     return None
 
 
-def _state(event: Event, now: datetime, free: int | None) -> RegistrationState:
+def _state(event: Event, now: datetime, *, full: bool) -> RegistrationState:
     over = event_over(event, now=now)
     if over is not None:
         return over
@@ -115,18 +176,20 @@ def _state(event: Event, now: datetime, free: int | None) -> RegistrationState:
         return RegistrationState.NOT_YET_OPEN
     if now >= event.closes_at:
         return RegistrationState.CLOSED
-    if free == 0:
+    if full:
         return RegistrationState.WAITING_LIST
     return RegistrationState.OPEN
 
 
 def availability(event: Event, *, now: datetime | None = None) -> Availability:
     """Whether and how one can register for the event right now, with the counts to show."""
+    if event.is_hybrid:
+        return _hybrid_availability(event, now or now_utc())
     counts = status_counts(event.id)
     confirmed = counts[RegistrationStatus.CONFIRMED]
-    free = None if event.capacity is None else max(event.capacity - confirmed, 0)
+    free = free_seats(event.capacity, confirmed)
     return Availability(
-        state=_state(event, now or now_utc(), free),
+        state=_state(event, now or now_utc(), full=free == 0),
         confirmed=confirmed,
         waitlisted=counts[RegistrationStatus.WAITLISTED],
         seats_left=free,
@@ -135,18 +198,86 @@ def availability(event: Event, *, now: datetime | None = None) -> Availability:
     )
 
 
-def has_free_seat(event: Event) -> bool:
-    """Whether one more registration could be confirmed (capacity aside from the window)."""
-    return seats_left(event) != 0
+def mode_seats(event: Event) -> dict[AttendanceMode, ModeSeats]:
+    """A hybrid event's seats per mode, from one query."""
+    rows = db.session.execute(
+        sa.select(Registration.attendance_mode, Registration.status, sa.func.count())
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.attendance_mode, Registration.status)
+    )
+    counts = {(mode, status): count for mode, status, count in rows}
+    return {mode: seats_from(event, mode, counts) for mode in AttendanceMode}
+
+
+def hybrid_seats(events: list[Event]) -> dict[int, dict[AttendanceMode, ModeSeats]]:
+    """Seats per mode of the hybrid events among `events`, from one query (none when there
+    is no hybrid event): for listings."""
+    hybrid = {event.id: event for event in events if event.is_hybrid}
+    if not hybrid:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            Registration.event_id,
+            Registration.attendance_mode,
+            Registration.status,
+            sa.func.count(),
+        )
+        .where(
+            Registration.event_id.in_(hybrid),
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
+        .group_by(Registration.event_id, Registration.attendance_mode, Registration.status)
+    )
+    counts: dict[int, dict[tuple, int]] = {event_id: {} for event_id in hybrid}
+    for event_id, mode, status, count in rows:
+        counts[event_id][(mode, status)] = count
+    return {
+        event_id: {mode: seats_from(event, mode, counts[event_id]) for mode in AttendanceMode}
+        for event_id, event in hybrid.items()
+    }
+
+
+def seats_from(event: Event, mode: AttendanceMode, counts: dict[tuple, int]) -> ModeSeats:
+    """ModeSeats of `mode` from counts keyed by (mode, status)."""
+    confirmed = counts.get((mode, RegistrationStatus.CONFIRMED), 0)
+    capacity = capacity_of(event, mode)
+    return ModeSeats(
+        confirmed=confirmed,
+        waitlisted=counts.get((mode, RegistrationStatus.WAITLISTED), 0),
+        capacity=capacity,
+        seats_left=free_seats(capacity, confirmed),
+    )
+
+
+def _hybrid_availability(event: Event, now: datetime) -> Availability:
+    seats = mode_seats(event)
+    room, online = seats[AttendanceMode.IN_PERSON], seats[AttendanceMode.ONLINE]
+    # The waiting list only once both modes are full: anyone may still take an online seat.
+    full = room.seats_left == 0 and online.seats_left == 0
+    return Availability(
+        state=_state(event, now, full=full),
+        confirmed=room.confirmed,
+        waitlisted=room.waitlisted,
+        seats_left=room.seats_left,
+        opens_at=event.registration_opens_at,
+        closes_at=event.closes_at,
+        online=online,
+    )
+
+
+def has_free_seat(event: Event, mode: AttendanceMode = AttendanceMode.IN_PERSON) -> bool:
+    """Whether one more registration in `mode` could be confirmed (aside from the window)."""
+    return seats_left(event, mode) != 0
 
 
 def waitlist_position(registration: Registration) -> int | None:
-    """1 for the first on the waiting list; None unless waitlisted."""
+    """1 for the first on the waiting list of the registration's mode; None unless
+    waitlisted."""
     if registration.status != RegistrationStatus.WAITLISTED:
         return None
     return db.session.scalar(
         sa.select(sa.func.count()).where(
-            Registration.event_id == registration.event_id,
+            *same_pool(registration.event, registration.attendance_mode),
             Registration.status == RegistrationStatus.WAITLISTED,
             Registration.id <= registration.id,
         )

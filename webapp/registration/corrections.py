@@ -126,9 +126,12 @@ def add_attendee(
     existing = _active_with_key(locked.id, key)
     if existing is not None:
         raise AlreadyRegistered(existing)
-    seat = skip_capacity or has_free_seat(locked)
+    mode = services.attendance_mode_for(locked, applicant)
+    seat = skip_capacity or has_free_seat(locked, mode)
     status = RegistrationStatus.CONFIRMED if seat else RegistrationStatus.WAITLISTED
     registration = services.new_registration(locked, applicant, key, status, now)
+    # The organiser vouches for the address: no hold waiting for its confirmation.
+    registration.hold_expires_at = None
     db.session.add(registration)
     if send_email:
         messages.queue_for_registration(registration, services.STATUS_MESSAGES[status])

@@ -52,6 +52,12 @@ class Registration(db.Model):
         # The organiser's attendee table: pages by id, check-in counts and filter.
         sa.Index("ix_registration_event_id_id", "event_id", "id"),
         sa.Index("ix_registration_event_checked_in_at", "event_id", "checked_in_at"),
+        # Seats and waiting lists per attendance mode of hybrid events.
+        sa.Index(
+            "ix_registration_event_mode_status_id", "event_id", "attendance_mode", "status", "id"
+        ),
+        # The hold expiry job reads only the held registrations.
+        sa.Index("ix_registration_hold_expires_at", "hold_expires_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,12 +100,27 @@ class Registration(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Double opt-in: set while the seat or waiting-list place is held for an unconfirmed
+    # address; cleared on confirmation. Kept on a registration cancelled because its hold
+    # ran out, which is how the organiser and the person tell that from a cancellation.
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     event = relationship("Event", lazy="joined", innerjoin=True)
 
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_held(self) -> bool:
+        """Active, and waiting for its email address to be confirmed."""
+        return self.hold_expires_at is not None and self.status != RegistrationStatus.CANCELLED
+
+    @property
+    def hold_expired(self) -> bool:
+        """Cancelled because the address was not confirmed in time."""
+        return self.hold_expires_at is not None and self.status == RegistrationStatus.CANCELLED
 
     @property
     def attends_online(self) -> bool:

@@ -9,7 +9,7 @@ same transaction; nothing here commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -23,7 +23,13 @@ from webapp.registration.answers import Answer, store_answers
 from webapp.registration.availability import Availability as Availability  # re-exported
 from webapp.registration.availability import RegistrationState as RegistrationState
 from webapp.registration.availability import availability as availability
-from webapp.registration.availability import has_free_seat, registration_state
+from webapp.registration.availability import (
+    event_modes,
+    has_free_seat,
+    registration_state,
+    same_pool,
+    waitlist_closes_at,
+)
 from webapp.registration.availability import status_counts as status_counts
 from webapp.registration.availability import waitlist_position as waitlist_position
 from webapp.registration.models import (
@@ -114,13 +120,14 @@ def register(event: Event, applicant: Applicant, *, now: datetime | None = None)
     locked = lock_row(db.session, Event, event.id)
     if locked is None:
         raise RegistrationUnavailable(RegistrationState.UNAVAILABLE)
-    state, free = registration_state(locked, now=now)
+    mode = attendance_mode_for(locked, applicant)
+    state, free = registration_state(locked, mode=mode, now=now)
     if not state.accepts_registrations:
         raise RegistrationUnavailable(state)
     key = email_key(applicant.email)
     has_seat = free is None or free > 0
     status = RegistrationStatus.CONFIRMED if has_seat else RegistrationStatus.WAITLISTED
-    registration = _new_registration(locked, applicant, key, status, now)
+    registration = new_registration(locked, applicant, key, status, now)
     try:
         # The unique index on active (event, email) finds a repeat: in a savepoint, so the
         # refused insert keeps our lock and transaction. A repeat is rare; a look-up first
@@ -139,8 +146,16 @@ def register(event: Event, applicant: Applicant, *, now: datetime | None = None)
                 store_answers(registration.id, applicant.answers)
         except sa.exc.IntegrityError:
             raise QuestionsChanged("The event's questions changed.") from None
-    messages.queue_for_registration(registration, STATUS_MESSAGES[status])
+    messages.queue_for_registration(registration, status_message(registration))
     return Registered(registration=registration, created=True)
+
+
+def status_message(registration: Registration) -> MessageKind:
+    """The email that tells a person where they stand: the confirm-your-address email while
+    their place is held, else the one of their status."""
+    if registration.is_held:
+        return MessageKind.CONFIRM_EMAIL
+    return STATUS_MESSAGES[registration.status]
 
 
 def _active_registration(event_id: int, key: str) -> Registration | None:
@@ -160,13 +175,12 @@ def _repeat(existing: Registration, now: datetime) -> Registered:
         sa.select(sa.exists().where(OutboxMessage.dedupe_key == dedupe_key))
     )
     if not already:
-        messages.queue_for_registration(
-            existing, STATUS_MESSAGES[existing.status], dedupe_key=dedupe_key
-        )
+        messages.queue_for_registration(existing, status_message(existing), dedupe_key=dedupe_key)
     return Registered(registration=existing, created=False)
 
 
-def _attendance_mode(event: Event, applicant: Applicant) -> AttendanceMode:
+def attendance_mode_for(event: Event, applicant: Applicant) -> AttendanceMode:
+    """The mode whose seats the applicant competes for: the event's, or their choice."""
     if event.format == EventFormat.ONLINE:
         return AttendanceMode.ONLINE
     if event.format == EventFormat.IN_PERSON:
@@ -174,10 +188,11 @@ def _attendance_mode(event: Event, applicant: Applicant) -> AttendanceMode:
     return applicant.attendance_mode or AttendanceMode.IN_PERSON
 
 
-def _new_registration(
+def new_registration(
     event: Event, applicant: Applicant, key: str, status: RegistrationStatus, now: datetime
 ) -> Registration:
-    mode = _attendance_mode(event, applicant)
+    """The row of a new registration (not added): register() and organisers' additions."""
+    mode = attendance_mode_for(event, applicant)
     registration = Registration(
         event=event,
         status=status,
@@ -198,13 +213,14 @@ def _new_registration(
         created_at=now,
         updated_at=now,
         confirmed_at=now if status == RegistrationStatus.CONFIRMED else None,
+        # The place is taken now, in submission order, and held until the address is
+        # confirmed (webapp/registration/holds.py).
+        hold_expires_at=now + timedelta(minutes=event.hold_minutes)
+        if event.requires_email_confirmation
+        else None,
     )
     assign_token(registration)
     return registration
-
-
-# Organisers' additions (webapp.registration.corrections) build their rows the same way.
-new_registration = _new_registration
 
 
 def _locked(registration: Registration) -> tuple[Event, Registration]:
@@ -241,8 +257,9 @@ def cancel(registration: Registration, *, now: datetime | None = None) -> Regist
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
     registration.updated_at = now
+    registration.hold_expires_at = None  # cancelled by the person, not an expired hold
     messages.queue_for_registration(registration, MessageKind.CANCELLED)
-    return _promote_first(event, now) if was_confirmed else None
+    return promote_first(event, registration.attendance_mode, now) if was_confirmed else None
 
 
 def promote(registration: Registration, *, now: datetime | None = None) -> Registration:
@@ -257,41 +274,46 @@ def promote(registration: Registration, *, now: datetime | None = None) -> Regis
         raise InvalidTransition("Only a registration on the waiting list can be promoted.")
     if event.status == EventStatus.CANCELLED:
         raise InvalidTransition("The event has been cancelled.")
-    if not has_free_seat(event):
+    if not has_free_seat(event, registration.attendance_mode):
         raise EventFull("The event is full: raise its capacity to promote someone.")
     _confirm(registration, now)
     return registration
 
 
-def promote_next(event: Event, *, now: datetime | None = None) -> Registration | None:
-    """Give a free seat to the first waitlisted registration; returns it, or None."""
+def promote_next(
+    event: Event,
+    mode: AttendanceMode = AttendanceMode.IN_PERSON,
+    *,
+    now: datetime | None = None,
+) -> Registration | None:
+    """Give a free seat of `mode` to the first on its waiting list; returns them, or None."""
     now = now or now_utc()
     locked = lock_row(db.session, Event, event.id)
-    return _promote_first(locked, now) if locked is not None else None
+    return promote_first(locked, mode, now) if locked is not None else None
 
 
 def fill_from_waitlist(event: Event, *, now: datetime | None = None) -> list[Registration]:
-    """Promote from the waiting list while seats are free (e.g. after raising the capacity)."""
+    """Promote from each mode's waiting list while it has free seats (e.g. after raising a
+    capacity)."""
     now = now or now_utc()
     promoted = []
-    while (registration := promote_next(event, now=now)) is not None:
-        promoted.append(registration)
+    for mode in event_modes(event):
+        while (registration := promote_next(event, mode, now=now)) is not None:
+            promoted.append(registration)
     return promoted
 
 
-def _promote_first(event: Event, now: datetime) -> Registration | None:
-    # Once the event has started a seat can no longer be taken up, and a cancelled
-    # event has no seats to give.
-    if event.status != EventStatus.PUBLISHED or now >= event.starts_at:
+def promote_first(event: Event, mode: AttendanceMode, now: datetime) -> Registration | None:
+    """Under the event's lock: give a free seat of `mode` to the first on its waiting list."""
+    # Once the waiting list has closed, shortly before the start, a seat could no longer
+    # be taken up; a cancelled event has no seats to give.
+    if event.status != EventStatus.PUBLISHED or now >= waitlist_closes_at(event):
         return None
-    if not has_free_seat(event):
+    if not has_free_seat(event, mode):
         return None
     first = db.session.scalar(
         sa.select(Registration)
-        .where(
-            Registration.event_id == event.id,
-            Registration.status == RegistrationStatus.WAITLISTED,
-        )
+        .where(*same_pool(event, mode), Registration.status == RegistrationStatus.WAITLISTED)
         .order_by(Registration.id)
         .limit(1)
     )
@@ -304,7 +326,10 @@ def _confirm(registration: Registration, now: datetime) -> None:
     registration.status = RegistrationStatus.CONFIRMED
     registration.confirmed_at = now
     registration.updated_at = now
-    messages.queue_for_registration(registration, MessageKind.PROMOTED)
+    # A held place hears nothing until its address is confirmed; then it gets the email
+    # of its status at that time.
+    if not registration.is_held:
+        messages.queue_for_registration(registration, MessageKind.PROMOTED)
 
 
 def check_in(registration: Registration, *, now: datetime | None = None) -> Registration:
@@ -335,7 +360,7 @@ def _locked_registration(registration: Registration) -> Registration:
 def resend_confirmation(registration: Registration) -> OutboxMessage:
     """Queue again the email that matches the registration's current status (no commit)."""
     begin_write(db.session)
-    return messages.queue_for_registration(registration, STATUS_MESSAGES[registration.status])
+    return messages.queue_for_registration(registration, status_message(registration))
 
 
 def set_language(registration: Registration, language: str) -> Registration:

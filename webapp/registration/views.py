@@ -23,9 +23,9 @@ from webapp.db import now_utc
 from webapp.events import services as events
 from webapp.extensions import db, limiter
 from webapp.registration import answers as registration_answers
-from webapp.registration import corrections, services
+from webapp.registration import corrections, modes, services
 from webapp.registration.answers import AnswersClosed, answers_for, can_correct_answers
-from webapp.registration.availability import event_over, window_state
+from webapp.registration.availability import event_over, seats_left, window_state
 from webapp.registration.forms import (
     DetailsForm,
     EmailLanguageForm,
@@ -224,7 +224,16 @@ def _manage_page(
         country=country_name(registration.country, i18n.current_language()),
         answers=answers_for(registration, include_hidden=False),
         answers_form=answers if answers_open else None,
+        switch_to=_switch_to(registration),
     ), status
+
+
+def _switch_to(registration):
+    """The other mode of a hybrid event, if the person may move there now (a free seat)."""
+    if not modes.may_switch(registration):
+        return None
+    target = modes.other_mode(registration)
+    return target if seats_left(registration.event, target) != 0 else None
 
 
 def _about(registration, token: str) -> dict:

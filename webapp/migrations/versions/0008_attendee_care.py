@@ -1,7 +1,7 @@
 """attendee care: how each registration came, and CSV imports awaiting confirmation
 
 Revision ID: 0008_attendee_care
-Revises: 0006_questions
+Revises: 0007_seat_modes
 Create Date: 2026-12-06 17:30:00
 
 """
@@ -13,7 +13,7 @@ from webapp.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "0008_attendee_care"
-down_revision = "0006_questions"
+down_revision = "0007_seat_modes"
 branch_labels = None
 depends_on = None
 
