@@ -11,9 +11,10 @@ from tests.conftest import ORGANISER_EMAIL, local
 from tests.organiser_support import sign_in
 from tests.registration_support import register
 from webapp.db import begin_write
+from webapp.events.models import EventFormat
 from webapp.extensions import db
 from webapp.registration import holds, services
-from webapp.registration.models import Registration, RegistrationStatus
+from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 
 # Brussels moves its clocks from 02:00 to 03:00 on 28 March 2027: 03:30 CEST is 01:30 UTC,
 # and two hours before it is 23:30 UTC, 00:30 CET on the local clock (not 01:30).
@@ -126,3 +127,39 @@ def test_before_the_cutoff_the_organiser_sees_no_such_note(app, client, event_wi
     register(app, event.id)
     assert "Not promoted" not in client.get(f"/organiser/events/{event.id}/attendees").text
     assert "not promoted" not in client.get(f"/organiser/events/{event.id}").text
+
+
+def test_after_the_cutoff_a_newcomer_does_not_overtake_those_waiting(
+    app, client, clock, full_event
+):
+    event = full_event()
+    seat = register(app, event.id)[0]
+    waiter = register(app, event.id)[0]
+    clock.move_to(CUTOFF + timedelta(minutes=10))
+    _cancel(app, seat, CUTOFF + timedelta(minutes=10))  # a seat is free; nobody is promoted
+
+    page = client.get(f"/events/{event.slug}").text
+    assert "1 seat left" not in page and "Join the waiting list" in page
+    newcomer = register(app, event.id)[0]
+
+    assert _status(app, newcomer) == RegistrationStatus.WAITLISTED
+    assert _status(app, waiter) == RegistrationStatus.WAITLISTED
+
+
+def test_after_the_cutoff_nobody_moves_to_a_mode_whose_seat_is_owed(app, client, clock, make_event):
+    event = make_event(
+        format=EventFormat.HYBRID,
+        capacity=1,
+        online_capacity=1,
+        start_local=START,
+        end_local=START + timedelta(hours=2),
+        timezone="Europe/Brussels",
+    )
+    online_seat = register(app, event.id, attendance_mode=AttendanceMode.ONLINE)[0]
+    register(app, event.id, attendance_mode=AttendanceMode.ONLINE)  # waits online
+    _room, token, _ = register(app, event.id, attendance_mode=AttendanceMode.IN_PERSON)
+    clock.move_to(CUTOFF + timedelta(minutes=10))
+    _cancel(app, online_seat, CUTOFF + timedelta(minutes=10))
+
+    assert "Attend online instead" not in client.get(f"/r/{token}").text
+    assert client.post(f"/r/{token}/mode").status_code == 409

@@ -19,9 +19,12 @@ from tests.mail_support import deliver
 from tests.registration_support import outbox, register
 from webapp import PROJECT_ROOT
 from webapp.db import begin_write, now_utc
-from webapp.events.models import EventFormat
+from webapp.events.models import Event, EventFormat
 from webapp.extensions import db
-from webapp.mail import reminders
+from webapp.mail import cli as mail_cli
+from webapp.mail import messages, reminders
+from webapp.mail.delivery import send_pending
+from webapp.mail.messages import MessageKind
 from webapp.registration import holds, services
 from webapp.registration.cli import run_hold_expiry
 from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
@@ -323,3 +326,54 @@ def test_the_organiser_sees_who_awaits_confirmation(app, client, event_with_atte
     assert "Awaiting email confirmation" in page.text
     csv = client.get(f"/organiser/events/{event.id}/attendees.csv").text
     assert "awaiting_confirmation" in csv and "held@example.org" in csv
+
+
+def test_a_passed_hold_is_released_when_its_person_registers_again(app, clock, make_event):
+    event = _held_event(make_event, capacity=1)
+    first = register(app, event.id, "late@example.org")[0]
+    waiter, waiter_token, _ = register(app, event.id, "next@example.org")
+    assert app.test_client().post(f"/r/{waiter_token}/confirm").status_code == 303
+    clock.shift(timedelta(minutes=31))  # the job has not run yet
+
+    again, _token, created = register(app, event.id, "late@example.org")
+
+    assert created and again != first
+    assert _get(app, first).status == RegistrationStatus.CANCELLED
+    # The freed seat went to the next in line; the new submission queues behind them.
+    assert _get(app, waiter).status == RegistrationStatus.CONFIRMED
+    assert _get(app, again).status == RegistrationStatus.WAITLISTED
+    assert ("hold_expired", first) in _kinds(app)
+    assert _expire(app, now_utc()) == 0  # nothing left for the job
+
+
+def test_a_held_seat_gets_no_meeting_link_or_invite_until_confirmed(
+    app, client, smtp_server, make_event
+):
+    event = _held_event(make_event, capacity=5, format=EventFormat.ONLINE)
+    _rid, token, _ = register(app, event.id)
+    with app.app_context():
+        begin_write(db.session)
+        messages.queue_for_attendees(db.session.get(Event, event.id), MessageKind.EVENT_CHANGED)
+        db.session.commit()
+    deliver(app)
+    changed = [m for m in smtp_server.messages if m.message["Subject"].startswith("Updated")]
+    assert len(changed) == 1
+    body = changed[0].message.as_string()
+    assert event.online_url not in body and "text/calendar" not in body
+    assert client.get(f"/r/{token}/invite.ics").status_code == 404
+    client.post(f"/r/{token}/confirm")
+    assert client.get(f"/r/{token}/invite.ics").status_code == 200
+
+
+def test_a_failing_hold_release_never_stops_delivery(app, smtp_server, make_event, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a template failed to render")
+
+    monkeypatch.setattr(mail_cli, "run_hold_expiry", broken)
+    event = make_event(capacity=5)
+    register(app, event.id, "someone@example.org")
+    with app.app_context():
+        mail_cli._run_periodic_jobs()  # logged and rolled back, not raised
+        report = send_pending()
+    assert report.sent == 1
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["someone@example.org"]]

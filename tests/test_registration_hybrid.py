@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from tests.mail_support import calendar_of, deliver
 from tests.organiser_support import event_form_data
+from tests.question_support import add_question, spec, stored_answers
 from tests.registration_support import form_data, outbox, register
 from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, EventFormat
@@ -283,3 +284,30 @@ def test_no_switch_for_other_formats_after_the_start_or_by_get(app, client, make
     assert client.post(f"/r/{token}/mode").status_code == 409
     assert _row(app, seat) == ("in_person", "confirmed")
     assert client.post("/r/not-a-token/mode").status_code == 404
+
+
+def test_moving_online_drops_the_rooms_needs_and_answers(app, client, make_event):
+    event = _hybrid(make_event, room=2, online=2)
+    lunch, _ = add_question(app, event.id, spec("checkbox", "Lunch?", in_person_only=True))
+    topic, topics = add_question(app, event.id, spec("single_choice", "Topic", "Energy", "Water"))
+    data = form_data(
+        attendance_mode="in_person",
+        needs="Vegan",
+        **{f"q_{lunch}": "y", f"q_{topic}": str(topics["Water"])},
+    )
+    response = client.post(f"/events/{event.slug}/register", data=data)
+    assert response.status_code == 303
+    with app.app_context():
+        registration = db.session.scalar(sa.select(Registration))
+        token = services.manage_token(registration)
+        registration_id = registration.id
+    assert set(stored_answers(app, registration_id)) == {lunch, topic}
+
+    assert client.post(f"/r/{token}/mode").status_code == 303
+
+    with app.app_context():
+        assert db.session.get(Registration, registration_id).needs == ""
+    assert set(stored_answers(app, registration_id)) == {topic}
+    # Back in the room, the page asks for the room's questions again.
+    back = client.post(f"/r/{token}/mode", follow_redirects=True).text
+    assert "Please answer the questions for attendees in the room below." in back

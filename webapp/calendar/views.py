@@ -39,6 +39,10 @@ WAITING_LIST_MESSAGE = _l(
     "There is no calendar invite while you are on the waiting list. "
     "You will receive one by email as soon as a seat is yours."
 )
+HELD_MESSAGE = _l(
+    "There is no calendar invite until you confirm your email address. "
+    "Use the button in the email we sent you."
+)
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,8 @@ def invite_file(token: str):
         abort(404)
     if registration.status == RegistrationStatus.WAITLISTED:
         return render_error(404, str(WAITING_LIST_MESSAGE))
+    if registration.is_held:
+        return render_error(404, str(HELD_MESSAGE))
     cancelled = (
         registration.status == RegistrationStatus.CANCELLED
         or registration.event.status == EventStatus.CANCELLED

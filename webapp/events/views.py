@@ -11,7 +11,7 @@ from webapp import caching, i18n
 from webapp.db import now_utc
 from webapp.events import services
 from webapp.events.models import EventKind
-from webapp.registration.availability import hybrid_seats
+from webapp.registration.availability import offered_hybrid_seats
 from webapp.registration.services import availability
 
 bp = Blueprint("events", __name__)
@@ -42,7 +42,7 @@ def _listing(template: str, *, past: bool):
             kind=kind,
             query=query,
             # Seats per mode of the upcoming hybrid events: one query, none without them.
-            seats={} if past else hybrid_seats(pagination.items),
+            seats={} if past else offered_hybrid_seats(pagination.items),
         )
         return body, services.next_catalogue_change(now)
 

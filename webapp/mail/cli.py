@@ -46,9 +46,8 @@ def worker_command(interval: float) -> None:
     click.echo(f"Mail worker started; polling every {interval:g}s.")
     try:
         while not stopping.is_set():
+            _run_periodic_jobs()
             try:
-                # Released holds queue their emails (and promotions) for this same pass.
-                run_hold_expiry()
                 report = delivery.send_pending(stop=stopping)
             except sa.exc.OperationalError as exc:  # database away: try again next round
                 db.session.rollback()
@@ -62,6 +61,16 @@ def worker_command(interval: float) -> None:
             signal.signal(sig, handler)
         db.session.remove()
     click.echo("Mail worker stopped.")
+
+
+def _run_periodic_jobs() -> None:
+    """The jobs the worker runs before each delivery pass (their emails go out in it).
+    A job that fails is logged and tried again next round; it never stops delivery."""
+    try:
+        run_hold_expiry()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("Mail worker: releasing passed holds failed")
 
 
 @mail_cli.command("status")

@@ -274,8 +274,8 @@ def _invite_method(registration: Registration, kind: MessageKind) -> str | None:
     method = INVITE_METHODS.get(kind)
     if kind == MessageKind.CANCELLED:
         return method if registration.confirmed_at is not None else None
-    if registration.status != RegistrationStatus.CONFIRMED:
-        return None
+    if registration.status != RegistrationStatus.CONFIRMED or registration.is_held:
+        return None  # a held seat gets its invite once the address is confirmed
     return method
 
 
@@ -299,8 +299,8 @@ def _manage_url(registration: Registration, language: str) -> str:
 
 def _join_url(registration: Registration, kind: MessageKind) -> str:
     """The meeting link, never shown publicly: to those who follow online, in these kinds."""
-    if kind not in JOIN_LINK_KINDS or not registration.attends_online:
-        return ""
+    if kind not in JOIN_LINK_KINDS or not registration.attends_online or registration.is_held:
+        return ""  # held: not until the address is confirmed
     return registration.event.online_url
 
 

@@ -91,6 +91,39 @@ def set_answers(
     return locked
 
 
+def in_person_question_ids(event_id: int) -> set[int]:
+    """The event's questions for in-person attendees only, and those that depend on one."""
+    found: set[int] = set()
+    for question in questions_in_order(event_id):
+        if question.in_person_only or question.condition_question_id in found:
+            found.add(question.id)
+    return found
+
+
+def drop_in_person_answers(registration_id: int, event_id: int) -> None:
+    """Remove the answers that only apply in the room (someone moved online; no commit)."""
+    ids = in_person_question_ids(event_id)
+    if ids:
+        for answer in db.session.scalars(
+            sa.select(RegistrationAnswer).where(
+                RegistrationAnswer.registration_id == registration_id,
+                RegistrationAnswer.question_id.in_(ids),
+            )
+        ):
+            db.session.delete(answer)
+
+
+def questions_in_order(event_id: int) -> list[EventQuestion]:
+    """Every question of the event, hidden ones included, in the form's order."""
+    return list(
+        db.session.scalars(
+            sa.select(EventQuestion)
+            .where(EventQuestion.event_id == event_id)
+            .order_by(EventQuestion.position, EventQuestion.id)
+        )
+    )
+
+
 class AnswersClosed(Exception):
     """The registration is cancelled or its event over: its answers stay as they are."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -77,6 +77,14 @@ def free_seats(capacity: int | None, confirmed: int) -> int | None:
     return None if capacity is None else max(capacity - confirmed, 0)
 
 
+def offered(seats: ModeSeats) -> ModeSeats:
+    """The seats offered to newcomers: none while anyone waits in the mode. Before the
+    waiting-list cut-off a free seat goes to the first waiting at once, so this only bites
+    after it: a seat freed then stays with those waiting (an organiser may give it), and a
+    newcomer does not overtake them."""
+    return replace(seats, seats_left=0) if seats.waitlisted and seats.seats_left else seats
+
+
 def capacity_of(event: Event, mode: AttendanceMode) -> int | None:
     """The seats a registration in `mode` competes for: a hybrid event's room or online
     seats, else the event's one capacity."""
@@ -145,9 +153,22 @@ def registration_state(
     mode: AttendanceMode = AttendanceMode.IN_PERSON,
     now: datetime | None = None,
 ) -> tuple[RegistrationState, int | None]:
-    """The state and the free seats of `mode`: what a registration decision needs."""
+    """The state and the free seats of `mode` a newcomer may take: what a registration
+    decision needs. Past the waiting-list cut-off a free seat is not for a newcomer while
+    anyone waits in the mode (see offered())."""
+    now = now or now_utc()
     free = seats_left(event, mode)
-    return _state(event, now or now_utc(), full=free == 0), free
+    if free and now >= waitlist_closes_at(event) and anyone_waiting(event, mode):
+        free = 0
+    return _state(event, now, full=free == 0), free
+
+
+def anyone_waiting(event: Event, mode: AttendanceMode) -> bool:
+    """Whether the waiting list of `mode`'s pool has anyone on it."""
+    waiting = sa.select(Registration.id).where(
+        *same_pool(event, mode), Registration.status == RegistrationStatus.WAITLISTED
+    )
+    return bool(db.session.scalar(sa.select(waiting.exists())))
 
 
 def window_state(event: Event, *, now: datetime | None = None) -> RegistrationState:
@@ -186,13 +207,19 @@ def availability(event: Event, *, now: datetime | None = None) -> Availability:
     if event.is_hybrid:
         return _hybrid_availability(event, now or now_utc())
     counts = status_counts(event.id)
-    confirmed = counts[RegistrationStatus.CONFIRMED]
-    free = free_seats(event.capacity, confirmed)
+    seats = offered(
+        ModeSeats(
+            confirmed=counts[RegistrationStatus.CONFIRMED],
+            waitlisted=counts[RegistrationStatus.WAITLISTED],
+            capacity=event.capacity,
+            seats_left=free_seats(event.capacity, counts[RegistrationStatus.CONFIRMED]),
+        )
+    )
     return Availability(
-        state=_state(event, now or now_utc(), full=free == 0),
-        confirmed=confirmed,
-        waitlisted=counts[RegistrationStatus.WAITLISTED],
-        seats_left=free,
+        state=_state(event, now or now_utc(), full=seats.seats_left == 0),
+        confirmed=seats.confirmed,
+        waitlisted=seats.waitlisted,
+        seats_left=seats.seats_left,
         opens_at=event.registration_opens_at,
         closes_at=event.closes_at,
     )
@@ -237,6 +264,14 @@ def hybrid_seats(events: list[Event]) -> dict[int, dict[AttendanceMode, ModeSeat
     }
 
 
+def offered_hybrid_seats(events: list[Event]) -> dict[int, dict[AttendanceMode, ModeSeats]]:
+    """hybrid_seats() as offered to newcomers (see offered()): for the public listing."""
+    return {
+        event_id: {mode: offered(seats) for mode, seats in modes.items()}
+        for event_id, modes in hybrid_seats(events).items()
+    }
+
+
 def seats_from(event: Event, mode: AttendanceMode, counts: dict[tuple, int]) -> ModeSeats:
     """ModeSeats of `mode` from counts keyed by (mode, status)."""
     confirmed = counts.get((mode, RegistrationStatus.CONFIRMED), 0)
@@ -251,7 +286,7 @@ def seats_from(event: Event, mode: AttendanceMode, counts: dict[tuple, int]) -> 
 
 def _hybrid_availability(event: Event, now: datetime) -> Availability:
     seats = mode_seats(event)
-    room, online = seats[AttendanceMode.IN_PERSON], seats[AttendanceMode.ONLINE]
+    room, online = offered(seats[AttendanceMode.IN_PERSON]), offered(seats[AttendanceMode.ONLINE])
     # The waiting list only once both modes are full: anyone may still take an online seat.
     full = room.seats_left == 0 and online.seats_left == 0
     return Availability(

@@ -18,13 +18,13 @@ from webapp.db import lock_row, now_utc
 from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail import messages
-from webapp.mail.messages import MessageKind
-from webapp.registration.models import Registration, RegistrationStatus
+from webapp.registration.models import Registration
 from webapp.registration.services import (
     STATUS_MESSAGES,
     InvalidTransition,
     RegistrationError,
-    promote_first,
+    held_until_before,
+    release_passed_holds,
 )
 
 
@@ -77,18 +77,11 @@ def expire_holds(*, now: datetime | None = None) -> int:
     # rounds find nothing, so they should not take the write lock for it.
     event_ids = db.session.scalars(
         sa.select(Registration.event_id)
-        .where(_held_until_before(now))
+        .where(held_until_before(now))
         .distinct()
         .order_by(Registration.event_id)
     ).all()
     return sum(len(expire_event_holds(event_id, now)) for event_id in event_ids)
-
-
-def _held_until_before(now: datetime):
-    return sa.and_(
-        Registration.hold_expires_at <= now,
-        Registration.status != RegistrationStatus.CANCELLED,
-    )
 
 
 def expire_event_holds(event_id: int, now: datetime) -> list[Registration]:
@@ -96,20 +89,4 @@ def expire_event_holds(event_id: int, now: datetime) -> list[Registration]:
     event = lock_row(db.session, Event, event_id)
     if event is None:
         return []
-    passed = db.session.scalars(
-        sa.select(Registration)
-        .where(Registration.event_id == event_id, _held_until_before(now))
-        .order_by(Registration.id)
-        .execution_options(populate_existing=True)
-    ).all()
-    freed = []
-    for registration in passed:
-        if registration.status == RegistrationStatus.CONFIRMED:
-            freed.append(registration.attendance_mode)
-        registration.status = RegistrationStatus.CANCELLED
-        registration.cancelled_at = now
-        registration.updated_at = now
-        messages.queue_for_registration(registration, MessageKind.HOLD_EXPIRED)
-    for mode in freed:
-        promote_first(event, mode, now)
-    return list(passed)
+    return release_passed_holds(event, now)

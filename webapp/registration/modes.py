@@ -10,7 +10,8 @@ from webapp.events.models import Event, EventStatus
 from webapp.extensions import db
 from webapp.mail import messages
 from webapp.mail.messages import MessageKind
-from webapp.registration.availability import has_free_seat
+from webapp.registration.answers import drop_in_person_answers
+from webapp.registration.availability import registration_state
 from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 from webapp.registration.services import EventFull, InvalidTransition, promote_first
 
@@ -35,6 +36,13 @@ def may_switch(registration: Registration, *, now: datetime | None = None) -> bo
     )
 
 
+def seat_free(event: Event, mode: AttendanceMode, now: datetime) -> bool:
+    """Whether `mode` has a seat someone may move to: free, and past the waiting-list
+    cut-off not owed to those waiting there (the rule newcomers follow)."""
+    _state, free = registration_state(event, mode=mode, now=now)
+    return free != 0
+
+
 def switch_mode(registration: Registration, *, now: datetime | None = None) -> Registration:
     """Move the registration to the other mode's free seat and queue the email with the
     updated invite (no commit); a seat left behind goes to that mode's waiting list.
@@ -49,9 +57,13 @@ def switch_mode(registration: Registration, *, now: datetime | None = None) -> R
     if event is None or registration is None or not may_switch(registration, now=now):
         raise InvalidTransition("This registration cannot change how it attends.")
     target, left = other_mode(registration), registration.attendance_mode
-    if not has_free_seat(event, target):
+    if not seat_free(event, target, now):
         raise EventFull("No seat is free in the other mode.")
     held_seat = registration.status == RegistrationStatus.CONFIRMED
+    if target == AttendanceMode.ONLINE:
+        # Needs and answers for the room no longer apply: catering counts stay true.
+        registration.needs = ""
+        drop_in_person_answers(registration.id, event.id)
     registration.attendance_mode = target
     registration.status = RegistrationStatus.CONFIRMED
     registration.confirmed_at = registration.confirmed_at or now

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from webapp import timezones
 from webapp.db import now_utc
 from webapp.extensions import db
+from webapp.registration import answers as registration_answers
 from webapp.registration import holds, modes, services
 from webapp.registration.views import _about, _registration_or_404, manage_rate_limit
 from webapp.security import private_page
@@ -78,4 +79,6 @@ def switch_mode(token: str):
     db.session.commit()
     online = registration.attendance_mode == "online"
     flash(_("You now attend online.") if online else _("You now attend in person."), "success")
+    if not online and registration_answers.in_person_question_ids(registration.event_id):
+        flash(_("Please answer the questions for attendees in the room below."), "info")
     return redirect(url_for("registration.manage", token=token), 303)

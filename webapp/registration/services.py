@@ -120,6 +120,10 @@ def register(event: Event, applicant: Applicant, *, now: datetime | None = None)
     locked = lock_row(db.session, Event, event.id)
     if locked is None:
         raise RegistrationUnavailable(RegistrationState.UNAVAILABLE)
+    if locked.requires_email_confirmation:
+        # A hold that has passed is released now, not at the job's next round: its seat is
+        # free again, and its person may register anew at once.
+        release_passed_holds(locked, now)
     mode = attendance_mode_for(locked, applicant)
     state, free = registration_state(locked, mode=mode, now=now)
     if not state.accepts_registrations:
@@ -148,6 +152,36 @@ def register(event: Event, applicant: Applicant, *, now: datetime | None = None)
             raise QuestionsChanged("The event's questions changed.") from None
     messages.queue_for_registration(registration, status_message(registration))
     return Registered(registration=registration, created=True)
+
+
+def held_until_before(now: datetime) -> sa.ColumnElement[bool]:
+    """Active registrations whose email-confirmation hold has passed."""
+    return sa.and_(
+        Registration.hold_expires_at <= now,
+        Registration.status != RegistrationStatus.CANCELLED,
+    )
+
+
+def release_passed_holds(event: Event, now: datetime) -> list[Registration]:
+    """Cancel the event's passed holds, then fill the seats they freed; the caller holds the
+    event's lock, and the rows are re-read under it, so nothing is released twice."""
+    passed = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == event.id, held_until_before(now))
+        .order_by(Registration.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    freed = []
+    for registration in passed:
+        if registration.status == RegistrationStatus.CONFIRMED:
+            freed.append(registration.attendance_mode)
+        registration.status = RegistrationStatus.CANCELLED
+        registration.cancelled_at = now
+        registration.updated_at = now
+        messages.queue_for_registration(registration, MessageKind.HOLD_EXPIRED)
+    for mode in freed:
+        promote_first(event, mode, now)
+    return list(passed)
 
 
 def status_message(registration: Registration) -> MessageKind:

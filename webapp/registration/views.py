@@ -25,7 +25,7 @@ from webapp.extensions import db, limiter
 from webapp.registration import answers as registration_answers
 from webapp.registration import corrections, modes, services
 from webapp.registration.answers import AnswersClosed, answers_for, can_correct_answers
-from webapp.registration.availability import event_over, seats_left, window_state
+from webapp.registration.availability import event_over, window_state
 from webapp.registration.forms import (
     DetailsForm,
     EmailLanguageForm,
@@ -233,7 +233,7 @@ def _switch_to(registration):
     if not modes.may_switch(registration):
         return None
     target = modes.other_mode(registration)
-    return target if seats_left(registration.event, target) != 0 else None
+    return target if modes.seat_free(registration.event, target, now_utc()) else None
 
 
 def _about(registration, token: str) -> dict:
