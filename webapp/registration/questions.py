@@ -44,7 +44,9 @@ def questions_of(event_id: int, *, include_hidden: bool = False) -> list[EventQu
 
 def chosen_columns(questions: list[EventQuestion], wanted: list[str]) -> list[EventQuestion]:
     """The questions whose answers the organiser chose to see as columns (`col` ids)."""
-    ids = {int(value) for value in wanted if value.isdigit() and len(value) < 12}
+    ids = {
+        int(value) for value in wanted if value.isascii() and value.isdigit() and len(value) < 12
+    }
     return [question for question in questions if question.id in ids]
 
 
