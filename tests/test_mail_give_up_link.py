@@ -10,10 +10,11 @@ import pytest
 from tests.mail_support import deliver
 from tests.registration_support import register
 from webapp.db import begin_write
+from webapp.events.models import EventFormat
 from webapp.extensions import db
 from webapp.mail import messages
 from webapp.mail.messages import MessageKind
-from webapp.registration.models import Registration
+from webapp.registration.models import AttendanceMode, Registration
 
 BASE = "https://convene.test"
 
@@ -101,3 +102,20 @@ def test_the_link_is_in_the_registrations_language(app, client, smtp_server, mak
     assert "Jeg kan ikke komme" in text
     page = client.get(link.removeprefix(BASE)).get_data(as_text=True)
     assert 'lang="da"' in page
+
+
+def test_the_mode_change_email_offers_the_seat(app, client, smtp_server, make_event):
+    event = make_event(
+        format=EventFormat.HYBRID, capacity=5, online_capacity=5, city="Brussels", venue_name="Hall"
+    )
+    registration_id, token, _ = register(
+        app, event.id, "ana@example.org", attendance_mode=AttendanceMode.ONLINE
+    )
+    _queue(app, registration_id, MessageKind.MODE_CHANGED)
+    deliver(app)
+    mail = smtp_server.messages[-1]
+    assert mail.message["Subject"].startswith("How you attend has changed")
+    text, html = _bodies(mail)
+    assert "I can't come – give my seat to the next person" in text
+    assert "I can't come – give my seat to the next person" in html
+    assert _cancel_links(text, html) == (f"{BASE}/r/{token}/cancel",) * 2

@@ -15,8 +15,9 @@ from tests.organiser_support import (
 )
 from tests.registration_support import register, registrations
 from webapp.db import begin_write, now_utc
+from webapp.events.models import EventFormat
 from webapp.extensions import db
-from webapp.registration.models import Registration, RegistrationStatus
+from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 
 
 @pytest.fixture
@@ -275,3 +276,67 @@ def test_the_cancel_confirmation_page_then_cancel_with_csrf(app, client, event):
     token = csrf_token(client, confirm)
     assert client.post(confirm, data={"csrf_token": token}).status_code == 302
     assert dict(registrations(app, event.id))["ana@example.org"] == "cancelled"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [{"col": "²"}, {"col": "١٢"}, {"newer": "²"}, {"older": "³"}, {"col": ["1", "²"]}],
+)
+def test_non_ascii_digits_in_the_query_are_ignored(client, event, args):
+    response = client.get(f"/organiser/events/{event.id}/attendees", query_string=args)
+    assert response.status_code == 200
+
+
+def _hybrid(event_with_attendees, room: int, online: int | None, people: list[dict]):
+    return event_with_attendees(
+        people,
+        format=EventFormat.HYBRID,
+        capacity=room,
+        online_capacity=online,
+        city="Brussels",
+        venue_name="Square",
+    )[0]
+
+
+def test_a_hybrid_events_seats_left_are_counted_per_mode(client, event_with_attendees):
+    in_room = {"attendance_mode": AttendanceMode.IN_PERSON}
+    event = _hybrid(event_with_attendees, 2, 10, [{}, {}, in_room])
+    html = _page(client, event)
+    assert _stat(html, "seats left in the room") == "1"
+    assert _stat(html, "seats left online") == "8"
+    assert not re.search(r"</strong> seats left</li>", html)
+
+    unlimited = _hybrid(event_with_attendees, 2, None, [{}, {}])
+    html = _page(client, unlimited)
+    assert _stat(html, "seats left in the room") == "2"
+    assert _stat(html, "seats left online") == "No limit"
+
+
+def test_the_events_list_shows_a_hybrid_events_seats_per_mode(app, client, event_with_attendees):
+    waiting = {"attendance_mode": AttendanceMode.IN_PERSON, "status": RegistrationStatus.WAITLISTED}
+    _hybrid(event_with_attendees, 2, 10, [{}, {}, waiting])
+    event_with_attendees([{}], capacity=5)
+    html = client.get("/organiser/events").get_data(as_text=True)
+    assert "In the room: 0 confirmed of 2, 1 waiting" in html
+    assert "Online: 2 confirmed of 10, 0 waiting" in html
+    assert "2 confirmed of 2" not in html
+    assert "1 confirmed of 5" in html  # a single-mode event as before
+
+
+def test_the_events_list_counts_seats_without_a_query_per_event(app, client, event_with_attendees):
+    def statements_for_page() -> int:
+        seen = []
+        with app.app_context():
+            listener = lambda *_args: seen.append(1)  # noqa: E731
+            sa.event.listen(db.engine, "before_cursor_execute", listener)
+            try:
+                assert client.get("/organiser/events").status_code == 200
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    _hybrid(event_with_attendees, 2, 10, [{}])
+    few = statements_for_page()
+    for _ in range(4):
+        _hybrid(event_with_attendees, 2, 10, [{}])
+    assert statements_for_page() == few

@@ -331,3 +331,14 @@ def test_demo_load_creates_an_admin_once_and_prints_its_password_once(app, runne
         owners = set(db.session.scalars(sa.select(Event.owner_id)))
         admin = accounts.find_by_email(DEMO_ADMIN_EMAIL)
         assert owners == {admin.id} and admin.is_admin
+
+
+@pytest.mark.parametrize("identity", ["²:1", "1:²", "١:1"])
+def test_a_session_with_non_ascii_digits_is_signed_out_not_an_error(app, client, identity):
+    make_organiser(app, EMAIL)
+    with client.session_transaction() as session:
+        session["_user_id"] = identity
+        session["_fresh"] = True
+    response = client.get("/organiser/events")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/organiser/sign-in")

@@ -19,6 +19,7 @@ from tests.organiser_support import (
     make_organiser,
     sign_in,
 )
+from tests.question_support import add_question, spec
 from webapp.organiser import export
 from webapp.registration.models import AttendanceMode, RegistrationStatus
 
@@ -446,3 +447,31 @@ def test_exports_are_titled_in_the_organisers_language_and_name_each_registrants
     assert [(row[2], row[13]) for row in values[1:]] == [("Mette", "dansk"), ("Sven", "svenska")]
     # Statuses and attendance stay codes, whatever the titles' language.
     assert {row[1] for row in values[1:]} == {"confirmed"}
+
+
+HOSTILE_LABELS = [
+    '=HYPERLINK("https://evil.example","Click")',
+    "+45 phone?",
+    "@SUM(1+1)",
+    '<r><t>x</t></r></is></c><c r="Z1"><f>HYPERLINK("https://evil.example")</f></c><c><is><r>y</r>',
+]
+
+
+def test_question_labels_in_the_header_are_neutralised_or_kept_as_text(app, client, event):
+    for label in HOSTILE_LABELS:
+        add_question(app, event.id, spec("short_text", label))
+    add_registrations(app, event.id, [{"first_name": "Mette"}])
+    rows, _response = _csv(client, event)
+    assert rows[0][len(HEADERS) :] == [
+        "'" + HOSTILE_LABELS[0],
+        "'" + HOSTILE_LABELS[1],
+        "'" + HOSTILE_LABELS[2],
+        HOSTILE_LABELS[3],  # no formula prefix: text in a CSV
+    ]
+    with client.get(f"/organiser/events/{event.id}/attendees.xlsx") as response:
+        content = response.get_data()
+    assert not _formula_cells(content)
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    header = [cell.value for cell in sheet[1]]
+    assert header[len(HEADERS) :] == HOSTILE_LABELS  # string cells hold the label exactly
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)

@@ -335,3 +335,56 @@ def test_a_preview_left_for_more_than_a_day_expires(app, client, owned, clock):
     _upload(client, event, GOOD.encode())
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PendingImport)) == 1
+
+
+def _modes(app, event_id: int) -> list[tuple[str, str, str]]:
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(Registration.email, Registration.attendance_mode, Registration.status)
+            .where(Registration.event_id == event_id)
+            .order_by(Registration.id)
+        )
+        return [(email, mode.value, status.value) for email, mode, status in rows]
+
+
+def test_a_hybrid_import_without_attendance_means_in_person(app, client, owned):
+    event = owned(format=EventFormat.HYBRID, venue_name="Hall A", capacity=1, online_capacity=5)
+    html = _upload(client, event, GOOD.encode()).get_data(as_text=True)
+    assert "2 rows can be added." in html and "problem" not in html.split("</p>", 1)[0]
+    _confirm(client, html)
+    assert _modes(app, event.id) == [
+        ("zoe@example.org", "in_person", "confirmed"),
+        ("jens@example.org", "in_person", "waitlisted"),
+    ]
+
+
+def test_a_hybrid_import_seats_each_mode_on_its_own(app, client, owned):
+    event = owned(format=EventFormat.HYBRID, venue_name="Hall A", capacity=1, online_capacity=2)
+    register(app, event.id, "first@example.org")  # the room's one seat
+    content = (
+        "First name,Last name,Email,Attendance\n"
+        "Ana,Empty,ana@example.org,\n"
+        "Ben,Online,ben@example.org,online\n"
+        "Cy,Room,cy@example.org,in person\n"
+        "Di,Online,di@example.org,Online\n"
+        "Ed,Online,ed@example.org,online\n"
+        "Fay,Mode,fay@example.org,by boat\n"
+    )
+    html = _upload(client, event, content.encode()).get_data(as_text=True)
+    assert "5 rows can be added." in html and "1 row has a problem." in html
+    assert "Row 7: Unknown attendance: by boat." in html
+    _confirm(client, html)
+    assert _modes(app, event.id) == [
+        ("first@example.org", "in_person", "confirmed"),
+        ("ana@example.org", "in_person", "waitlisted"),
+        ("ben@example.org", "online", "confirmed"),
+        ("cy@example.org", "in_person", "waitlisted"),
+        ("di@example.org", "online", "confirmed"),
+        ("ed@example.org", "online", "waitlisted"),
+    ]
+
+
+def test_the_import_page_says_an_empty_attendance_means_in_person(client, owned):
+    event = owned(format=EventFormat.HYBRID, venue_name="Hall A")
+    page = client.get(f"/organiser/events/{event.id}/import").get_data(as_text=True)
+    assert "a row means in person" in page

@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from tests.organiser_support import event_values, make_organiser, sign_in
 from tests.question_support import add_question, spec, stored_answers
 from tests.registration_support import form_data
+from webapp.db import begin_write
 from webapp.events.models import EventFormat
 from webapp.extensions import db
-from webapp.registration.question_models import EventQuestion, QuestionOption
+from webapp.registration.question_models import EventQuestion, QuestionOption, RegistrationAnswer
 
 
 def _questions(app, event_id: int) -> list[tuple]:
@@ -213,7 +214,7 @@ def test_reorder_questions_but_never_above_their_condition(app, client, event):
     assert [q[0] for q in _questions(app, event.id)] == ["Team size", "Dinner?", "Diet"]
     client.post(move.format(event.id, second), data={"direction": "up"})
     page = client.get(f"/organiser/events/{event.id}/questions").get_data(as_text=True)
-    assert "A question must come after the question its condition depends on." in page
+    assert "“Diet” is shown depending on “Dinner?”, so it must come after it." in page
     assert [q[0] for q in _questions(app, event.id)] == ["Team size", "Dinner?", "Diet"]
     assert (
         client.post(move.format(event.id, first), data={"direction": "sideways"}).status_code == 400
@@ -296,7 +297,7 @@ def test_duplicating_an_event_copies_its_questions_and_conditions(app, client, e
         assert why.condition_option_id == workshop.options[1].id
 
 
-def test_a_question_whose_condition_question_is_hidden_is_not_asked(app, client, event):
+def test_a_question_shown_again_loses_its_condition_on_a_hidden_question(app, client, event):
     first, _ = add_question(app, event.id, spec("checkbox", "Dinner?"))
     second, _ = add_question(app, event.id, spec("short_text", "Diet", condition=f"{first}:yes"))
     data = form_data(attendance_mode="in_person", **{f"q_{first}": "y", f"q_{second}": "Vegan"})
@@ -304,6 +305,93 @@ def test_a_question_whose_condition_question_is_hidden_is_not_asked(app, client,
     base = f"/organiser/events/{event.id}/questions"
     assert client.post(f"{base}/{second}/remove").status_code == 303
     assert client.post(f"{base}/{first}/remove").status_code == 303
-    assert client.post(f"{base}/{second}/restore").status_code == 303
     form = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
-    assert "Diet" not in form
+    assert "Diet" not in form and "Dinner?" not in form
+    # Shown again, it cannot depend on a hidden question: its condition goes, and it is said.
+    assert client.post(f"{base}/{second}/restore").status_code == 303
+    page = client.get(base).get_data(as_text=True)
+    assert "Its condition is removed" in page
+    assert _questions(app, event.id)[1] == ("Diet", "short_text", False, None, ())
+    form = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    assert "Diet" in form and "Dinner?" not in form
+
+
+def _hidden_dependant(app, client, event) -> tuple[int, int, int]:
+    """P (checkbox), C (required, shown if P is ticked, answered, then removed: hidden), B."""
+    p, _ = add_question(app, event.id, spec("checkbox", "Parking?"))
+    c, _ = add_question(
+        app, event.id, spec("short_text", "Plate", required=True, condition=f"{p}:yes")
+    )
+    b, _ = add_question(app, event.id, spec("short_text", "Team"))
+    data = form_data(attendance_mode="in_person", **{f"q_{p}": "y", f"q_{c}": "AB 12 345"})
+    assert client.post(f"/events/{event.slug}/register", data=data).status_code == 303
+    assert client.post(f"/organiser/events/{event.id}/questions/{c}/remove").status_code == 303
+    return p, c, b
+
+
+def test_a_move_never_puts_a_hidden_question_before_its_condition(app, client, event):
+    p, c, _b = _hidden_dependant(app, client, event)
+    base = f"/organiser/events/{event.id}/questions"
+    assert client.post(f"{base}/{p}/move", data={"direction": "down"}).status_code == 303
+    page = client.get(base).get_data(as_text=True)
+    assert "“Plate” is shown depending on “Parking?”, so it must come after it." in page
+    assert [q[0] for q in _questions(app, event.id)] == ["Parking?", "Plate", "Team"]
+    assert client.post(f"{base}/{c}/restore").status_code == 303
+    assert "Its condition is removed" not in client.get(base).get_data(as_text=True)
+    assert _questions(app, event.id)[1] == ("Plate", "short_text", False, p, ())
+
+
+def _place(app, order: list[int]) -> None:
+    """Put questions in this order directly, as an older editor could have left them."""
+    with app.app_context():
+        begin_write(db.session)
+        for position, question_id in enumerate(order):
+            db.session.get(EventQuestion, question_id).position = position
+        db.session.commit()
+
+
+def test_restoring_a_question_placed_before_its_condition_clears_the_condition(app, client, event):
+    p, c, b = _hidden_dependant(app, client, event)
+    _place(app, [b, c, p])
+    base = f"/organiser/events/{event.id}/questions"
+    assert client.post(f"{base}/{c}/restore").status_code == 303
+    assert "Its condition is removed" in client.get(base).get_data(as_text=True)
+    assert [q[:4] for q in _questions(app, event.id)] == [
+        ("Team", "short_text", False, None),
+        ("Plate", "short_text", False, None),
+        ("Parking?", "checkbox", False, None),
+    ]
+    # Asked of everyone now, and required: its answer is stored, never silently dropped.
+    data = form_data(email="b@example.org", attendance_mode="in_person", **{f"q_{c}": ""})
+    assert client.post(f"/events/{event.slug}/register", data=data).status_code == 422
+    data[f"q_{c}"] = "CD 98 765"
+    assert client.post(f"/events/{event.slug}/register", data=data).status_code == 303
+    assert "CD 98 765" in _texts(app, c)
+
+
+def _texts(app, question_id: int) -> list[str]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(RegistrationAnswer.text_value)
+                .where(RegistrationAnswer.question_id == question_id)
+                .order_by(RegistrationAnswer.id)
+            )
+        )
+
+
+def test_a_condition_is_decided_whatever_the_order_of_the_questions(app, client, event):
+    p, _ = add_question(app, event.id, spec("checkbox", "Parking?"))
+    c, _ = add_question(
+        app, event.id, spec("short_text", "Plate", required=True, condition=f"{p}:yes")
+    )
+    _place(app, [c, p])  # left before its condition's question
+    register = f"/events/{event.slug}/register"
+    ticked = form_data(attendance_mode="in_person", **{f"q_{p}": "y", f"q_{c}": "AB 12 345"})
+    assert client.post(register, data=ticked).status_code == 303
+    assert _texts(app, c) == ["AB 12 345"]
+    missing = form_data(email="b@example.org", attendance_mode="in_person", **{f"q_{p}": "y"})
+    assert client.post(register, data=missing).status_code == 422
+    unticked = form_data(email="c@example.org", attendance_mode="in_person", **{f"q_{c}": "x"})
+    assert client.post(register, data=unticked).status_code == 303
+    assert _texts(app, c) == ["AB 12 345"]  # not asked when the box is not ticked

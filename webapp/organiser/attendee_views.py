@@ -24,6 +24,7 @@ from webapp.organiser.auth import event_or_404, registration_or_404, safe_next
 from webapp.organiser.chart import per_day_chart
 from webapp.registration import services as registration_services
 from webapp.registration.answers import answer_counts, answer_map
+from webapp.registration.availability import mode_seats
 from webapp.registration.models import RegistrationStatus
 from webapp.registration.questions import chosen_columns, questions_of
 
@@ -32,7 +33,7 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 def _cursor(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
 
 
 @bp.get("/events/<int:event_id>/attendees")
@@ -56,6 +57,7 @@ def attendee_list(event_id: int):
         event=event,
         counts=overview.counts,
         capacity_left=overview.counts.capacity_left(event.capacity),
+        mode_seats=mode_seats(event) if event.is_hybrid else None,
         waitlist_closed=attendees.waitlist_closed_at(event),
         chart=per_day_chart(overview.per_day),
         wanted=wanted,

@@ -19,7 +19,7 @@ from webapp.registration.models import Registration
 def load_organiser(identity: str) -> Organiser | None:
     """Resolve 'id:session_version'; a stale version (signed out elsewhere) is no one."""
     organiser_id, _, version = identity.partition(":")
-    if not organiser_id.isdigit() or not version.isdigit():
+    if not (identity.isascii() and organiser_id.isdigit() and version.isdigit()):
         return None
     organiser = db.session.get(Organiser, int(organiser_id))
     if organiser is None or organiser.session_version != int(version):

@@ -18,7 +18,7 @@ from webapp.organiser.auth import can_manage, event_or_404, visible_to
 from webapp.organiser.event_forms import EventForm, event_form
 from webapp.organiser.forms import CoOrganiserForm
 from webapp.registration import services as registration_services
-from webapp.registration.availability import mode_seats
+from webapp.registration.availability import hybrid_seats, mode_seats
 
 
 @bp.get("/events")
@@ -29,7 +29,13 @@ def events():
     pagination = db.paginate(stmt, page=page, per_page=25, error_out=False, count=True)
     rows = [(event, event_time(event)) for event in pagination.items]
     counts = counts_for_events([event.id for event in pagination.items])
-    return render_template("organiser/events.html", pagination=pagination, rows=rows, counts=counts)
+    return render_template(
+        "organiser/events.html",
+        pagination=pagination,
+        rows=rows,
+        counts=counts,
+        seats=hybrid_seats(pagination.items),
+    )
 
 
 def _render_form(form: EventForm, event: Event | None, status: int = 200):

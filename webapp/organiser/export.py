@@ -187,7 +187,8 @@ def csv_stream(
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     buffer.write("\ufeff")
-    writer.writerow(headers(event, questions))
+    # A question's label is the organiser's text: neutralised like any registrant's cell.
+    writer.writerow([neutralise(title) for title in headers(event, questions)])
     for count, row in enumerate(rows, start=1):
         writer.writerow(_csv_cells(row))
         if count % CSV_BATCH == 0:
@@ -250,7 +251,7 @@ class AttendeeSheet:
             self.sheet.set_column(len(COLUMNS), len(titles) - 1, ANSWER_WIDTH)
         self.columns = len(titles)
         for index, title in enumerate(titles):
-            self.sheet.write_string(0, index, title, header)
+            self.write_text(0, index, title, header)
         self.sheet.freeze_panes(1, 0)
 
     def write_rows(self, rows: Iterator[tuple]) -> None:
@@ -274,7 +275,7 @@ class AttendeeSheet:
             else:
                 self.write_text(row_number, column, value)
 
-    def write_text(self, row_number: int, column: int, text: str) -> None:
+    def write_text(self, row_number: int, column: int, text: str, cell_format=None) -> None:
         """A string cell holding `text` (cut at Excel's limit) literally, whatever it looks like.
 
         In constant-memory mode XlsxWriter writes a string that starts with "<r>" and ends
@@ -287,9 +288,12 @@ class AttendeeSheet:
         """
         text = within_excel_limit(text)
         if text.startswith("<r>") and text.endswith("</r>"):
-            self.sheet.write_rich_string(row_number, column, text[:1], self.plain, text[1:])
+            runs = [text[:1], self.plain, text[1:]]
+            if cell_format is not None:  # the cell's own format (the header's) goes last
+                runs.append(cell_format)
+            self.sheet.write_rich_string(row_number, column, *runs)
         else:
-            self.sheet.write_string(row_number, column, text)
+            self.sheet.write_string(row_number, column, text, cell_format)
 
 
 def file_name(event: Event, extension: str, *, today: datetime | None = None) -> str:

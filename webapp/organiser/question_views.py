@@ -149,6 +149,14 @@ def question_restore(event_id: int, question_id: int):
     return _change(
         event_id,
         question_id,
-        lambda _event, question: editor.restore_question(question),
-        _("The question is back on the registration form."),
+        editor.restore_question,
+        lambda cleared: (
+            _(
+                "The question is back on the registration form. Its condition is removed "
+                "because the question it depended on is hidden, deleted or comes after it: "
+                "everyone is asked it now."
+            )
+            if cleared
+            else _("The question is back on the registration form.")
+        ),
     )

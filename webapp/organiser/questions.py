@@ -161,20 +161,45 @@ def _set_condition(question: EventQuestion, value: str, questions: list[EventQue
 
 
 def move_question(event: Event, question: EventQuestion, step: int) -> None:
-    """Move a question one place up (-1) or down (+1) among the shown questions."""
+    """Move a question one place up (-1) or down (+1) among the shown questions; refused
+    when any question, hidden ones included, would come before the question its condition
+    depends on (a hidden one may be shown again later)."""
     ordered = all_questions(event)
     shown = [q for q in ordered if not q.hidden or q is question]
     index = shown.index(question)
     if not 0 <= index + step < len(shown):
         return
     neighbour = shown[index + step]
-    first, second = (question, neighbour) if step > 0 else (neighbour, question)
-    if second.condition_question_id == first.id:
-        raise QuestionError(_("A question must come after the question its condition depends on."))
     i, j = ordered.index(question), ordered.index(neighbour)
     ordered[i], ordered[j] = ordered[j], ordered[i]
+    misplaced = _before_their_condition(ordered, moved={question.id, neighbour.id})
+    if misplaced is not None:
+        dependant, parent = misplaced
+        raise QuestionError(
+            _(
+                "“%(question)s” is shown depending on “%(parent)s”, so it must come after it.",
+                question=dependant.label,
+                parent=parent.label,
+            )
+        )
     for position, each in enumerate(ordered):
         each.position = position
+
+
+def _before_their_condition(
+    ordered: list[EventQuestion], moved: set[int]
+) -> tuple[EventQuestion, EventQuestion] | None:
+    """The first (question, its condition's question) pair out of order in `ordered` that
+    involves a moved question (the others kept their order), or None."""
+    place = {q.id: index for index, q in enumerate(ordered)}
+    by_id = {q.id: q for q in ordered}
+    for dependant in ordered:
+        parent = by_id.get(dependant.condition_question_id)
+        if parent is None or not {dependant.id, parent.id} & moved:
+            continue
+        if place[parent.id] > place[dependant.id]:
+            return dependant, parent
+    return None
 
 
 def remove_question(event: Event, question: EventQuestion) -> bool:
@@ -190,9 +215,20 @@ def remove_question(event: Event, question: EventQuestion) -> bool:
     return False
 
 
-def restore_question(question: EventQuestion) -> None:
-    """Show a hidden question on the forms again."""
+def restore_question(event: Event, question: EventQuestion) -> bool:
+    """Show a hidden question on the forms again. A condition it can no longer meet (its
+    question hidden, deleted or now after it) is cleared, so the question is asked of
+    everyone rather than shown and never asked; True if that happened."""
     question.hidden = False
+    if not question.has_condition and question.condition_checked is None:
+        return False  # (a deleted checkbox question leaves condition_checked behind)
+    ordered = all_questions(event)
+    parent = next((q for q in ordered if q.id == question.condition_question_id), None)
+    if parent is not None and not parent.hidden and ordered.index(parent) < ordered.index(question):
+        return False
+    question.condition_question_id = question.condition_option_id = None
+    question.condition_checked = None
+    return True
 
 
 def _answered(question: EventQuestion) -> bool:

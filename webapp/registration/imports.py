@@ -266,7 +266,9 @@ def _mode(value: str, event: Event) -> str | None:
         return AttendanceMode.ONLINE.value
     if event.format == EventFormat.IN_PERSON:
         return AttendanceMode.IN_PERSON.value
-    mode = MODE_KEYS.get(_key(value)) if value else None
+    if not value:  # no column, or an empty cell: like "Add attendee", in the room
+        return AttendanceMode.IN_PERSON.value
+    mode = MODE_KEYS.get(_key(value))
     return mode.value if mode else None
 
 

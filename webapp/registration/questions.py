@@ -1,15 +1,16 @@
 """An event's registration questions on the public form: fields, conditions, validation.
 
-Which questions apply is decided from the submitted answers themselves (a condition only
-points at an earlier question, so one pass in order suffices): a question whose condition
-is not met, or an in-person question for someone attending online, is not asked. Its
-answer is dropped and "required" does not hold for it. The browser's script only mirrors
+Which questions apply is decided from the submitted answers themselves: a question whose
+condition is not met, or an in-person question for someone attending online, is not asked.
+Its answer is dropped and "required" does not hold for it. A condition's question is looked
+up by id, not by place, so a question the editor left before the one it depends on is still
+decided right. The browser's script only mirrors
 this; without it every question shows, with a hint saying when it applies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
@@ -44,7 +45,9 @@ def questions_of(event_id: int, *, include_hidden: bool = False) -> list[EventQu
 
 def chosen_columns(questions: list[EventQuestion], wanted: list[str]) -> list[EventQuestion]:
     """The questions whose answers the organiser chose to see as columns (`col` ids)."""
-    ids = {int(value) for value in wanted if value.isdigit() and len(value) < 12}
+    ids = {
+        int(value) for value in wanted if value.isascii() and value.isdigit() and len(value) < 12
+    }
     return [question for question in questions if question.id in ids]
 
 
@@ -60,14 +63,33 @@ def asked_ids(
     mode: AttendanceMode | str | None,
 ) -> set[int]:
     """The questions that apply, given the raw answers by question id (option ids as text)."""
-    asked: set[int] = set()
-    for question in questions:
-        if question.in_person_only and not _in_person(event_format, mode):
-            continue
-        if question.has_condition and not _condition_met(question, raw, asked):
-            continue
-        asked.add(question.id)
-    return asked
+    in_person = _in_person(event_format, mode)
+
+    def applies(question: EventQuestion, parent_asked: bool) -> bool:
+        if question.in_person_only and not in_person:
+            return False
+        return not question.has_condition or (parent_asked and _condition_met(question, raw))
+
+    return kept_ids(list(questions), applies)
+
+
+def kept_ids(
+    questions: list[EventQuestion], keeps: Callable[[EventQuestion, bool], bool]
+) -> set[int]:
+    """The ids of the questions `keeps(question, parent_kept)` accepts, each question's
+    condition question decided first wherever it stands; a condition question that is not
+    among `questions` (hidden), or a loop of conditions, counts as not kept."""
+    by_id = {question.id: question for question in questions}
+    decided: dict[int, bool] = {}
+
+    def decide(question: EventQuestion) -> bool:
+        if question.id not in decided:
+            decided[question.id] = False  # while deciding: a loop back here is not kept
+            parent = by_id.get(question.condition_question_id)
+            decided[question.id] = keeps(question, parent is not None and decide(parent))
+        return decided[question.id]
+
+    return {question.id for question in questions if decide(question)}
 
 
 def _in_person(event_format: EventFormat, mode) -> bool:
@@ -76,11 +98,8 @@ def _in_person(event_format: EventFormat, mode) -> bool:
     return event_format == EventFormat.IN_PERSON
 
 
-def _condition_met(question: EventQuestion, raw: Mapping[int, object], asked: set[int]) -> bool:
-    parent = question.condition_question_id
-    if parent not in asked:
-        return False  # the question it depends on was not asked (or is hidden)
-    value = raw.get(parent)
+def _condition_met(question: EventQuestion, raw: Mapping[int, object]) -> bool:
+    value = raw.get(question.condition_question_id)
     if question.condition_checked is not None:
         return bool(value) == question.condition_checked
     wanted = str(question.condition_option_id)
@@ -137,25 +156,23 @@ def question_rows(
     leave online events' forms and, once the attendance mode is known (`known_mode`), the
     forms of online attendees."""
     by_id = {question.id: question for question in questions}
-    rows, left_out = [], set()
-    for question in questions:
-        in_person_only = question.in_person_only and event_format == EventFormat.HYBRID
+
+    def shown(question: EventQuestion, parent_shown: bool) -> bool:
         if question.in_person_only and known_mode is not None:
-            in_person_only = False
             if not _in_person(event_format, known_mode):
-                left_out.add(question.id)
+                return False
         elif question.in_person_only and event_format == EventFormat.ONLINE:
-            left_out.add(question.id)
-        parent_id = question.condition_question_id
-        if (
-            question.id in left_out
-            or parent_id in left_out
-            or (
-                parent_id is not None and parent_id not in by_id  # its question is hidden
-            )
-        ):
-            left_out.add(question.id)
+            return False
+        return not question.has_condition or parent_shown
+
+    kept = kept_ids(list(questions), shown)
+    rows = []
+    for question in questions:
+        if question.id not in kept:
             continue
+        in_person_only = (
+            question.in_person_only and event_format == EventFormat.HYBRID and known_mode is None
+        )
         row = QuestionRow(question, form[field_name(question)], in_person_only=in_person_only)
         parent = by_id.get(question.condition_question_id)
         if parent is not None:
