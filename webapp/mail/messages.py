@@ -27,6 +27,7 @@ from sqlalchemy import orm
 
 from webapp import i18n, timezones
 from webapp.calendar.ics import registration_invite
+from webapp.communication.join import attendee_join_url
 from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail import content
@@ -227,7 +228,7 @@ def _registration_values(
             "first_name": registration.first_name,
             "manage_url": _manage_url(registration, language),
             "cancel_url": _manage_url(registration, language) + "/cancel",
-            "join_url": _join_url(registration, kind) if confirmed else "",
+            "join_url": _join_url(registration, kind, language) if confirmed else "",
             "position": _waitlist_position(registration) if kind == MessageKind.WAITLISTED else 0,
             "waitlisted": registration.status == RegistrationStatus.WAITLISTED,
             "invite_method": method or "",
@@ -286,6 +287,7 @@ def _invite(registration: Registration, method: str, language: str) -> str:
         method=method,
         base_url=content.base_url(),
         pages_url=content.base_url(language),
+        join_url=attendee_join_url(registration, content.base_url(language)),
     ).decode("utf-8")
     found = _METHOD_LINE.search(data)
     if found is None or found.group(1) != method:
@@ -297,11 +299,12 @@ def _manage_url(registration: Registration, language: str) -> str:
     return f"{content.base_url(language)}/r/{manage_token(registration)}"
 
 
-def _join_url(registration: Registration, kind: MessageKind) -> str:
-    """The meeting link, never shown publicly: to those who follow online, in these kinds."""
-    if kind not in JOIN_LINK_KINDS or not registration.attends_online:
+def _join_url(registration: Registration, kind: MessageKind, language: str) -> str:
+    """The person's own join link (never the meeting's URL): to those who follow online,
+    in these kinds."""
+    if kind not in JOIN_LINK_KINDS:
         return ""
-    return registration.event.online_url
+    return attendee_join_url(registration, content.base_url(language))
 
 
 def _hold_values(registration: Registration, kind: MessageKind, language: str) -> dict[str, str]:
