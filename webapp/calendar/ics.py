@@ -224,9 +224,7 @@ def _invite_vevent(
     vevent.add("SEQUENCE", event.sequence + 1 if cancel else event.sequence)
     vevent.add("STATUS", "CANCELLED" if cancel else "CONFIRMED")
     _add_text(vevent, "SUMMARY", text.one_line(words.title), words.language)
-    description = text.invite_description(
-        registration, words, pages_url, join_url, cancel=cancel
-    )
+    description = text.invite_description(registration, words, pages_url, join_url, cancel=cancel)
     _add_text(vevent, "DESCRIPTION", description, language)
     _add_text(vevent, "LOCATION", text.invite_location(registration, join_url), language)
     vevent.add("URL", _uri(join_url or public_url(event, pages_url)))

@@ -7,9 +7,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, redirect, render_template
 
 from webapp import timezones
-from webapp.db import now_utc
 from webapp.communication import join
-from webapp.events import services as events
+from webapp.db import now_utc
 from webapp.extensions import db
 from webapp.registration.tokens import find_by_join_token
 from webapp.registration.views import _about, manage_rate_limit
@@ -30,7 +29,6 @@ def _join_page(registration, token: str, state: join.JoinState):
         state=state.value,
         opens_at=timezones.format_instant(opens, event.timezone),
         seconds_left=max(int((opens - now_utc()).total_seconds()), 0),
-        time=events.event_time(event),
     )
     headers = {}
     if state == join.JoinState.OPEN:
@@ -71,9 +69,9 @@ def join_meeting(token: str):
     registration = _registration_or_404(token)
     state = join.join_state(registration)
     if state != join.JoinState.OPEN:
-        return _join_page(registration, token, state)
+        page, status, headers = _join_page(registration, token, state)
+        # Too early (or no date yet) is a conflict with the event's time, not a refusal.
+        return page, status if status >= 400 else 409, headers
     meeting_url = join.record_join(registration)
     db.session.commit()
     return redirect(meeting_url, 303)
-
-
