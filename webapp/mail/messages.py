@@ -27,6 +27,7 @@ from sqlalchemy import orm
 
 from webapp import i18n, timezones
 from webapp.calendar.ics import registration_invite
+from webapp.communication.changes import ChangeNotice, describe
 from webapp.communication.join import attendee_join_url
 from webapp.events.models import Event
 from webapp.extensions import db
@@ -111,13 +112,14 @@ def queue_for_registration(
     return message
 
 
-def queue_for_attendees(event: Event, kind: MessageKind) -> int:
+def queue_for_attendees(event: Event, kind: MessageKind, *, details: str = "") -> int:
     """Queue `kind` for every confirmed and waitlisted registration of the event (no commit).
 
     For organiser changes (EVENT_CHANGED) and cancellation (EVENT_CANCELLED); returns how
     many people it addresses. Up to MAIL_INLINE_FANOUT_LIMIT people get their rows now;
     a larger audience gets one Announcement row instead, in the same transaction, which
-    the sender expands in committed chunks (webapp.mail.fanout).
+    the sender expands in committed chunks (webapp.mail.fanout). `details` is a change's
+    ChangeNotice as JSON (webapp.communication.changes), worded in each person's language.
     """
     kind = MessageKind(kind)
     if kind not in ATTENDEE_KINDS:
@@ -134,6 +136,7 @@ def queue_for_attendees(event: Event, kind: MessageKind) -> int:
                 kind=kind.value,
                 up_to_registration_id=last_id,
                 audience=audience,
+                details=details,
             )
         )
         _note_queued()
@@ -143,20 +146,23 @@ def queue_for_attendees(event: Event, kind: MessageKind) -> int:
         .where(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))
         .order_by(Registration.id)
     ).all()
-    queue_for_registration_ids(event, kind, ids)
+    queue_for_registration_ids(event, kind, ids, details=details)
     return len(ids)
 
 
-def queue_for_registration_ids(event: Event, kind: MessageKind, ids: list[int]) -> None:
+def queue_for_registration_ids(
+    event: Event, kind: MessageKind, ids: list[int], *, details: str = ""
+) -> None:
     """Insert the `kind` rows for these registrations of the event, a chunk per statement."""
     facts = EventFactsByLanguage(event)
+    notice = ChangeNotice.from_json(details)
     for start in range(0, len(ids), CHUNK):
         registrations = db.session.scalars(
             sa.select(Registration)
             .where(Registration.id.in_(ids[start : start + CHUNK]))
             .options(orm.lazyload(Registration.event))  # the event is already loaded
         ).all()
-        rows = [_registration_values(r, kind, facts) for r in registrations]
+        rows = [_registration_values(r, kind, facts, notice) for r in registrations]
         db.session.execute(sa.insert(OutboxMessage), rows)
     if ids:
         _note_queued()
@@ -213,7 +219,10 @@ class EventFactsByLanguage:
 
 
 def _registration_values(
-    registration: Registration, kind: MessageKind, facts: EventFactsByLanguage
+    registration: Registration,
+    kind: MessageKind,
+    facts: EventFactsByLanguage,
+    notice: ChangeNotice | None = None,
 ) -> dict[str, Any]:
     """Every column of the outbox row for one registration and kind, in its language."""
     event = registration.event
@@ -234,6 +243,7 @@ def _registration_values(
             "invite_method": method or "",
             "online": registration.attends_online,
             **_hold_values(registration, kind, language),
+            **_change_values(registration, notice, language),
         }
         text, html = _render(kind, context, language)
         subject = str(SUBJECTS[kind]) % {"title": facts[language].title}
@@ -305,6 +315,16 @@ def _join_url(registration: Registration, kind: MessageKind, language: str) -> s
     if kind not in JOIN_LINK_KINDS:
         return ""
     return attendee_join_url(registration, content.base_url(language))
+
+
+def _change_values(
+    registration: Registration, notice: ChangeNotice | None, language: str
+) -> dict[str, Any]:
+    """What changed and the organiser's note, in the current language (change emails)."""
+    if notice is None:
+        return {}
+    changes = describe(notice, online=registration.attends_online, language=language)
+    return {"changes": changes, "organiser_message": notice.message}
 
 
 def _hold_values(registration: Registration, kind: MessageKind, language: str) -> dict[str, str]:
