@@ -159,7 +159,7 @@ def public_vevent(
     vevent = _vevent(event, stamp=event.updated_at, last_modified=event.updated_at)
     vevent.add("UID", event_uid(event, base_url))
     vevent.add("SEQUENCE", event.sequence)
-    vevent.add("STATUS", "CANCELLED" if cancelled else "CONFIRMED")
+    vevent.add("STATUS", "CANCELLED" if cancelled else _status(event))
     _add_text(vevent, "SUMMARY", text.summary(words, cancelled=cancelled), words.language)
     _add_text(vevent, "DESCRIPTION", text.public_description(event, words, pages_url), language)
     _add_text(vevent, "LOCATION", text.public_location(event), language)
@@ -222,7 +222,7 @@ def _invite_vevent(
     vevent = _vevent(event, stamp=now, last_modified=last_modified)
     vevent.add("UID", registration_uid(registration, base_url))
     vevent.add("SEQUENCE", event.sequence + 1 if cancel else event.sequence)
-    vevent.add("STATUS", "CANCELLED" if cancel else "CONFIRMED")
+    vevent.add("STATUS", "CANCELLED" if cancel else _status(event))
     _add_text(vevent, "SUMMARY", text.one_line(words.title), words.language)
     description = text.invite_description(registration, words, pages_url, join_url, cancel=cancel)
     _add_text(vevent, "DESCRIPTION", description, language)
@@ -233,6 +233,11 @@ def _invite_vevent(
     if not cancel:
         vevent.add_component(_alarm(words))
     return vevent
+
+
+def _status(event: Event) -> str:
+    """CONFIRMED, or TENTATIVE while the event is postponed (its date is to be announced)."""
+    return "TENTATIVE" if getattr(event, "postponed_at", None) else "CONFIRMED"
 
 
 def _add_text(vevent: VEvent, name: str, value: str, language: str) -> None:

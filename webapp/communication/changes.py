@@ -39,6 +39,7 @@ class ChangeNotice:
     place: list[tuple[str, str, str]] = field(default_factory=list)  # (field, was, now)
     format: tuple[str, str] | None = None
     join_link: bool = False
+    rescheduled: bool = False  # a postponed event got its new date
     message: str = ""
 
     def to_json(self) -> str:
@@ -99,6 +100,8 @@ def describe(notice: ChangeNotice, *, online: bool, language: str) -> list[str]:
     time in each zone with its abbreviation, then the place, the format and the join link
     (for those who attend online)."""
     lines = []
+    if notice.rescheduled:
+        lines.append(_("The postponed event has its new date."))
     if notice.time:
         lines.append(_time_line(notice.time, language))
     if notice.format:

@@ -56,6 +56,7 @@ class MessageKind(enum.StrEnum):
     CONFIRM_EMAIL = "confirm_email"  # double opt-in: the place is held until confirmed
     HOLD_EXPIRED = "hold_expired"
     MODE_CHANGED = "mode_changed"  # hybrid: now attending in person, or online
+    EVENT_POSTPONED = "event_postponed"  # date to be announced
 
 
 SUBJECTS = {
@@ -71,6 +72,7 @@ SUBJECTS = {
     MessageKind.CONFIRM_EMAIL: _l("Confirm your email address: %(title)s"),
     MessageKind.HOLD_EXPIRED: _l("Your place was released: %(title)s"),
     MessageKind.MODE_CHANGED: _l("How you attend has changed: %(title)s"),
+    MessageKind.EVENT_POSTPONED: _l("Postponed: %(title)s"),
 }
 # The calendar METHOD each kind carries, for people who hold (or held) a seat.
 INVITE_METHODS = {
@@ -78,6 +80,7 @@ INVITE_METHODS = {
     MessageKind.PROMOTED: "REQUEST",
     MessageKind.EVENT_CHANGED: "REQUEST",
     MessageKind.MODE_CHANGED: "REQUEST",
+    MessageKind.EVENT_POSTPONED: "REQUEST",  # the same entry, now TENTATIVE
     MessageKind.CANCELLED: "CANCEL",
     MessageKind.EVENT_CANCELLED: "CANCEL",
 }
@@ -90,7 +93,11 @@ JOIN_LINK_KINDS = {
     MessageKind.REMINDER_24H,
     MessageKind.REMINDER_1H,
 }
-ATTENDEE_KINDS = (MessageKind.EVENT_CHANGED, MessageKind.EVENT_CANCELLED)
+ATTENDEE_KINDS = (
+    MessageKind.EVENT_CHANGED,
+    MessageKind.EVENT_CANCELLED,
+    MessageKind.EVENT_POSTPONED,
+)
 CHUNK = 500
 _METHOD_LINE = re.compile(r"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
 _BLANK_LINES = re.compile(r"\n{3,}")

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from webapp import timezones
-from webapp.communication import changes
+from webapp.communication import changes, postpone
 from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
@@ -191,9 +191,12 @@ def update_event(event: Event, organiser: Organiser, data: EventData) -> ChangeO
     organiser.last_timezone = data.timezone
     if event.status != EventStatus.PUBLISHED or _time_and_place(event) == before:
         return ChangeOutcome(announced=False, queued=0)
+    moved = (event.starts_at, event.ends_at) != before[:2]
+    rescheduled = postpone.reschedule_if_postponed(event, was["starts_at"], moved)
     event.sequence += 1
     db.session.flush()
     notice = changes.compare(was, event, data.change_message)
+    notice.rescheduled = rescheduled
     queued = messages.queue_for_attendees(
         event, MessageKind.EVENT_CHANGED, details=notice.to_json()
     )
