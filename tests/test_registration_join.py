@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import icalendar
@@ -248,3 +250,24 @@ def _csv(client, event_id: int) -> str:
     response = client.get(f"/organiser/events/{event_id}/attendees.csv")
     assert response.status_code == 200
     return response.get_data().decode("utf-8-sig")
+
+
+def _join_at_once(app, path: str, start: threading.Barrier) -> str:
+    client = app.test_client()
+    start.wait()
+    return client.post(path).headers.get("Location", "")
+
+
+def test_joins_from_several_tabs_at_once_all_count(app, make_event, clock):
+    """One UPDATE per join (join_count + 1), so none is lost to another."""
+    event = _webinar(make_event, clock)
+    registration_id, _, _ = register(app, event.id)
+    path = _join_path(app, registration_id)
+    clock.move_to(START)
+    tabs = 4
+    start = threading.Barrier(tabs)
+    with ThreadPoolExecutor(max_workers=tabs) as pool:
+        futures = [pool.submit(_join_at_once, app, path, start) for _ in range(tabs)]
+        locations = [future.result(timeout=120) for future in futures]
+    assert locations == [MEETING] * tabs
+    assert _joins(app, registration_id) == (tabs, START)
