@@ -80,9 +80,17 @@ def feed_file(events: list[Event], name: str = "Convene events") -> bytes:
     return ics.feed_calendar([ics.public_entry(e, BASE_URL) for e in events], name=name)
 
 
-def invite_file(registration: Registration, method: str = "REQUEST") -> bytes:
-    """A registration's personal invite, built at NOW."""
-    return ics.registration_invite(registration, method=method, base_url=BASE_URL, now=NOW)
+# What the application passes as a person's join link (webapp.communication.join).
+JOIN_URL = f"{BASE_URL}/join/7.personal-join-token"
+
+
+def invite_file(registration: Registration, method: str = "REQUEST", join_url: str = "") -> bytes:
+    """A registration's personal invite, built at NOW, with the person's join link if they
+    attend online (or `join_url`)."""
+    link = join_url or (JOIN_URL if registration.attends_online else "")
+    return ics.registration_invite(
+        registration, method=method, base_url=BASE_URL, now=NOW, join_url=link
+    )
 
 
 def all_files(event: Event, registration: Registration | None = None) -> dict[str, bytes]:

@@ -246,7 +246,9 @@ def test_personal_invite_is_a_request_with_the_join_link(client, make_event, mak
     assert calendar["METHOD"] == "REQUEST"
     (vevent,) = calendar.walk("VEVENT")
     assert vevent["ATTENDEE"] == "mailto:ana@example.org"
-    assert vevent["LOCATION"] == "https://meet.example.org/secret-room"
+    # The person's own join link; the meeting's URL only organisers see.
+    assert str(vevent["LOCATION"]).startswith("https://convene.test/join/")
+    assert b"secret-room" not in response.data
     description = str(vevent["DESCRIPTION"])
     assert token not in response.data.decode(), "the manage link stays out of calendars"
     assert f"Event page: https://convene.test/events/{event.slug}" in description

@@ -88,7 +88,8 @@ def test_confirmation_carries_headers_bodies_and_invite(app, client, smtp_server
         assert "Sun 28 Feb 2027, 18:00–19:30 CET" in body
         assert "UTC+01:00, Europe/Brussels" in body
         assert "Online" in body
-        assert "https://meet.example.org/secret-room" in body
+        assert "https://convene.test/join/" in body  # the person's own join link
+        assert "secret-room" not in body  # never the meeting's URL
         assert "Zoë" in body
     assert "Clusters &amp; regions" in html
     # Calm and self-contained: inline styles only, nothing fetched from elsewhere.
@@ -243,7 +244,8 @@ def test_the_freed_seat_goes_to_the_first_waiting_with_an_invite(
     assert str(promoted.message["Subject"]).startswith("A seat is yours:")
     assert calendar_of(promoted.message)["METHOD"] == "REQUEST"
     text = promoted.message.get_body(("plain",)).get_content()
-    assert "Wanda" in text and "https://meet.example.org/secret-room" in text
+    assert "Wanda" in text and "https://convene.test/join/" in text
+    assert "secret-room" not in text
 
 
 def _attendees(app, make_event, **event_values):
@@ -282,7 +284,7 @@ def test_event_change_goes_to_confirmed_and_waitlisted_with_updated_invites(
         assert calendar_of(changed[address])["METHOD"] == "REQUEST"
         text = changed[address].get_body(("plain",)).get_content()
         assert "Tue 4 May 2027, 10:00–11:00 JST" in text and "UTC+09:00, Asia/Tokyo" in text
-        assert "meet.example.org" in text
+        assert "https://convene.test/join/" in text and "meet.example.org" not in text
     waiting = changed["a2@example.org"]
     assert "text/calendar" not in [p.get_content_type() for p in leaf_parts(waiting)]
     assert "still on the waiting list" in waiting.get_body(("plain",)).get_content()
@@ -423,6 +425,7 @@ def test_hybrid_join_link_only_for_people_attending_online(app, smtp_server, mak
     bodies = {
         m.rcpt_tos[0]: m.message.get_body(("plain",)).get_content() for m in smtp_server.messages
     }
-    assert "https://meet.example.org/secret-room" in bodies["online@example.org"]
-    assert "https://meet.example.org/secret-room" not in bodies["venue@example.org"]
+    assert "https://convene.test/join/" in bodies["online@example.org"]
+    assert "https://convene.test/join/" not in bodies["venue@example.org"]
+    assert all("secret-room" not in body for body in bodies.values())
     assert "Hub, Ghent, Belgium (and online)" in bodies["venue@example.org"]

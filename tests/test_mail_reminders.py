@@ -111,8 +111,9 @@ def test_reminder_contents(app, runner, smtp_server, events):
     assert "Wed 10 Mar 2027, 09:00–10:30 JST" in tokyo
     assert "Tokyo Big Sight, Tokyo, Japan" in tokyo
     one_hour = by_kind["Starting in one hour"][0]
-    assert "https://meet.example.org/secret-room" in one_hour.get_body(("plain",)).get_content()
-    assert "https://meet.example.org/secret-room" in one_hour.get_body(("html",)).get_content()
+    for kind in ("plain", "html"):
+        body = one_hour.get_body((kind,)).get_content()
+        assert "https://convene.test/join/" in body and "secret-room" not in body
     assert "text/calendar" not in [p.get_content_type() for p in one_hour.walk()]
 
 
@@ -182,9 +183,8 @@ def test_the_one_hour_reminder_goes_to_everyone_who_follows_online_whatever_the_
     assert _run(runner, "2027-03-10T08:30:00Z") == []  # once only
     one_hour = [m for m in smtp_server.messages if "one hour" in str(m.message["Subject"])]
     remote = next(m for m in one_hour if m.rcpt_tos == ["remote@example.org"])
-    assert (
-        "https://meet.example.org/hybrid-room" in remote.message.get_body(("plain",)).get_content()
-    )
+    body = remote.message.get_body(("plain",)).get_content()
+    assert "https://convene.test/join/" in body and "hybrid-room" not in body
 
 
 def test_the_24_hour_reminder_still_goes_to_everyone_confirmed(app, runner, make_event):

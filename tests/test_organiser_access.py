@@ -52,6 +52,8 @@ EVENT_ENDPOINTS = {
     "organiser.event_publish",
     "organiser.event_unpublish",
     "organiser.event_cancel",
+    "organiser.event_postpone_confirm",
+    "organiser.event_postpone",
     "organiser.event_duplicate",
     "organiser.co_organiser_add",
     "organiser.co_organiser_remove",

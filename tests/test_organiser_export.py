@@ -40,6 +40,8 @@ HEADERS = [
     "Registered at (Europe/Brussels)",
     "Registered at (UTC, ISO 8601)",
     "Checked in at (Europe/Brussels)",
+    "Joined online at (Europe/Brussels)",
+    "Online joins",
     "Language",
     "Source",
 ]
@@ -132,6 +134,8 @@ def test_csv_round_trips_unicode_and_neutralises_every_formula_prefix(client, ev
         "2026-03-01 18:05:09",
         "2026-03-01T17:05:09Z",
         "2026-03-10 09:30:00",
+        "",  # never joined online
+        "0",
         "dansk",
         "form",
     ]
@@ -139,7 +143,7 @@ def test_csv_round_trips_unicode_and_neutralises_every_formula_prefix(client, ev
     assert set(hostile) == set(HOSTILE.values())
     for neutral, row in hostile.items():
         assert row[5] == row[9] == neutral and row[1] == "waitlisted" and row[12] == ""
-        assert row[13] == "English"  # the language of the page they registered on
+        assert row[15] == "English"  # the language of the page they registered on
 
 
 def test_the_csv_is_streamed_in_chunks(app, client, event):
@@ -174,7 +178,7 @@ def test_xlsx_has_a_header_frozen_panes_widths_dates_and_no_formulas(client, eve
     assert list(rows[0]) == HEADERS
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:O{sheet.max_row}"
+    assert sheet.auto_filter.ref == f"A1:Q{sheet.max_row}"
     assert sheet.column_dimensions["E"].width > 20 and sheet.column_dimensions["A"].width < 15
     zoe = rows[1]
     assert sheet.cell(row=2, column=1).data_type == "n"
@@ -189,8 +193,8 @@ def test_xlsx_has_a_header_frozen_panes_widths_dates_and_no_formulas(client, eve
     assert sheet.cell(row=2, column=11).is_date
     assert zoe[11] == "2026-03-01T17:05:09Z"
     assert zoe[12] == datetime(2026, 3, 10, 9, 30)  # noqa: DTZ001
-    assert zoe[13] == "dansk" and sheet.cell(row=2, column=14).data_type == "s"
-    assert {row[13] for row in rows[2:]} == {"English"}
+    assert zoe[15] == "dansk" and sheet.cell(row=2, column=16).data_type == "s"
+    assert {row[15] for row in rows[2:]} == {"English"}
     for row_number in range(3, sheet.max_row + 1):
         for column in (3, 6, 10):
             cell = sheet.cell(row=row_number, column=column)
@@ -266,6 +270,8 @@ def _export_row(number: int, text: str, checked_in: datetime | None) -> tuple:
         WALL_TIME,
         "2026-03-01T17:05:09Z",
         checked_in,
+        None,  # joined online at
+        0,  # online joins
         "svenska",
     )
 
@@ -347,7 +353,7 @@ def test_xlsx_cells_keep_their_types_dates_and_table_layout():
     content, sheet = _xlsx(["Zoë", "", "Ana"], checked_in=WALL_TIME)
     assert [cell.value for cell in sheet[1]] == HEADERS
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:O4"
+    assert sheet.auto_filter.ref == "A1:Q4"
     widths = [sheet.column_dimensions[get_column_letter(n)].width for n in range(1, 15)]
     assert widths[0] < widths[4] and widths[9] == max(widths)
     for row_number in (2, 3, 4):
@@ -359,7 +365,7 @@ def test_xlsx_cells_keep_their_types_dates_and_table_layout():
             assert cells[index].number_format == "yyyy-mm-dd hh:mm"
         assert cells[11].value == "2026-03-01T17:05:09Z" and cells[11].data_type == "s"
         assert cells[6].value is None and cells[7].value is None
-        assert cells[13].value == "svenska" and cells[13].data_type == "s"
+        assert cells[15].value == "svenska" and cells[15].data_type == "s"
     # An empty text is an absent cell, not an empty string.
     assert [sheet.cell(row=3, column=c).value for c in (3, 6, 10)] == [None, None, None]
     # Constant-memory mode: strings inline in the sheet, no shared-string table in memory.
@@ -412,13 +418,16 @@ def test_the_file_name_is_safe_whatever_the_slug():
 LOCALISED_HEADERS = {
     "da": ["ID", "Status", "Fornavn", "Efternavn", "E-mail", "Organisation", "Rolle", "Land",
            "Deltagelse", "Behov", "Tilmeldt (Europe/Brussels)", "Tilmeldt (UTC, ISO 8601)",
-           "Tjekket ind (Europe/Brussels)", "Sprog", "Kilde"],
+           "Tjekket ind (Europe/Brussels)", "Deltog online (Europe/Brussels)", "Onlinedeltagelser",
+           "Sprog", "Kilde"],
     "sv": ["ID", "Status", "Förnamn", "Efternamn", "E-post", "Organisation", "Roll", "Land",
            "Deltagande", "Behov", "Anmäld (Europe/Brussels)", "Anmäld (UTC, ISO 8601)",
-           "Incheckad (Europe/Brussels)", "Språk", "Källa"],
+           "Incheckad (Europe/Brussels)", "Anslöt online (Europe/Brussels)", "Anslutningar online",
+           "Språk", "Källa"],
     "de": ["ID", "Status", "Vorname", "Nachname", "E-Mail", "Organisation", "Funktion", "Land",
            "Teilnahme", "Bedarf", "Angemeldet am (Europe/Brussels)",
-           "Angemeldet am (UTC, ISO 8601)", "Eingecheckt am (Europe/Brussels)", "Sprache", "Herkunft"],
+           "Angemeldet am (UTC, ISO 8601)", "Eingecheckt am (Europe/Brussels)",
+           "Online beigetreten am (Europe/Brussels)", "Online-Teilnahmen", "Sprache", "Herkunft"],
 }  # fmt: skip
 SHEET_TITLES = {"da": "Deltagere", "sv": "Deltagare", "de": "Teilnehmende"}
 
@@ -438,13 +447,13 @@ def test_exports_are_titled_in_the_organisers_language_and_name_each_registrants
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     assert rows[0] == LOCALISED_HEADERS[language]
     # Languages are named in themselves, as the language switcher names them.
-    assert [(row[2], row[13]) for row in rows[1:]] == [("Mette", "dansk"), ("Sven", "svenska")]
+    assert [(row[2], row[15]) for row in rows[1:]] == [("Mette", "dansk"), ("Sven", "svenska")]
     with client.get(f"/{language}/organiser/events/{event.id}/attendees.xlsx") as response:
         sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
     assert sheet.title == SHEET_TITLES[language]
     values = list(sheet.iter_rows(values_only=True))
     assert list(values[0]) == LOCALISED_HEADERS[language]
-    assert [(row[2], row[13]) for row in values[1:]] == [("Mette", "dansk"), ("Sven", "svenska")]
+    assert [(row[2], row[15]) for row in values[1:]] == [("Mette", "dansk"), ("Sven", "svenska")]
     # Statuses and attendance stay codes, whatever the titles' language.
     assert {row[1] for row in values[1:]} == {"confirmed"}
 

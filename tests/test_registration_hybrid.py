@@ -20,6 +20,7 @@ from webapp.registration.models import AttendanceMode, Registration, Registratio
 
 ROOM, ONLINE = AttendanceMode.IN_PERSON, AttendanceMode.ONLINE
 MEETING = "https://meet.example.org/secret-room"
+JOIN_LINK = "https://convene.test/join/"
 
 
 def _hybrid(make_event, room=1, online=1, **overrides):
@@ -229,9 +230,11 @@ def test_a_confirmed_attendee_moves_online_and_the_room_seat_goes_to_the_next(
     invite = calendar_of(changed.message)
     vevent = next(iter(invite.walk("VEVENT")))
     assert invite["METHOD"] == "REQUEST"
-    assert MEETING in str(vevent["URL"])  # online now: the meeting link is theirs
+    # Online now: their own join link (never the meeting's URL) is theirs.
+    assert str(vevent["URL"]).startswith(JOIN_LINK)
     downloaded = icalendar.Calendar.from_ical(client.get(f"/r/{token}/invite.ics").data)
-    assert MEETING in str(next(iter(downloaded.walk("VEVENT")))["URL"])
+    assert str(next(iter(downloaded.walk("VEVENT")))["URL"]).startswith(JOIN_LINK)
+    assert MEETING not in invite.to_ical().decode()
 
 
 def test_moving_back_in_person_drops_the_meeting_link_from_the_invite(app, client, make_event):
@@ -242,6 +245,7 @@ def test_moving_back_in_person_drops_the_meeting_link_from_the_invite(app, clien
         iter(icalendar.Calendar.from_ical(client.get(f"/r/{token}/invite.ics").data).walk("VEVENT"))
     )
     assert MEETING not in vevent.to_ical().decode()
+    assert JOIN_LINK not in vevent.to_ical().decode()
 
 
 def test_a_waitlisted_person_may_take_a_free_seat_in_the_other_mode(app, client, make_event):

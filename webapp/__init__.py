@@ -67,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from webapp.calendar.views import bp as calendar_bp
+    from webapp.communication.join_views import bp as join_bp
     from webapp.events.views import bp as events_bp
     from webapp.health import bp as health_bp
     from webapp.organiser import bp as organiser_bp
@@ -77,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(seats_bp)
+    app.register_blueprint(join_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(organiser_bp, url_prefix="/organiser")
 

@@ -77,6 +77,8 @@ DEFAULTS = {
     "MAIL_ICS_ATTACHMENT": True,
     # Organiser announcements to more people than this are queued by the sender, in chunks.
     "MAIL_INLINE_FANOUT_LIMIT": 100,
+    # Minutes before the start from which an attendee's personal join link opens the meeting.
+    "JOIN_OPENS_MINUTES_BEFORE": 15,
     # Minutes before an event starts from which nobody is promoted from its waiting list
     # any more (they could no longer make it); an organiser's own promote click still works.
     "WAITLIST_PROMOTION_CUTOFF": 120,

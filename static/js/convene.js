@@ -81,7 +81,35 @@
     form.addEventListener("change", function () { showApplyingQuestions(form); });
   }
 
+  // The join page before its window: count down to the opening, then load the page again
+  // (the server decides; the reloaded page shows the button). The server says how many
+  // seconds are left, so a reader's wrong clock neither hides the countdown nor reloads
+  // the page over and over.
+  function countDown(el) {
+    var total = parseInt(el.getAttribute("data-countdown"), 10);
+    if (isNaN(total)) return;
+    var loaded = Date.now();
+    var label = el.getAttribute("data-label") || "{time}";
+    function tick() {
+      var left = Math.round(total - (Date.now() - loaded) / 1000);
+      if (left <= 0) {
+        window.location.reload();
+        return;
+      }
+      var hours = Math.floor(left / 3600);
+      var minutes = Math.floor((left % 3600) / 60);
+      var seconds = left % 60;
+      var time = (hours ? hours + ":" + String(minutes).padStart(2, "0") : minutes) +
+        ":" + String(seconds).padStart(2, "0");
+      el.textContent = label.replace("{time}", time);
+      el.hidden = false;
+      window.setTimeout(tick, 1000);
+    }
+    tick();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-countdown]").forEach(countDown);
     document.querySelectorAll("[data-local-time]").forEach(showReaderTime);
     document.querySelectorAll("form").forEach(watchQuestions);
     focusErrorSummary();

@@ -126,7 +126,8 @@ def test_attendee_finds_registers_gets_the_email_downloads_the_invite_and_cancel
     (mail,) = live_server.mail_to(email)
     assert webinar.title in mail.message["Subject"]
     text = mail.message.get_body(("plain",)).get_content()
-    assert "https://meet.example.org/secret-room" in text  # the join link, only in the email
+    # The person's own join link, only in the email; never the meeting's URL.
+    assert f"{live_server.url}/join/" in text and "secret-room" not in text
     # Open the email's HTML in the browser and follow its button, as in a mail client.
     html = mail.message.get_body(("html",)).get_content()
     phone = new_context(viewport={"width": PHONE_WIDTH, "height": 740}, is_mobile=True)

@@ -69,6 +69,7 @@ ENTRY_COLUMNS = (
     Event.created_at,
     Event.updated_at,
     Event.sequence,
+    Event.postponed_at,  # a postponed event's entry is TENTATIVE
 )
 BATCH = 500
 CHANGED_EVENTS = "convene.calendar.changed_events"

@@ -159,7 +159,7 @@ def public_vevent(
     vevent = _vevent(event, stamp=event.updated_at, last_modified=event.updated_at)
     vevent.add("UID", event_uid(event, base_url))
     vevent.add("SEQUENCE", event.sequence)
-    vevent.add("STATUS", "CANCELLED" if cancelled else "CONFIRMED")
+    vevent.add("STATUS", "CANCELLED" if cancelled else _status(event))
     _add_text(vevent, "SUMMARY", text.summary(words, cancelled=cancelled), words.language)
     _add_text(vevent, "DESCRIPTION", text.public_description(event, words, pages_url), language)
     _add_text(vevent, "LOCATION", text.public_location(event), language)
@@ -193,9 +193,11 @@ def registration_invite(
     base_url: str,
     now: datetime | None = None,
     pages_url: str = "",
+    join_url: str = "",
 ) -> bytes:
     """A registration's personal iTIP invite in the current language: METHOD:REQUEST, or
-    METHOD:CANCEL. `pages_url` is the base of the pages in that language."""
+    METHOD:CANCEL. `pages_url` is the base of the pages in that language; `join_url` the
+    person's own join link, if they attend online (never the meeting's URL)."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
     if registration.id is None:
@@ -204,24 +206,25 @@ def registration_invite(
         # RFC 5546 3.2.2: a REQUEST is TENTATIVE or CONFIRMED; what is off is a CANCEL.
         raise ValueError("a cancelled registration or event is sent a CANCEL, not a REQUEST")
     cancel = method == "CANCEL"
-    vevent = _invite_vevent(registration, cancel, base_url, pages_url or base_url, now or now_utc())
+    urls = (base_url, pages_url or base_url, "" if cancel else join_url)
+    vevent = _invite_vevent(registration, cancel, urls, now or now_utc())
     return _calendar_file(_header(method=method), [_entry(registration.event, vevent)])
 
 
 def _invite_vevent(
-    registration: Registration, cancel: bool, base_url: str, pages_url: str, now: datetime
+    registration: Registration, cancel: bool, urls: tuple[str, str, str], now: datetime
 ) -> VEvent:
     event = registration.event
+    base_url, pages_url, join_url = urls
     language = i18n.current_language()
     words = event.text_in(language)
-    join_url = "" if cancel else text.join_url(registration)
     last_modified = max(filter(None, (event.updated_at, registration.updated_at)))
     vevent = _vevent(event, stamp=now, last_modified=last_modified)
     vevent.add("UID", registration_uid(registration, base_url))
     vevent.add("SEQUENCE", event.sequence + 1 if cancel else event.sequence)
-    vevent.add("STATUS", "CANCELLED" if cancel else "CONFIRMED")
+    vevent.add("STATUS", "CANCELLED" if cancel else _status(event))
     _add_text(vevent, "SUMMARY", text.one_line(words.title), words.language)
-    description = text.invite_description(registration, words, pages_url, cancel=cancel)
+    description = text.invite_description(registration, words, pages_url, join_url, cancel=cancel)
     _add_text(vevent, "DESCRIPTION", description, language)
     _add_text(vevent, "LOCATION", text.invite_location(registration, join_url), language)
     vevent.add("URL", _uri(join_url or public_url(event, pages_url)))
@@ -230,6 +233,11 @@ def _invite_vevent(
     if not cancel:
         vevent.add_component(_alarm(words))
     return vevent
+
+
+def _status(event: Event) -> str:
+    """CONFIRMED, or TENTATIVE while the event is postponed (its date is to be announced)."""
+    return "TENTATIVE" if getattr(event, "postponed_at", None) else "CONFIRMED"
 
 
 def _add_text(vevent: VEvent, name: str, value: str, language: str) -> None:

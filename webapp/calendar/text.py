@@ -70,9 +70,9 @@ def public_description(event: Event, words: EventText, base_url: str) -> str:
 
 
 def invite_description(
-    registration: Registration, words: EventText, base_url: str, *, cancel: bool
+    registration: Registration, words: EventText, base_url: str, join_url: str, *, cancel: bool
 ) -> str:
-    """The attendee's own text: summary, join link (unless cancelled) and the event page.
+    """The attendee's own text: summary, join link (none in a CANCEL) and the event page.
 
     Never the manage link: a calendar entry is shared with assistants and colleagues, and
     that link cancels the registration. It stays in the email and on the confirmation page.
@@ -87,9 +87,8 @@ def invite_description(
         )
     elif words.summary:
         lines.append(paragraph(words.summary))
-    link = "" if cancel else join_url(registration)
-    if link:
-        lines.append(_("Join online: %(url)s", url=link))
+    if join_url and not cancel:
+        lines.append(_("Join online: %(url)s", url=join_url))
     lines.append(_("Event page: %(url)s", url=public_url(event, base_url)))
     if not cancel:
         lines.append(
@@ -101,11 +100,6 @@ def invite_description(
 def invite_location(registration: Registration, link: str) -> str:
     """The join link for those attending online, otherwise the venue."""
     return link or public_location(registration.event)
-
-
-def join_url(registration: Registration) -> str:
-    """The private join link for those who follow online (Registration.attends_online)."""
-    return registration.event.online_url if registration.attends_online else ""
 
 
 def paragraph(text: str) -> str:

@@ -24,6 +24,7 @@ from werkzeug.utils import secure_filename
 
 from webapp import caching, i18n
 from webapp.calendar import entries, feed, ics, links
+from webapp.communication.join import attendee_join_url
 from webapp.errors import render_error
 from webapp.events import services as events
 from webapp.events.models import Event, EventKind, EventStatus
@@ -155,12 +156,14 @@ def invite_file(token: str):
         registration.status == RegistrationStatus.CANCELLED
         or registration.event.status == EventStatus.CANCELLED
     )
+    pages_url = _base_url().rstrip("/") + i18n.language_prefix(registration.language)
     with i18n.language(registration.language):
         body = ics.registration_invite(
             registration,
             method="CANCEL" if cancelled else "REQUEST",
             base_url=_base_url(),
-            pages_url=_base_url().rstrip("/") + i18n.language_prefix(registration.language),
+            pages_url=pages_url,
+            join_url=attendee_join_url(registration, pages_url),
         )
     return _calendar_response(body, f"{registration.event.slug}.ics", "private, no-store")
 

@@ -120,6 +120,12 @@ class Event(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
     # Raised whenever the time or place of a published event changes (iCalendar SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
+    # Postponed (date to be announced): set while the organiser looks for a new date; the
+    # status stays published, so registrations, pages and links keep working.
+    postponed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Once postponed and given a new date: the start it had before (schema.org
+    # EventRescheduled, previousStartDate).
+    previous_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # search_text_for(...), kept current on every change: by _keep_search_text() as soon as
     # a field is set, and by refresh_search_texts() before every flush (translations added,
     # edited or removed by any code path).
@@ -168,6 +174,10 @@ class Event(db.Model):
     @property
     def is_public(self) -> bool:
         return self.status in (EventStatus.PUBLISHED, EventStatus.CANCELLED)
+
+    @property
+    def is_postponed(self) -> bool:
+        return self.postponed_at is not None and self.status == EventStatus.PUBLISHED
 
     @property
     def closes_at(self) -> datetime:

@@ -188,6 +188,20 @@ def public_url(event: Event, base_url: str, language: str | None = None) -> str:
     return f"{base_url}{prefix}/events/{event.slug}"
 
 
+def _schema_status(event: Event) -> dict:
+    """eventStatus, and previousStartDate once a postponed event has its new date."""
+    if event.status == EventStatus.PUBLISHED and event.postponed_at is not None:
+        return {"eventStatus": "https://schema.org/EventPostponed"}
+    if event.status == EventStatus.PUBLISHED and event.previous_starts_at is not None:
+        previous = timezones.to_local(event.previous_starts_at, event.timezone).isoformat()
+        return {
+            "eventStatus": "https://schema.org/EventRescheduled",
+            "previousStartDate": previous,
+        }
+    status = SCHEMA_EVENT_STATUS.get(event.status, SCHEMA_EVENT_STATUS[EventStatus.PUBLISHED])
+    return {"eventStatus": status}
+
+
 def structured_data(event: Event, url: str, text: EventText | None = None) -> dict:
     """schema.org Event as a dict, for JSON-LD (no private join link), for the page at the
     absolute `url`; its name and description are `text` (the event's words in the page's
@@ -216,9 +230,7 @@ def structured_data(event: Event, url: str, text: EventText | None = None) -> di
         "inLanguage": text.language,
         "startDate": timezones.to_local(event.starts_at, event.timezone).isoformat(),
         "endDate": timezones.to_local(event.ends_at, event.timezone).isoformat(),
-        "eventStatus": SCHEMA_EVENT_STATUS.get(
-            event.status, SCHEMA_EVENT_STATUS[EventStatus.PUBLISHED]
-        ),
+        **_schema_status(event),
         "eventAttendanceMode": SCHEMA_ATTENDANCE[event.format.value],
         "location": location,
         "organizer": {"@type": "Organization", "name": event.organiser_name},

@@ -64,7 +64,8 @@ def _expand_chunk(chunk: int, now: datetime) -> int | None:
         .order_by(Registration.id)
         .limit(chunk)
     ).all()
-    messages.queue_for_registration_ids(event, messages.MessageKind(announcement.kind), ids)
+    kind = messages.MessageKind(announcement.kind)
+    messages.queue_for_registration_ids(event, kind, ids, details=announcement.details)
     if ids:
         announcement.last_registration_id = ids[-1]
     if len(ids) < chunk:

@@ -27,6 +27,8 @@ from sqlalchemy import orm
 
 from webapp import i18n, timezones
 from webapp.calendar.ics import registration_invite
+from webapp.communication.changes import ChangeNotice, describe
+from webapp.communication.join import attendee_join_url
 from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail import content
@@ -54,6 +56,7 @@ class MessageKind(enum.StrEnum):
     CONFIRM_EMAIL = "confirm_email"  # double opt-in: the place is held until confirmed
     HOLD_EXPIRED = "hold_expired"
     MODE_CHANGED = "mode_changed"  # hybrid: now attending in person, or online
+    EVENT_POSTPONED = "event_postponed"  # date to be announced
 
 
 SUBJECTS = {
@@ -69,6 +72,7 @@ SUBJECTS = {
     MessageKind.CONFIRM_EMAIL: _l("Confirm your email address: %(title)s"),
     MessageKind.HOLD_EXPIRED: _l("Your place was released: %(title)s"),
     MessageKind.MODE_CHANGED: _l("How you attend has changed: %(title)s"),
+    MessageKind.EVENT_POSTPONED: _l("Postponed: %(title)s"),
 }
 # The calendar METHOD each kind carries, for people who hold (or held) a seat.
 INVITE_METHODS = {
@@ -76,6 +80,7 @@ INVITE_METHODS = {
     MessageKind.PROMOTED: "REQUEST",
     MessageKind.EVENT_CHANGED: "REQUEST",
     MessageKind.MODE_CHANGED: "REQUEST",
+    MessageKind.EVENT_POSTPONED: "REQUEST",  # the same entry, now TENTATIVE
     MessageKind.CANCELLED: "CANCEL",
     MessageKind.EVENT_CANCELLED: "CANCEL",
 }
@@ -88,7 +93,11 @@ JOIN_LINK_KINDS = {
     MessageKind.REMINDER_24H,
     MessageKind.REMINDER_1H,
 }
-ATTENDEE_KINDS = (MessageKind.EVENT_CHANGED, MessageKind.EVENT_CANCELLED)
+ATTENDEE_KINDS = (
+    MessageKind.EVENT_CHANGED,
+    MessageKind.EVENT_CANCELLED,
+    MessageKind.EVENT_POSTPONED,
+)
 CHUNK = 500
 _METHOD_LINE = re.compile(r"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -110,13 +119,14 @@ def queue_for_registration(
     return message
 
 
-def queue_for_attendees(event: Event, kind: MessageKind) -> int:
+def queue_for_attendees(event: Event, kind: MessageKind, *, details: str = "") -> int:
     """Queue `kind` for every confirmed and waitlisted registration of the event (no commit).
 
     For organiser changes (EVENT_CHANGED) and cancellation (EVENT_CANCELLED); returns how
     many people it addresses. Up to MAIL_INLINE_FANOUT_LIMIT people get their rows now;
     a larger audience gets one Announcement row instead, in the same transaction, which
-    the sender expands in committed chunks (webapp.mail.fanout).
+    the sender expands in committed chunks (webapp.mail.fanout). `details` is a change's
+    ChangeNotice as JSON (webapp.communication.changes), worded in each person's language.
     """
     kind = MessageKind(kind)
     if kind not in ATTENDEE_KINDS:
@@ -133,6 +143,7 @@ def queue_for_attendees(event: Event, kind: MessageKind) -> int:
                 kind=kind.value,
                 up_to_registration_id=last_id,
                 audience=audience,
+                details=details,
             )
         )
         _note_queued()
@@ -142,20 +153,23 @@ def queue_for_attendees(event: Event, kind: MessageKind) -> int:
         .where(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))
         .order_by(Registration.id)
     ).all()
-    queue_for_registration_ids(event, kind, ids)
+    queue_for_registration_ids(event, kind, ids, details=details)
     return len(ids)
 
 
-def queue_for_registration_ids(event: Event, kind: MessageKind, ids: list[int]) -> None:
+def queue_for_registration_ids(
+    event: Event, kind: MessageKind, ids: list[int], *, details: str = ""
+) -> None:
     """Insert the `kind` rows for these registrations of the event, a chunk per statement."""
     facts = EventFactsByLanguage(event)
+    notice = ChangeNotice.from_json(details)
     for start in range(0, len(ids), CHUNK):
         registrations = db.session.scalars(
             sa.select(Registration)
             .where(Registration.id.in_(ids[start : start + CHUNK]))
             .options(orm.lazyload(Registration.event))  # the event is already loaded
         ).all()
-        rows = [_registration_values(r, kind, facts) for r in registrations]
+        rows = [_registration_values(r, kind, facts, notice) for r in registrations]
         db.session.execute(sa.insert(OutboxMessage), rows)
     if ids:
         _note_queued()
@@ -212,7 +226,10 @@ class EventFactsByLanguage:
 
 
 def _registration_values(
-    registration: Registration, kind: MessageKind, facts: EventFactsByLanguage
+    registration: Registration,
+    kind: MessageKind,
+    facts: EventFactsByLanguage,
+    notice: ChangeNotice | None = None,
 ) -> dict[str, Any]:
     """Every column of the outbox row for one registration and kind, in its language."""
     event = registration.event
@@ -227,12 +244,13 @@ def _registration_values(
             "first_name": registration.first_name,
             "manage_url": _manage_url(registration, language),
             "cancel_url": _manage_url(registration, language) + "/cancel",
-            "join_url": _join_url(registration, kind) if confirmed else "",
+            "join_url": _join_url(registration, kind, language) if confirmed else "",
             "position": _waitlist_position(registration) if kind == MessageKind.WAITLISTED else 0,
             "waitlisted": registration.status == RegistrationStatus.WAITLISTED,
             "invite_method": method or "",
             "online": registration.attends_online,
             **_hold_values(registration, kind, language),
+            **_change_values(registration, notice, language),
         }
         text, html = _render(kind, context, language)
         subject = str(SUBJECTS[kind]) % {"title": facts[language].title}
@@ -286,6 +304,7 @@ def _invite(registration: Registration, method: str, language: str) -> str:
         method=method,
         base_url=content.base_url(),
         pages_url=content.base_url(language),
+        join_url=attendee_join_url(registration, content.base_url(language)),
     ).decode("utf-8")
     found = _METHOD_LINE.search(data)
     if found is None or found.group(1) != method:
@@ -297,11 +316,22 @@ def _manage_url(registration: Registration, language: str) -> str:
     return f"{content.base_url(language)}/r/{manage_token(registration)}"
 
 
-def _join_url(registration: Registration, kind: MessageKind) -> str:
-    """The meeting link, never shown publicly: to those who follow online, in these kinds."""
-    if kind not in JOIN_LINK_KINDS or not registration.attends_online or registration.is_held:
+def _join_url(registration: Registration, kind: MessageKind, language: str) -> str:
+    """The person's own join link (never the meeting's URL): to those who follow online,
+    in these kinds."""
+    if kind not in JOIN_LINK_KINDS or registration.is_held:
         return ""  # held: not until the address is confirmed
-    return registration.event.online_url
+    return attendee_join_url(registration, content.base_url(language))
+
+
+def _change_values(
+    registration: Registration, notice: ChangeNotice | None, language: str
+) -> dict[str, Any]:
+    """What changed and the organiser's note, in the current language (change emails)."""
+    if notice is None:
+        return {}
+    changes = describe(notice, online=registration.attends_online, language=language)
+    return {"changes": changes, "organiser_message": notice.message}
 
 
 def _hold_values(registration: Registration, kind: MessageKind, language: str) -> dict[str, str]:

@@ -84,5 +84,8 @@ class Announcement(db.Model):
     up_to_registration_id: Mapped[int]
     last_registration_id: Mapped[int] = mapped_column(default=0)
     audience: Mapped[int] = mapped_column(default=0)
+    # What changed and the organiser's note, as JSON (webapp.communication.changes), so every
+    # chunk renders the same change into each person's language.
+    details: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)

@@ -50,6 +50,7 @@ def due_events(reminder: Reminder, now: datetime) -> list[Event]:
     """Published events whose reminder window contains `now`."""
     stmt = sa.select(Event).where(
         Event.status == EventStatus.PUBLISHED,
+        Event.postponed_at.is_(None),  # no reminders of a date that no longer holds
         Event.starts_at > now + reminder.until,
         Event.starts_at <= now + reminder.lead,
     )

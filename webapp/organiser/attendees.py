@@ -39,6 +39,7 @@ class EventCounts:
     waitlisted: int = 0
     cancelled: int = 0
     checked_in: int = 0
+    joined_online: int = 0  # through their personal join link, at least once
 
     def capacity_left(self, capacity: int | None) -> int | None:
         """Free seats, or None when the event has no limit."""
@@ -74,6 +75,15 @@ def checked_in_counts(event_ids: list[int]) -> dict[int, int]:
         .group_by(Registration.event_id)
     )
     return {event_id: count for event_id, count in rows}
+
+
+def _joined(event_id: int) -> int:
+    """Registrations that joined the meeting through their join link at least once."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Registration.event_id == event_id, Registration.first_joined_at.is_not(None)
+        )
+    )
 
 
 def active_count(event_id: int) -> int:
@@ -209,7 +219,7 @@ def summary(event: Event, *, last_days: int = 60) -> Summary:
         per_status[status.value] += count
         per_day[_local_day(bucket, event.timezone)] += count
     checked_in = checked_in_counts([event.id]).get(event.id, 0)
-    counts = EventCounts(**per_status, checked_in=checked_in)
+    counts = EventCounts(**per_status, checked_in=checked_in, joined_online=_joined(event.id))
     return Summary(counts=counts, per_day=_every_day(per_day, last_days))
 
 

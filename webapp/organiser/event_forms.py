@@ -16,6 +16,7 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
     TimeField,
     URLField,
 )
@@ -154,6 +155,11 @@ class EventForm(TranslatedTexts, Form):
             mailable_address,  # it becomes the Reply-To of the event's emails
         ],
     )
+    # Sent with the update email only when the edit changes the time or place.
+    change_message = TextAreaField(
+        _l("Message to attendees about this change"),
+        validators=[Optional(), Length(max=2000, message=TOO_LONG)],
+    )
     preview = SubmitField(_l("Check the time"))
     save = SubmitField(_l("Save"))
 
@@ -250,6 +256,7 @@ class EventForm(TranslatedTexts, Form):
             organiser_email=(self.organiser_email.data or "").strip(),
             language=self.language.data,
             translations=self.translations(),
+            change_message=(self.change_message.data or "").strip(),
         )
 
     def load(self, event: Event) -> None:

@@ -56,6 +56,9 @@ COLUMNS = (
     (_l("Registered at (%(zone)s)"), 20),
     (_l("Registered at (UTC, ISO 8601)"), 22),
     (_l("Checked in at (%(zone)s)"), 20),
+    # Online attendance through the personal join link, beside the check-in.
+    (_l("Joined online at (%(zone)s)"), 20),
+    (_l("Online joins"), 10),
     (_l("Language"), 12),
     (_l("Source"), 12),  # how the registration came: form, organiser or import
 )
@@ -119,6 +122,8 @@ def _registration_rows(event: Event, wanted: AttendeeFilter) -> Iterator[tuple]:
             Registration.needs,
             sa.type_coerce(Registration.created_at, sa.DateTime),
             sa.type_coerce(Registration.checked_in_at, sa.DateTime),
+            sa.type_coerce(Registration.first_joined_at, sa.DateTime),
+            Registration.join_count,
             Registration.language,
             sa.type_coerce(Registration.source, sa.String),
         )
@@ -127,12 +132,14 @@ def _registration_rows(event: Event, wanted: AttendeeFilter) -> Iterator[tuple]:
     zone = timezones.get_zone(event.timezone)
     names = {code: i18n.language_name(code) for code in i18n.languages()}
     result = db.session.connection().execution_options(yield_per=WINDOW).execute(stmt)
-    for *values, created, checked, language, source in result:
+    for *values, created, checked, joined, joins, language, source in result:
         yield (
             *values,
             _wall_time(created, zone),
             created.isoformat(timespec="seconds") + "Z",
             _wall_time(checked, zone) if checked else None,
+            _wall_time(joined, zone) if joined else None,
+            joins,
             names.get(language, language),  # a language the site no longer offers: its code
             source,
         )
@@ -157,8 +164,8 @@ def _wall_time(naive_utc: datetime, zone: ZoneInfo) -> datetime:
 # The Excel width of each question's column.
 ANSWER_WIDTH = 24
 # Positions of text and wall-time cells in an export row (answers follow them).
-TEXT_CELLS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 14)
-TIME_CELLS = (10, 12)
+TEXT_CELLS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 15, 16)
+TIME_CELLS = (10, 12, 13)
 
 
 def _csv_cells(row: tuple) -> list:
@@ -270,7 +277,7 @@ class AttendeeSheet:
                 continue  # an absent cell is an empty one, and costs nothing to write
             if isinstance(value, datetime):
                 self.sheet.write_datetime(row_number, column, value, self.when)
-            elif isinstance(value, float):  # a number question's answer
+            elif isinstance(value, int | float):  # online joins; a number question's answer
                 self.sheet.write_number(row_number, column, value)
             else:
                 self.write_text(row_number, column, value)

@@ -40,6 +40,7 @@ MESSAGE_KIND = {
     "promoted": _l("Promoted"),
     "cancelled": REGISTRATION_CANCELLED,
     "event_changed": _l("Event changed"),
+    "event_postponed": _l("Event postponed"),
     "event_cancelled": _l("Event cancelled"),
     "reminder_24h": _l("Reminder 24h"),
     "reminder_1h": _l("Reminder 1h"),

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from webapp import timezones
+from webapp.communication import changes, postpone
 from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
@@ -90,6 +91,8 @@ class EventData:
     language: str = "en"  # of title, summary and description
     # The other languages the organiser filled in; any language missing here has no text.
     translations: dict[str, TextData] = field(default_factory=dict)
+    # The organiser's note to attendees, sent only if the edit changes the time or place.
+    change_message: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,16 +186,21 @@ def update_event(event: Event, organiser: Organiser, data: EventData) -> ChangeO
         raise EventStateError(_("A cancelled event can no longer be edited."))
     if event.status == EventStatus.DRAFT and data.slug and data.slug != event.slug:
         _rename(event, data.slug)
-    before = _time_and_place(event)
+    before, was = _time_and_place(event), changes.snapshot(event)
     _apply(event, data)
     organiser.last_timezone = data.timezone
     if event.status != EventStatus.PUBLISHED or _time_and_place(event) == before:
         return ChangeOutcome(announced=False, queued=0)
+    moved = (event.starts_at, event.ends_at) != before[:2]
+    rescheduled = postpone.reschedule_if_postponed(event, was["starts_at"], moved)
     event.sequence += 1
     db.session.flush()
-    return ChangeOutcome(
-        announced=True, queued=messages.queue_for_attendees(event, MessageKind.EVENT_CHANGED)
+    notice = changes.compare(was, event, data.change_message)
+    notice.rescheduled = rescheduled
+    queued = messages.queue_for_attendees(
+        event, MessageKind.EVENT_CHANGED, details=notice.to_json()
     )
+    return ChangeOutcome(announced=True, queued=queued)
 
 
 def _rename(event: Event, slug: str) -> None:

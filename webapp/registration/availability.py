@@ -23,6 +23,7 @@ class RegistrationState(enum.StrEnum):
     CANCELLED = "cancelled"
     ENDED = "ended"  # the event has taken place
     UNAVAILABLE = "unavailable"  # draft
+    POSTPONED = "postponed"  # date to be announced: registration waits for the new date
 
     @property
     def accepts_registrations(self) -> bool:
@@ -182,6 +183,8 @@ def event_over(event: Event, *, now: datetime | None = None) -> RegistrationStat
     """CANCELLED or ENDED when the event is over (for good, whatever its seats), else None."""
     if event.status == EventStatus.CANCELLED:
         return RegistrationState.CANCELLED
+    if event.status == EventStatus.PUBLISHED and event.postponed_at is not None:
+        return None  # its old date passing does not make it over
     if event.status == EventStatus.PUBLISHED and (now or now_utc()) >= event.ends_at:
         return RegistrationState.ENDED
     return None
@@ -193,6 +196,8 @@ def _state(event: Event, now: datetime, *, full: bool) -> RegistrationState:
         return over
     if event.status != EventStatus.PUBLISHED:
         return RegistrationState.UNAVAILABLE
+    if event.postponed_at is not None:
+        return RegistrationState.POSTPONED
     if event.registration_opens_at and now < event.registration_opens_at:
         return RegistrationState.NOT_YET_OPEN
     if now >= event.closes_at:

@@ -105,6 +105,10 @@ class Registration(db.Model):
     # ran out, which is how the organiser and the person tell that from a cancellation.
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Online attendance through the personal join link (webapp/communication/join.py): when
+    # the person first joined, and how many times they opened the meeting.
+    first_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    join_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     event = relationship("Event", lazy="joined", innerjoin=True)
 

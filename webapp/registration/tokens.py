@@ -32,12 +32,39 @@ def new_token_salt() -> str:
 
 def manage_token(registration: Registration) -> str:
     """The registration's manage token, derived from SECRET_KEY and its salt."""
+    return _derive("manage", registration.token_salt)
+
+
+def _derive(purpose: str, salt: str) -> str:
     key = current_app.config["SECRET_KEY"]
     if isinstance(key, str):
         key = key.encode()
-    message = f"manage:{registration.token_salt}".encode()
-    digest = hmac.new(key, message, hashlib.sha256).digest()
+    digest = hmac.new(key, f"{purpose}:{salt}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+# The join token: '<registration id>.<HMAC of "join:" + salt>'. Separate from the manage
+# token because the join link goes into calendar entries, which are shared with assistants
+# and colleagues and must not let them cancel. Derived, so registrations made before join
+# links existed have one too; the id finds the row, the HMAC is compared in constant time.
+JOIN_TOKEN_PATTERN = re.compile(r"([0-9]{1,18})\.([A-Za-z0-9_-]{43})")
+
+
+def join_token(registration: Registration) -> str:
+    """The registration's join token (for /join/<token>)."""
+    return f"{registration.id}.{_derive('join', registration.token_salt)}"
+
+
+def find_by_join_token(token: str) -> Registration | None:
+    """The registration a join token belongs to, or None for any unknown or malformed one."""
+    found = JOIN_TOKEN_PATTERN.fullmatch(token) if isinstance(token, str) else None
+    if found is None:
+        return None
+    registration = db.session.get(Registration, int(found.group(1)))
+    if registration is None:
+        return None
+    expected = _derive("join", registration.token_salt)
+    return registration if hmac.compare_digest(expected, found.group(2)) else None
 
 
 def token_hash(token: str) -> str:

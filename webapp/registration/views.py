@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
 from webapp import i18n, timezones
+from webapp.communication import join
 from webapp.countries import country_name
 from webapp.db import now_utc
 from webapp.events import services as events
@@ -33,6 +34,7 @@ from webapp.registration.forms import (
     registration_form,
 )
 from webapp.registration.models import AttendanceMode, RegistrationStatus
+from webapp.registration.tokens import join_token
 from webapp.security import private_page
 
 bp = Blueprint("registration", __name__)
@@ -225,7 +227,15 @@ def _manage_page(
         answers=answers_for(registration, include_hidden=False),
         answers_form=answers if answers_open else None,
         switch_to=_switch_to(registration),
+        join_url=_join_url(registration),
     ), status
+
+
+def _join_url(registration) -> str:
+    """The person's own join link, while it can still open the meeting for them."""
+    if join.join_state(registration) not in join.USABLE_STATES:
+        return ""
+    return url_for("join.join_page", token=join_token(registration))
 
 
 def _switch_to(registration):

@@ -1,0 +1,169 @@
+"""Postponing: attendees are told (in their language, with the organiser's note), their
+calendars mark the entry tentative, registrations are kept and registration waits; the
+pages and JSON-LD say EventPostponed; a new date tells them again (EventRescheduled)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from tests.conftest import local
+from tests.mail_support import calendar_of, deliver
+from tests.organiser_support import event_form_data
+from tests.registration_support import form_data, register, registrations
+from webapp.events.models import Event
+from webapp.extensions import db
+from webapp.mail.models import OutboxMessage
+
+NOTE = "Our speaker is ill. We will find a new date soon."
+
+
+def _event(make_event, organiser_id: int, **overrides):
+    values = {"start_local": local("2027-02-28 18:00"), "owner_id": organiser_id, "capacity": 1}
+    return make_event(**{**values, **overrides})
+
+
+def _json_ld(client, slug: str) -> dict:
+    html = client.get(f"/events/{slug}").get_data(as_text=True)
+    found = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    return json.loads(found.group(1))
+
+
+def _mails(smtp_server, before: int) -> dict:
+    return {m.rcpt_tos[0]: m.message for m in smtp_server.messages[before:]}
+
+
+def _text(message) -> str:
+    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+def _postponed(app, event_id: int):
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        return event.postponed_at, event.previous_starts_at
+
+
+def test_postponing_tells_everyone_and_keeps_their_registrations(
+    app, client, signed_in_organiser, smtp_server, make_event
+):
+    event = _event(make_event, signed_in_organiser)
+    register(app, event.id, "ana@example.org")
+    register(app, event.id, "mette@example.org", language="da")  # on the waiting list
+    deliver(app)
+    before = len(smtp_server.messages)
+    first_invite = calendar_of(smtp_server.messages[0].message).walk("VEVENT")[0]
+
+    page = client.get(f"/organiser/events/{event.id}/postpone")
+    assert page.status_code == 200 and "2 people are registered or waiting" in page.text
+    response = client.post(f"/organiser/events/{event.id}/postpone", data={"message": NOTE})
+    assert response.status_code == 302
+    deliver(app)
+
+    assert _postponed(app, event.id)[0] is not None
+    assert registrations(app, event.id) == [
+        ("ana@example.org", "confirmed"),
+        ("mette@example.org", "waitlisted"),
+    ]
+    mails = _mails(smtp_server, before)
+    english = mails["ana@example.org"]
+    assert str(english["Subject"]) == "Postponed: Smart specialisation webinar"
+    text = _text(english)
+    assert "planned for Sun 28 Feb 2027, 18:00–19:30 CET" in text
+    assert "Message from the organiser:\n" + NOTE in text
+    invite = calendar_of(english).walk("VEVENT")[0]
+    assert invite["STATUS"] == "TENTATIVE"
+    assert invite["UID"] == first_invite["UID"] and invite["SEQUENCE"] > first_invite["SEQUENCE"]
+    danish = mails["mette@example.org"]
+    assert str(danish["Subject"]).startswith("Udskudt:")
+    assert "Arrangøren har udskudt" in _text(danish) and NOTE in _text(danish)
+
+
+def test_while_postponed_pages_say_so_and_registration_waits(
+    app, client, signed_in_organiser, make_event, clock
+):
+    event = _event(make_event, signed_in_organiser, capacity=None)
+    _, token, _ = register(app, event.id, "ana@example.org")
+    clock.shift(timedelta(minutes=1))  # a new version of the event (its updated_at)
+    client.post(f"/organiser/events/{event.id}/postpone")
+
+    assert _json_ld(client, event.slug)["eventStatus"] == "https://schema.org/EventPostponed"
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert "Postponed:" in page and "Registration reopens when the new date" in page
+    listing = client.get("/").get_data(as_text=True)
+    assert "event-postponed" in listing
+    refused = client.post(f"/events/{event.slug}/register", data=form_data(email="bo@example.org"))
+    assert refused.status_code == 409
+    assert registrations(app, event.id) == [("ana@example.org", "confirmed")]
+    public = client.get(f"/events/{event.slug}.ics")
+    assert public.status_code == 200 and b"STATUS:TENTATIVE" in public.data
+
+    # The old date passing does not make a postponed event over, nor send reminders.
+    clock.move_to(datetime(2027, 3, 1, 12, 0, tzinfo=UTC))
+    manage = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "The event is postponed" in manage and "has taken place" not in manage
+    result = app.test_cli_runner().invoke(
+        args=["mail", "send-reminders", "--now", "2027-02-28T16:30:00Z"]
+    )
+    assert result.exit_code == 0
+    with app.app_context():
+        kinds = db.session.scalars(sa.select(OutboxMessage.kind)).all()
+    assert "reminder_1h" not in kinds and "reminder_24h" not in kinds
+
+
+def test_a_new_date_ends_the_postponement_and_says_what_changed(
+    app, client, signed_in_organiser, smtp_server, make_event
+):
+    event = _event(make_event, signed_in_organiser, capacity=None)
+    register(app, event.id, "ana@example.org")
+    client.post(f"/organiser/events/{event.id}/postpone")
+    deliver(app)
+    before = len(smtp_server.messages)
+
+    data = event_form_data(
+        start_date="2027-04-10",
+        start_time="18:00",
+        end_date="2027-04-10",
+        end_time="19:30",
+        online_url="https://meet.example.org/secret-room",
+        capacity="",
+        change_message="See you in April!",
+    )
+    assert client.post(f"/organiser/events/{event.id}/edit", data=data).status_code == 302
+    deliver(app)
+
+    postponed_at, previous = _postponed(app, event.id)
+    assert postponed_at is None and previous == datetime(2027, 2, 28, 17, 0, tzinfo=UTC)
+    text = _text(_mails(smtp_server, before)["ana@example.org"])
+    assert "- The postponed event has its new date." in text
+    assert "Was: Sun 28 Feb 2027, 18:00–19:30 CET · Now: Sat 10 Apr 2027, 18:00–19:30 CEST" in text
+    assert "See you in April!" in text
+    invite = calendar_of(_mails(smtp_server, before)["ana@example.org"]).walk("VEVENT")[0]
+    assert invite["STATUS"] == "CONFIRMED"
+    data_ld = _json_ld(client, event.slug)
+    assert data_ld["eventStatus"] == "https://schema.org/EventRescheduled"
+    assert data_ld["previousStartDate"] == "2027-02-28T18:00:00+01:00"
+    assert data_ld["startDate"] == "2027-04-10T18:00:00+02:00"
+    page = client.get(f"/events/{event.slug}/register")
+    assert page.status_code == 200 and 'name="email"' in page.text
+
+
+def test_what_cannot_be_postponed_and_bad_input(app, client, signed_in_organiser, make_event):
+    event = _event(make_event, signed_in_organiser)
+    register(app, event.id, "ana@example.org")
+    long_note = client.post(f"/organiser/events/{event.id}/postpone", data={"message": "x" * 2001})
+    assert long_note.status_code == 422
+    assert _postponed(app, event.id)[0] is None
+
+    client.post(f"/organiser/events/{event.id}/postpone")
+    again = client.post(f"/organiser/events/{event.id}/postpone", follow_redirects=True)
+    assert "already postponed" in again.get_data(as_text=True)
+    draft = _event(make_event, signed_in_organiser, status="draft")
+    refused = client.post(f"/organiser/events/{draft.id}/postpone", follow_redirects=True)
+    assert "Only a published event can be postponed" in refused.get_data(as_text=True)
+    assert client.get(f"/organiser/events/{event.id}/postpone?x=1").status_code == 200
+    with app.app_context():
+        kinds = sorted(db.session.scalars(sa.select(OutboxMessage.kind)).all())
+    assert kinds == ["confirmed", "event_postponed"]  # one postponement, told once

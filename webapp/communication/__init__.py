@@ -1,0 +1,1 @@
+"""Talking to attendees about their event: what changed, postponing, personal join links."""
