@@ -84,5 +84,9 @@ class Announcement(db.Model):
     up_to_registration_id: Mapped[int]
     last_registration_id: Mapped[int] = mapped_column(default=0)
     audience: Mapped[int] = mapped_column(default=0)
+    # An organiser's written announcement (kind "announcement") and its group; else None.
+    event_announcement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("event_announcement.id", ondelete="CASCADE"), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
