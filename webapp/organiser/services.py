@@ -63,6 +63,7 @@ class EventData:
         "hold_minutes",
         "organiser_name",
         "organiser_email",
+        "confirmation_note",
     )
 
     title: str
@@ -83,6 +84,7 @@ class EventData:
     online_capacity: int | None = None  # hybrid events: the online seats (None: no limit)
     requires_email_confirmation: bool = False
     hold_minutes: int = 30
+    confirmation_note: str = ""
     registration_opens_local: datetime | None = None
     registration_closes_local: datetime | None = None
     organiser_name: str = ""
