@@ -83,12 +83,14 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from webapp.calendar.cli import calendar_cli
+    from webapp.communication.cli import communication_cli
     from webapp.demo import demo_cli
     from webapp.mail.cli import mail_cli
     from webapp.organiser.cli import organiser_cli
     from webapp.registration.cli import registrations_cli
 
     app.cli.add_command(calendar_cli)
+    app.cli.add_command(communication_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(organiser_cli)

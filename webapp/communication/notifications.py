@@ -9,6 +9,8 @@ to a choice, to an account's default or to who manages an event refreshes it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 
 from webapp.communication.models import EventNotification, NotifyChoice
@@ -16,8 +18,10 @@ from webapp.events.models import Event, event_organisers
 from webapp.extensions import db
 from webapp.mail import notices
 from webapp.mail.messages import MessageKind
-from webapp.organiser.models import Organiser
 from webapp.registration.models import Registration
+
+if TYPE_CHECKING:
+    from webapp.organiser.models import Organiser
 
 
 def organisers_of(event: Event) -> list[Organiser]:

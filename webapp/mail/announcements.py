@@ -81,8 +81,13 @@ def render(letter: Letter, registration: Registration, facts: content.EventFacts
     return {"subject": one_line(_fill(letter.subject, values), 300), "text": text, "html": html}
 
 
+def dedupe_prefix(announcement_id: int) -> str:
+    """The start of the dedupe keys of one announcement's messages (one per registration)."""
+    return f"announcement:{announcement_id}:"
+
+
 def _values(
-    letter: Letter, registration: Registration, facts: messages.EventFactsByLanguage
+    letter: Letter, registration: Registration, facts: messages.EventFactsByLanguage, key: str
 ) -> dict[str, Any]:
     language = i18n.supported(registration.language)
     rendered = render(letter, registration, facts[language])
@@ -100,11 +105,15 @@ def _values(
         "html_body": rendered["html"],
         "event_id": event.id,
         "registration_id": registration.id,
+        "dedupe_key": f"{key}{registration.id}",
     }
 
 
-def queue_letter(event: Event, letter: Letter, ids: list[int]) -> None:
-    """Insert one personal message per registration id, a chunk per statement (no commit)."""
+def queue_letter(event: Event, letter: Letter, ids: list[int], *, announcement_id: int) -> None:
+    """Insert one personal message per registration id, a chunk per statement (no commit);
+    each row's dedupe key names the announcement and the registration, so no one ever gets
+    the same announcement twice."""
+    key = dedupe_prefix(announcement_id)
     facts = messages.EventFactsByLanguage(event)
     for start in range(0, len(ids), messages.CHUNK):
         registrations = db.session.scalars(
@@ -113,7 +122,7 @@ def queue_letter(event: Event, letter: Letter, ids: list[int]) -> None:
             .order_by(Registration.id)
             .options(orm.lazyload(Registration.event))  # the event is already loaded
         ).all()
-        rows = [_values(letter, r, facts) for r in registrations]
+        rows = [_values(letter, r, facts, key) for r in registrations]
         db.session.execute(sa.insert(OutboxMessage), rows)
     if ids:
         messages.note_queued()
