@@ -28,7 +28,7 @@ from webapp.registration.models import Registration
 from webapp.text import one_line
 
 PLACEHOLDERS = ("first_name", "last_name", "manage_link", "event_title")
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 KIND = messages.MessageKind.ANNOUNCEMENT
 
 
