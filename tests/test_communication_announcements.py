@@ -72,7 +72,7 @@ def _form(**overrides) -> dict:
 
 @pytest.fixture
 def hybrid(event_with_attendees):
-    event, ids = event_with_attendees(
+    event, _ = event_with_attendees(
         PEOPLE, format=EventFormat.HYBRID, venue_name="Hall", city="Aarhus", country="DK"
     )
     return event
