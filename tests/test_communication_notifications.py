@@ -267,3 +267,22 @@ def test_the_confirmation_note_is_in_both_parts_escaped(app, client, smtp_server
     html = part_of_type(mail.message, "text/html").get_content()
     assert "A note from the organiser:\nTake tram 4 to <Nørreport> & walk\nBring your badge" in text
     assert "Take tram 4 to &lt;Nørreport&gt; &amp; walk<br>Bring your badge" in html
+
+
+def test_the_event_form_sets_the_confirmation_note_within_its_limit(
+    app, client, signed_in_organiser
+):
+    from tests.organiser_support import event_form_data
+
+    too_long = client.post(
+        "/organiser/events/new", data=event_form_data(confirmation_note="x" * 1001)
+    )
+    assert too_long.status_code == 422
+    assert "Use at most 1000 characters." in too_long.get_data(as_text=True)
+
+    response = client.post(
+        "/organiser/events/new", data=event_form_data(confirmation_note="  Bring your badge.  ")
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalars(sa.select(Event.confirmation_note)).all() == ["Bring your badge."]
