@@ -17,6 +17,7 @@ from webapp.db import begin_write
 from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail.models import OutboxMessage
+from webapp.organiser.models import Organiser
 from webapp.registration import services
 from webapp.registration.models import Registration, RegistrationStatus
 
@@ -286,3 +287,26 @@ def test_the_event_form_sets_the_confirmation_note_within_its_limit(
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalars(sa.select(Event.confirmation_note)).all() == ["Bring your badge."]
+
+
+def test_new_events_and_new_co_organisers_bring_their_defaults(
+    app, client, signed_in_organiser, make_event
+):
+    from tests.organiser_support import event_form_data
+
+    cora = make_organiser(app, "cora@cluster.example")
+    with app.app_context():
+        begin_write(db.session)
+        db.session.get(Organiser, cora).notify_default = "each"
+        db.session.commit()
+    event = make_event(owner_id=signed_in_organiser)
+
+    client.post(f"/organiser/events/{event.id}/organisers", data={"email": "cora@cluster.example"})
+    assert _notify_each(app, event.id)
+    client.post(f"/organiser/events/{event.id}/organisers/{cora}/remove")
+    assert not _notify_each(app, event.id)
+
+    _settings(client, notify_default="each")
+    client.post("/organiser/events/new", data=event_form_data(slug="mine"))
+    with app.app_context():
+        assert db.session.scalars(sa.select(Event).where(Event.slug == "mine")).one().notify_each

@@ -17,6 +17,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from webapp import timezones
+from webapp.communication import notifications
+from webapp.communication.models import NotifyChoice
 from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
@@ -172,6 +174,7 @@ def create_event(organiser: Organiser, data: EventData) -> Event:
     _apply(event, data)
     _add_with_free_slug(event, data.slug or slugify(data.title), exact=bool(data.slug))
     organiser.last_timezone = data.timezone
+    event.notify_each = organiser.notify_default == NotifyChoice.EACH
     return event
 
 
@@ -244,6 +247,7 @@ def duplicate_event(event: Event, organiser: Organiser) -> Event:
     copy.translations = copies_of(event)
     _add_with_free_slug(copy, f"{event.slug[:100]}-copy", exact=False)
     copy_questions(event, copy)
+    notifications.refresh(copy)  # another owner, and no per-event choices yet
     return copy
 
 
@@ -286,11 +290,13 @@ def add_co_organiser(event: Event, organiser: Organiser | None) -> None:
     if organiser.id == event.owner_id or organiser in event.co_organisers:
         raise EventStateError(_("%(email)s already manages this event.", email=organiser.email))
     event.co_organisers.append(organiser)
+    notifications.refresh(event)
 
 
 def remove_co_organiser(event: Event, organiser_id: int) -> None:
     """Stop a co-organiser from managing the event (unknown ids change nothing)."""
     event.co_organisers = [co for co in event.co_organisers if co.id != organiser_id]
+    notifications.refresh(event)
 
 
 @dataclass(frozen=True)
