@@ -43,7 +43,7 @@ def test_an_organiser_sends_an_announcement_to_the_online_group(page: Page, live
     sign_in(page, organiser)
     page.goto(f"/organiser/events/{event.id}")
 
-    page.get_by_role("link", name="Write to attendees").click()
+    page.get_by_role("link", name="New announcement").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Write to attendees")
     assert_labelled_inputs(page)
     assert_accessible(page)
