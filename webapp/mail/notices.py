@@ -29,16 +29,22 @@ class Organiser(Protocol):
     language: str
 
 
-def seat_lines(event: Event) -> list[str]:
-    """Confirmed, waiting and seats left, in the current language (one query)."""
+def seat_counts(event: Event) -> dict[AttendanceMode, dict[RegistrationStatus, int]]:
+    """The event's registrations per attendance mode and status (one query)."""
     rows = db.session.execute(
         sa.select(Registration.attendance_mode, Registration.status, sa.func.count())
         .where(Registration.event_id == event.id)
         .group_by(Registration.attendance_mode, Registration.status)
     ).all()
-    count = {mode: {} for mode in AttendanceMode}
+    count: dict[AttendanceMode, dict[RegistrationStatus, int]] = {m: {} for m in AttendanceMode}
     for mode, status, number in rows:
         count[mode][status] = number
+    return count
+
+
+def seat_lines(event: Event, count: dict | None = None) -> list[str]:
+    """Confirmed, waiting and seats left, in the current language."""
+    count = count if count is not None else seat_counts(event)
     pools = {None: (event.capacity, [AttendanceMode.IN_PERSON, AttendanceMode.ONLINE])}
     if event.is_hybrid:
         pools = {
@@ -67,7 +73,9 @@ def event_page(event: Event, language: str) -> str:
     return f"{content.base_url(language)}/organiser/events/{event.id}"
 
 
-def queue_notices(registration: Registration, kind: MessageKind, organisers: list) -> None:
+def queue_notices(
+    registration: Registration, kind: MessageKind, organisers: list[Organiser]
+) -> None:
     """One notice per organiser about this registration or cancellation, in one INSERT."""
     if not organisers:
         return
@@ -75,6 +83,7 @@ def queue_notices(registration: Registration, kind: MessageKind, organisers: lis
         db.session.flush()
     event = registration.event
     facts = messages.EventFactsByLanguage(event)
+    counts = seat_counts(event)  # once, whatever the number of organisers
     rows = []
     for organiser in organisers:
         language = i18n.supported(organiser.language)
@@ -86,7 +95,7 @@ def queue_notices(registration: Registration, kind: MessageKind, organisers: lis
                 "waitlisted": registration.status == RegistrationStatus.WAITLISTED,
                 "cancelled": kind == MessageKind.CANCELLATION_NOTICE,
                 "online": registration.attends_online if event.is_hybrid else None,
-                "seats": seat_lines(event),
+                "seats": seat_lines(event, counts),
                 "page_url": event_page(event, language),
             }
             subject = str(messages.SUBJECTS[kind]) % {"title": facts[language].title}
@@ -105,7 +114,7 @@ class DigestSection:
 
 
 def queue_digest(
-    organiser: Any, day_label: str, sections: list[DigestSection], *, dedupe_key: str
+    organiser: Organiser, day_label: str, sections: list[DigestSection], *, dedupe_key: str
 ) -> OutboxMessage:
     """The organiser's daily digest of their events' registrations (no commit)."""
     kind = MessageKind.DAILY_DIGEST
