@@ -310,3 +310,23 @@ def test_new_events_and_new_co_organisers_bring_their_defaults(
     client.post("/organiser/events/new", data=event_form_data(slug="mine"))
     with app.app_context():
         assert db.session.scalars(sa.select(Event).where(Event.slug == "mine")).one().notify_each
+
+
+def test_the_note_comes_with_a_promotion_and_never_to_the_waiting_list(
+    app, smtp_server, make_event
+):
+    event = make_event(capacity=1, confirmation_note="Doors open at 17:30.")
+    first, _, _ = register(app, event.id, "first@example.org")
+    register(app, event.id, "second@example.org")
+    with app.app_context():
+        services.cancel(db.session.get(Registration, first))
+        db.session.commit()
+    deliver(app)
+
+    waiting, promoted = _mails_to(smtp_server, "second@example.org")
+    assert str(promoted["Subject"]).startswith("A seat is yours")
+    assert "Doors open at 17:30." in part_of_type(promoted, "text/plain").get_content()
+    assert "Doors open at 17:30." in part_of_type(promoted, "text/html").get_content()
+    assert "Doors open" not in part_of_type(waiting, "text/plain").get_content()
+    cancelled = _mails_to(smtp_server, "first@example.org")[-1]
+    assert "Doors open" not in part_of_type(cancelled, "text/plain").get_content()

@@ -96,7 +96,7 @@ JOIN_LINK_KINDS = {
     MessageKind.REMINDER_1H,
 }
 # Kinds that carry the organiser's note for confirmed people (directions, what to bring).
-NOTE_KINDS = {MessageKind.CONFIRMED}
+NOTE_KINDS = {MessageKind.CONFIRMED, MessageKind.PROMOTED}
 ATTENDEE_KINDS = (MessageKind.EVENT_CHANGED, MessageKind.EVENT_CANCELLED)
 CHUNK = 500
 _METHOD_LINE = re.compile(r"^METHOD:([A-Z-]+)\r?$", re.MULTILINE)
