@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from tests.mail_support import deliver
 from tests.registration_support import outbox, register
 from webapp import PROJECT_ROOT
+from webapp.communication.digest import DailyRun
 from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, EventFormat
 from webapp.extensions import db
@@ -373,7 +374,7 @@ def test_a_failing_hold_release_never_stops_delivery(app, smtp_server, make_even
     event = make_event(capacity=5)
     register(app, event.id, "someone@example.org")
     with app.app_context():
-        mail_cli._run_periodic_jobs()  # logged and rolled back, not raised
+        mail_cli._run_periodic_jobs(DailyRun())  # logged and rolled back, not raised
         report = send_pending()
     assert report.sent == 1
     assert [m.rcpt_tos for m in smtp_server.messages] == [["someone@example.org"]]

@@ -1,6 +1,7 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all tables."""
 
 from webapp.calendar.models import CalendarEntry
+from webapp.communication.models import EventAnnouncement, EventNotification
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus, event_organisers
 from webapp.mail.models import Announcement, OutboxMessage, OutboxStatus
 from webapp.organiser.models import Organiser
@@ -18,8 +19,10 @@ __all__ = [
     "AttendanceMode",
     "CalendarEntry",
     "Event",
+    "EventAnnouncement",
     "EventFormat",
     "EventKind",
+    "EventNotification",
     "EventQuestion",
     "EventStatus",
     "Organiser",

@@ -52,6 +52,8 @@ def search_text_for(
     return "\n".join(search.fold(line) for line in lines)
 
 
+CONFIRMATION_NOTE_LIMIT = 1000
+
 event_organisers = sa.Table(
     "event_organiser",
     db.metadata,
@@ -132,6 +134,14 @@ class Event(db.Model):
     search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # The language of title, summary and description; `translations` holds the others.
     language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
+    # Plain text the organiser adds to the confirmation email (directions, what to bring).
+    confirmation_note: Mapped[str] = mapped_column(
+        sa.String(CONFIRMATION_NOTE_LIMIT), default="", server_default=""
+    )
+    # Whether any of the event's organisers wants an email per registration and
+    # cancellation (webapp.communication.notifications keeps it current): read from the row
+    # a registration loads anyway, so nobody's choice costs the registration a query.
+    notify_each: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     owner = relationship("Organiser", foreign_keys=[owner_id])
     co_organisers = relationship("Organiser", secondary=event_organisers)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
+from webapp.communication.digest import DailyRun
 from webapp.extensions import db
 from webapp.mail import delivery, reminders, status
 from webapp.registration.cli import run_hold_expiry
@@ -44,9 +45,10 @@ def worker_command(interval: float) -> None:
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     click.echo(f"Mail worker started; polling every {interval:g}s.")
+    digests = DailyRun()
     try:
         while not stopping.is_set():
-            _run_periodic_jobs()
+            _run_periodic_jobs(digests)
             try:
                 report = delivery.send_pending(stop=stopping)
             except sa.exc.OperationalError as exc:  # database away: try again next round
@@ -63,14 +65,18 @@ def worker_command(interval: float) -> None:
     click.echo("Mail worker stopped.")
 
 
-def _run_periodic_jobs() -> None:
+def _run_periodic_jobs(digests: DailyRun) -> None:
     """The jobs the worker runs before each delivery pass (their emails go out in it).
     A job that fails is logged and tried again next round; it never stops delivery."""
-    try:
-        run_hold_expiry()
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("Mail worker: releasing passed holds failed")
+    for name, job in (
+        ("releasing passed holds", run_hold_expiry),
+        ("daily digests", digests.run_if_due),
+    ):
+        try:
+            job()
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("Mail worker: %s failed", name)
 
 
 @mail_cli.command("status")
@@ -89,7 +95,7 @@ def status_command(failures: int) -> None:
         )
 
 
-def _parse_now(_ctx, _param, value: str | None) -> datetime | None:
+def parse_now(_ctx, _param, value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
@@ -102,7 +108,7 @@ def _parse_now(_ctx, _param, value: str | None) -> datetime | None:
 
 
 @mail_cli.command("send-reminders")
-@click.option("--now", callback=_parse_now, help="Pretend it is this instant (ISO 8601).")
+@click.option("--now", callback=parse_now, help="Pretend it is this instant (ISO 8601).")
 @click.option("--queue-only", is_flag=True, help="Queue the reminders, leave sending to a worker.")
 def send_reminders_command(now: datetime | None, queue_only: bool) -> None:
     """Queue the reminders that are due (each once per registration), then deliver them."""

@@ -6,10 +6,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from webapp.communication import groups
+from webapp.communication.models import EventAnnouncement
 from webapp.db import begin_write, now_utc
 from webapp.events.models import Event
 from webapp.extensions import db
-from webapp.mail import messages
+from webapp.mail import announcements, messages
 from webapp.mail.models import Announcement
 from webapp.registration.models import ACTIVE_STATUSES, Registration
 
@@ -53,19 +55,28 @@ def _expand_chunk(chunk: int, now: datetime) -> int | None:
         session.rollback()
         return None
     event = session.get(Event, announcement.event_id)
+    written = None
+    audience = Registration.status.in_(ACTIVE_STATUSES)
+    if announcement.event_announcement_id is not None:
+        written = session.get(EventAnnouncement, announcement.event_announcement_id)
+        audience = groups.condition(event, written.audience_group)
     ids = session.scalars(
         sa.select(Registration.id)
         .where(
             Registration.event_id == announcement.event_id,
-            Registration.status.in_(ACTIVE_STATUSES),
+            audience,
             Registration.id > announcement.last_registration_id,
             Registration.id <= announcement.up_to_registration_id,
         )
         .order_by(Registration.id)
         .limit(chunk)
     ).all()
-    kind = messages.MessageKind(announcement.kind)
-    messages.queue_for_registration_ids(event, kind, ids, details=announcement.details)
+    if written is not None:
+        letter = announcements.Letter(written.subject, written.body)
+        announcements.queue_letter(event, letter, list(ids), announcement_id=written.id)
+    else:
+        kind = messages.MessageKind(announcement.kind)
+        messages.queue_for_registration_ids(event, kind, ids, details=announcement.details)
     if ids:
         announcement.last_registration_id = ids[-1]
     if len(ids) < chunk:

@@ -57,6 +57,10 @@ class MessageKind(enum.StrEnum):
     HOLD_EXPIRED = "hold_expired"
     MODE_CHANGED = "mode_changed"  # hybrid: now attending in person, or online
     EVENT_POSTPONED = "event_postponed"  # date to be announced
+    ANNOUNCEMENT = "announcement"  # an organiser's own words to a group of attendees
+    NEW_REGISTRATION_NOTICE = "new_registration_notice"  # to organisers who asked
+    CANCELLATION_NOTICE = "cancellation_notice"  # to organisers who asked
+    DAILY_DIGEST = "daily_digest"  # to organisers who asked
 
 
 SUBJECTS = {
@@ -73,6 +77,9 @@ SUBJECTS = {
     MessageKind.HOLD_EXPIRED: _l("Your place was released: %(title)s"),
     MessageKind.MODE_CHANGED: _l("How you attend has changed: %(title)s"),
     MessageKind.EVENT_POSTPONED: _l("Postponed: %(title)s"),
+    MessageKind.NEW_REGISTRATION_NOTICE: _l("New registration: %(title)s"),
+    MessageKind.CANCELLATION_NOTICE: _l("Cancellation: %(title)s"),
+    MessageKind.DAILY_DIGEST: _l("Your events on %(title)s"),
 }
 # The calendar METHOD each kind carries, for people who hold (or held) a seat.
 INVITE_METHODS = {
@@ -93,6 +100,8 @@ JOIN_LINK_KINDS = {
     MessageKind.REMINDER_24H,
     MessageKind.REMINDER_1H,
 }
+# Kinds that carry the organiser's note for confirmed people (directions, what to bring).
+NOTE_KINDS = {MessageKind.CONFIRMED, MessageKind.PROMOTED}
 ATTENDEE_KINDS = (
     MessageKind.EVENT_CHANGED,
     MessageKind.EVENT_CANCELLED,
@@ -249,6 +258,7 @@ def _registration_values(
             "waitlisted": registration.status == RegistrationStatus.WAITLISTED,
             "invite_method": method or "",
             "online": registration.attends_online,
+            "confirmation_note": event.confirmation_note if kind in NOTE_KINDS else "",
             **_hold_values(registration, kind, language),
             **_change_values(registration, notice, language),
         }
@@ -372,3 +382,15 @@ def _render(kind: MessageKind, context: dict[str, Any], language: str) -> tuple[
 def _note_queued() -> None:
     """Tell the development after-request sender (if enabled) that mail is waiting."""
     g.convene_mail_queued = True
+
+
+# For the other message modules (announcements, organiser notices), which build their own
+# rows with the same envelope, links and templates.
+envelope = _envelope
+render_kind = _render
+note_queued = _note_queued
+
+
+def manage_url(registration: Registration, language: str) -> str:
+    """The registration's personal page, in `language`."""
+    return _manage_url(registration, language)

@@ -87,5 +87,9 @@ class Announcement(db.Model):
     # What changed and the organiser's note, as JSON (webapp.communication.changes), so every
     # chunk renders the same change into each person's language.
     details: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # An organiser's written announcement (kind "announcement") and its group; else None.
+    event_announcement_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("event_announcement.id", ondelete="CASCADE"), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)

@@ -34,7 +34,7 @@ from wtforms.validators import (
 
 from webapp import i18n, timezones
 from webapp.countries import country_choices
-from webapp.events.models import Event, EventFormat, EventKind
+from webapp.events.models import CONFIRMATION_NOTE_LIMIT, Event, EventFormat, EventKind
 from webapp.events.services import KIND_NAMES
 from webapp.forms import Form, SingleLine, line_field
 from webapp.organiser.services import EventData
@@ -160,6 +160,10 @@ class EventForm(TranslatedTexts, Form):
         _l("Message to attendees about this change"),
         validators=[Optional(), Length(max=2000, message=TOO_LONG)],
     )
+    confirmation_note = TextAreaField(
+        _l("Note in the confirmation email"),
+        validators=[Optional(), Length(max=CONFIRMATION_NOTE_LIMIT, message=TOO_LONG)],
+    )
     preview = SubmitField(_l("Check the time"))
     save = SubmitField(_l("Save"))
 
@@ -254,6 +258,7 @@ class EventForm(TranslatedTexts, Form):
             registration_closes_local=self.registration_closes.data,
             organiser_name=(self.organiser_name.data or "").strip(),
             organiser_email=(self.organiser_email.data or "").strip(),
+            confirmation_note=(self.confirmation_note.data or "").strip(),
             language=self.language.data,
             translations=self.translations(),
             change_message=(self.change_message.data or "").strip(),

@@ -9,6 +9,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from webapp import i18n, timezones
+from webapp.communication import announcements, notifications
+from webapp.communication.forms import GROUP_LABELS, NotificationForm
 from webapp.events.models import Event
 from webapp.events.services import event_time, public_url
 from webapp.extensions import db
@@ -145,7 +147,17 @@ def event_detail(event_id: int):
         delivery=services.delivery_summary(event.id),
         co_form=CoOrganiserForm(),
         languages=_languages_of(event),
+        announcements=announcements.history(event.id),
+        notify_form=_notify_form(event),
+        group_labels=GROUP_LABELS,
     )
+
+
+def _notify_form(event: Event) -> NotificationForm:
+    """The signed-in organiser's notification choice for the event, ready to change."""
+    form = NotificationForm()
+    form.choice.data = notifications.choices_for(event).get(current_user.id, "none")
+    return form
 
 
 def _languages_of(event: Event) -> list[str]:

@@ -48,6 +48,10 @@ MESSAGE_KIND = {
     "confirm_email": _l("Confirm email address"),
     "hold_expired": _l("Not confirmed in time"),
     "mode_changed": _l("Attendance changed"),
+    "announcement": _l("Announcement"),
+    "new_registration_notice": _l("New registration (to organisers)"),
+    "cancellation_notice": _l("Cancellation (to organisers)"),
+    "daily_digest": _l("Daily summary (to organisers)"),
 }
 
 QUESTION_KIND = {

@@ -24,6 +24,13 @@ class Organiser(UserMixin, db.Model):
     # Bumped at sign-out and password change; sessions carrying an older value are refused.
     session_version: Mapped[int] = mapped_column(default=1)
     last_timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Brussels")
+    # The language of the emails Convene writes to this organiser.
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
+    # How they hear about registrations to their events, unless an event says otherwise
+    # (webapp.communication.models.NotifyChoice values).
+    notify_default: Mapped[str] = mapped_column(
+        sa.String(20), default="none", server_default="none"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     def get_id(self) -> str:

@@ -17,7 +17,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from webapp import timezones
-from webapp.communication import changes, postpone
+from webapp.communication import changes, notifications, postpone
+from webapp.communication.models import NotifyChoice
 from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus
 from webapp.extensions import db
@@ -64,6 +65,7 @@ class EventData:
         "hold_minutes",
         "organiser_name",
         "organiser_email",
+        "confirmation_note",
     )
 
     title: str
@@ -84,6 +86,7 @@ class EventData:
     online_capacity: int | None = None  # hybrid events: the online seats (None: no limit)
     requires_email_confirmation: bool = False
     hold_minutes: int = 30
+    confirmation_note: str = ""
     registration_opens_local: datetime | None = None
     registration_closes_local: datetime | None = None
     organiser_name: str = ""
@@ -173,6 +176,7 @@ def create_event(organiser: Organiser, data: EventData) -> Event:
     _apply(event, data)
     _add_with_free_slug(event, data.slug or slugify(data.title), exact=bool(data.slug))
     organiser.last_timezone = data.timezone
+    event.notify_each = organiser.notify_default == NotifyChoice.EACH
     return event
 
 
@@ -250,6 +254,7 @@ def duplicate_event(event: Event, organiser: Organiser) -> Event:
     copy.translations = copies_of(event)
     _add_with_free_slug(copy, f"{event.slug[:100]}-copy", exact=False)
     copy_questions(event, copy)
+    notifications.refresh(copy)  # another owner, and no per-event choices yet
     return copy
 
 
@@ -292,11 +297,13 @@ def add_co_organiser(event: Event, organiser: Organiser | None) -> None:
     if organiser.id == event.owner_id or organiser in event.co_organisers:
         raise EventStateError(_("%(email)s already manages this event.", email=organiser.email))
     event.co_organisers.append(organiser)
+    notifications.refresh(event)
 
 
 def remove_co_organiser(event: Event, organiser_id: int) -> None:
     """Stop a co-organiser from managing the event (unknown ids change nothing)."""
     event.co_organisers = [co for co in event.co_organisers if co.id != organiser_id]
+    notifications.refresh(event)
 
 
 @dataclass(frozen=True)

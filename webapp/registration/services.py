@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from webapp.communication import notifications
 from webapp.db import begin_write, lock_row, now_utc
 from webapp.events.models import Event, EventFormat, EventStatus
 from webapp.extensions import db
@@ -151,6 +152,7 @@ def register(event: Event, applicant: Applicant, *, now: datetime | None = None)
         except sa.exc.IntegrityError:
             raise QuestionsChanged("The event's questions changed.") from None
     messages.queue_for_registration(registration, status_message(registration))
+    notifications.queue_notices(registration, MessageKind.NEW_REGISTRATION_NOTICE)
     return Registered(registration=registration, created=True)
 
 
@@ -293,6 +295,7 @@ def cancel(registration: Registration, *, now: datetime | None = None) -> Regist
     registration.updated_at = now
     registration.hold_expires_at = None  # cancelled by the person, not an expired hold
     messages.queue_for_registration(registration, MessageKind.CANCELLED)
+    notifications.queue_notices(registration, MessageKind.CANCELLATION_NOTICE)
     return promote_first(event, registration.attendance_mode, now) if was_confirmed else None
 
 

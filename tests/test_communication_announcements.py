@@ -1,0 +1,310 @@
+"""Announcements: an organiser writes to a group of an event's attendees, each gets their
+own copy through the outbox and the real SMTP server."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+
+from tests.mail_support import deliver, part_of_type
+from tests.organiser_support import add_registrations
+from webapp.communication.models import EventAnnouncement
+from webapp.db import now_utc
+from webapp.events.models import EventFormat
+from webapp.extensions import db
+from webapp.mail.delivery import send_pending
+from webapp.mail.models import Announcement, OutboxMessage
+from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
+from webapp.registration.tokens import manage_token
+
+IN_PERSON, ONLINE = AttendanceMode.IN_PERSON, AttendanceMode.ONLINE
+PEOPLE = [
+    {"email": "room@example.org", "first_name": "Rita", "attendance_mode": IN_PERSON},
+    {"email": "online@example.org", "first_name": "Otto", "attendance_mode": ONLINE},
+    {
+        "email": "checked@example.org",
+        "first_name": "Carl",
+        "attendance_mode": IN_PERSON,
+        "checked_in_at": now_utc(),
+    },
+    {
+        "email": "waiting@example.org",
+        "first_name": "Wanda",
+        "attendance_mode": ONLINE,
+        "status": RegistrationStatus.WAITLISTED,
+    },
+    {
+        "email": "gone@example.org",
+        "first_name": "Gina",
+        "attendance_mode": ONLINE,
+        "status": RegistrationStatus.CANCELLED,
+        "cancelled_at": now_utc(),
+    },
+]
+GROUPS = {
+    "confirmed": {"room@example.org", "online@example.org", "checked@example.org"},
+    "waitlisted": {"waiting@example.org"},
+    "checked_in": {"checked@example.org"},
+    "in_person": {"room@example.org", "checked@example.org"},
+    "online": {"online@example.org"},
+    "active": {
+        "room@example.org",
+        "online@example.org",
+        "checked@example.org",
+        "waiting@example.org",
+    },
+}
+
+
+def _form(**overrides) -> dict:
+    data = {
+        "group": "active",
+        "subject": "News about {event_title}",
+        "body": "Hello {first_name} {last_name},\n\n**Bring** your badge. [Your page]({manage_link})",
+        "send": "1",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@pytest.fixture
+def hybrid(event_with_attendees):
+    event, _ = event_with_attendees(
+        PEOPLE, format=EventFormat.HYBRID, venue_name="Hall", city="Aarhus", country="DK"
+    )
+    return event
+
+
+def _sent_to(smtp_server) -> set[str]:
+    return {address for mail in smtp_server.messages for address in mail.rcpt_tos}
+
+
+@pytest.mark.parametrize("group", sorted(GROUPS))
+def test_each_group_gets_it_and_cancelled_people_never(app, client, smtp_server, hybrid, group):
+    response = client.post(
+        f"/organiser/events/{hybrid.id}/announcements/new", data=_form(group=group)
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/organiser/events/{hybrid.id}")
+    deliver(app)
+    assert _sent_to(smtp_server) == GROUPS[group]
+    assert "gone@example.org" not in _sent_to(smtp_server)
+    with app.app_context():
+        (row,) = db.session.scalars(sa.select(EventAnnouncement)).all()
+        assert (row.audience_group.value, row.recipients) == (group, len(GROUPS[group]))
+
+
+def test_online_group_of_an_online_event_is_everyone_confirmed(
+    app, client, smtp_server, event_with_attendees
+):
+    event, _ = event_with_attendees(
+        [{"email": "a@example.org"}, {"email": "b@example.org", "attendance_mode": IN_PERSON}]
+    )
+
+    client.post(f"/organiser/events/{event.id}/announcements/new", data=_form(group="online"))
+    response = client.post(
+        f"/organiser/events/{event.id}/announcements/new", data=_form(group="in_person")
+    )
+
+    assert response.status_code == 422
+    assert "Nobody is in this group yet" in response.get_data(as_text=True)
+    deliver(app)
+    assert _sent_to(smtp_server) == {"a@example.org", "b@example.org"}
+
+
+def test_each_message_is_personal_in_text_and_html(app, client, smtp_server, hybrid):
+    client.post(f"/organiser/events/{hybrid.id}/announcements/new", data=_form(group="in_person"))
+    deliver(app)
+
+    mails = {mail.rcpt_tos[0]: mail.message for mail in smtp_server.messages}
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(OutboxMessage.recipient, OutboxMessage.registration_id)
+        ).all()
+        tokens = {
+            recipient: manage_token(db.session.get(Registration, registration_id))
+            for recipient, registration_id in rows
+        }
+    room = mails["room@example.org"]
+    assert str(room["Subject"]) == "News about Smart specialisation webinar"
+    text = part_of_type(room, "text/plain").get_content()
+    html = part_of_type(room, "text/html").get_content()
+    assert "Hello Rita Martín 0," in text
+    assert "**Bring** your badge" in text  # the text part is the Markdown as written
+    assert f"https://convene.test/r/{tokens['room@example.org']}" in text
+    assert "<strong>Bring</strong> your badge" in html
+    assert f'href="https://convene.test/r/{tokens["room@example.org"]}"' in html
+    checked = part_of_type(mails["checked@example.org"], "text/html").get_content()
+    assert tokens["checked@example.org"] in checked
+    assert tokens["room@example.org"] not in checked
+
+
+def test_a_script_in_the_body_is_refused_with_a_clear_message(app, client, hybrid):
+    response = client.post(
+        f"/organiser/events/{hybrid.id}/announcements/new",
+        data=_form(body="Hi <script>alert(1)</script>"),
+    )
+
+    assert response.status_code == 422
+    assert "Remove the script" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(EventAnnouncement)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_other_markup_is_sanitised_and_names_are_escaped(app, client, smtp_server, make_event):
+    event_id = _event_with(app, client, make_event, first_name="<b>Eve</b>")
+    body = "Hi {first_name}\n\n<style>p{color:red}</style><u>underlined</u> <img src=x>"
+
+    client.post(f"/organiser/events/{event_id}/announcements/new", data=_form(body=body))
+    deliver(app)
+
+    (mail,) = smtp_server.messages
+    html = part_of_type(mail.message, "text/html").get_content()
+    assert "Hi &lt;b&gt;Eve&lt;/b&gt;" in html
+    assert "<style>p" not in html and "<u>underlined</u>" in html
+
+
+def _event_with(app, client, make_event, **person) -> int:
+    from tests.organiser_support import make_organiser, sign_in
+
+    owner = make_organiser(app, "owner@cluster.example")
+    sign_in(client, "owner@cluster.example")
+    event = make_event(owner_id=owner)
+    add_registrations(app, event.id, [{"email": "eve@example.org", **person}])
+    return event.id
+
+
+def test_an_empty_subject_is_a_clear_form_error(app, client, hybrid):
+    response = client.post(
+        f"/organiser/events/{hybrid.id}/announcements/new", data=_form(subject="  ")
+    )
+
+    assert response.status_code == 422
+    assert "Enter a subject." in response.get_data(as_text=True)
+
+
+def test_an_unknown_placeholder_is_a_clear_form_error(app, client, hybrid):
+    response = client.post(
+        f"/organiser/events/{hybrid.id}/announcements/new",
+        data=_form(body="Dear {name}, see {manage_link}"),
+    )
+
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Unknown placeholder {name}." in page
+    assert "{first_name}, {last_name}, {manage_link}, {event_title}" in page
+
+
+def test_zero_recipients_stores_and_sends_nothing(app, client, smtp_server, event_with_attendees):
+    event, _ = event_with_attendees([{"status": RegistrationStatus.CANCELLED}])
+
+    response = client.post(f"/organiser/events/{event.id}/announcements/new", data=_form())
+
+    assert response.status_code == 422
+    assert "Nobody is in this group yet" in response.get_data(as_text=True)
+    deliver(app)
+    assert smtp_server.messages == []
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(EventAnnouncement)) == 0
+
+
+def test_preview_shows_the_first_recipient_and_the_count_and_sends_nothing(
+    app, client, smtp_server, hybrid
+):
+    response = client.post(
+        f"/organiser/events/{hybrid.id}/announcements/new",
+        data=_form(group="confirmed", send=None, preview="1"),
+    )
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "This message will go to 3 people." in page
+    assert "News about Smart specialisation webinar" in page
+    assert "Hello Rita Martín 0," in page
+    assert "<strong>Bring</strong>" in page
+    assert 'name="send"' in page
+    deliver(app)
+    assert smtp_server.messages == []
+
+
+def test_the_event_page_lists_past_announcements_with_delivery(app, client, smtp_server, hybrid):
+    client.post(f"/organiser/events/{hybrid.id}/announcements/new", data=_form(group="online"))
+    page = client.get(f"/organiser/events/{hybrid.id}").get_data(as_text=True)
+    assert "News about {event_title}" in page
+    assert "<td>0</td><td>1</td><td>0</td>" in page  # sent, pending, failed
+
+    deliver(app)
+
+    page = client.get(f"/organiser/events/{hybrid.id}").get_data(as_text=True)
+    assert "<td>1</td><td>0</td><td>0</td>" in page
+
+
+def test_a_get_never_sends(app, client, smtp_server, hybrid):
+    response = client.get(f"/organiser/events/{hybrid.id}/announcements/new?send=1&group=active")
+
+    assert response.status_code == 200
+    deliver(app)
+    assert smtp_server.messages == []
+
+
+def test_other_organisers_events_are_not_found(app, client, signed_in_organiser, make_event):
+    event = make_event()  # nobody's event: Olga may not manage it
+    add_registrations(app, event.id, [{"email": "a@example.org"}])
+
+    response = client.post(f"/organiser/events/{event.id}/announcements/new", data=_form())
+
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(app, client, make_event):
+    event = make_event()
+
+    response = client.post(f"/organiser/events/{event.id}/announcements/new", data=_form())
+
+    assert response.status_code == 302
+    assert "/organiser/sign-in" in response.headers["Location"]
+
+
+@pytest.fixture
+def small_inline_limit(app_config):
+    app_config["MAIL_INLINE_FANOUT_LIMIT"] = 3
+
+
+def _sender(app, start: threading.Barrier, results: list) -> None:
+    with app.app_context():
+        start.wait()
+        results.append(send_pending(batch_size=4).sent)
+
+
+def test_a_large_group_goes_through_the_fan_out_exactly_once_under_two_workers(
+    small_inline_limit, app, client, smtp_server, event_with_attendees
+):
+    people = [{"email": f"p{n}@example.org"} for n in range(12)]
+    people.append({"email": "x@example.org", "status": RegistrationStatus.CANCELLED})
+    event, _ = event_with_attendees(people)
+
+    response = client.post(f"/organiser/events/{event.id}/announcements/new", data=_form())
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+        (fanout,) = db.session.scalars(sa.select(Announcement)).all()
+        assert (fanout.kind, fanout.audience) == ("announcement", 12)
+
+    start, results = threading.Barrier(2), []
+    threads = [threading.Thread(target=_sender, args=(app, start, results)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    deliver(app)  # whatever the two passes left for a next round
+
+    recipients = Counter(address for mail in smtp_server.messages for address in mail.rcpt_tos)
+    assert set(recipients) == {f"p{n}@example.org" for n in range(12)}
+    assert set(recipients.values()) == {1}

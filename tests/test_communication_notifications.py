@@ -1,0 +1,332 @@
+"""Organisers hear what happens: a notice per registration and cancellation, a daily
+digest, or nothing; per organiser and per event, in the organiser's language."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.mail_support import deliver, part_of_type
+from tests.organiser_support import add_registrations, make_organiser, share_event, sign_in
+from tests.registration_support import form_data, register
+from webapp.communication.digest import DailyRun, run_digests
+from webapp.db import begin_write
+from webapp.events.models import Event
+from webapp.extensions import db
+from webapp.mail.models import OutboxMessage
+from webapp.organiser.models import Organiser
+from webapp.registration import services
+from webapp.registration.models import Registration, RegistrationStatus
+
+NOW = datetime(2027, 3, 2, 6, 0, tzinfo=UTC)  # the digest run reports on 1 March (UTC)
+YESTERDAY = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _settings(client, **values) -> int:
+    data = {"language": "en", "notify_default": "none", **values}
+    return client.post("/organiser/account/settings", data=data).status_code
+
+
+def _choose(client, event_id: int, choice: str) -> int:
+    return client.post(
+        f"/organiser/events/{event_id}/notifications", data={"choice": choice}
+    ).status_code
+
+
+def _notify_each(app, event_id: int) -> bool:
+    with app.app_context():
+        return db.session.get(Event, event_id).notify_each
+
+
+def _mails_to(smtp_server, address: str) -> list:
+    return [mail.message for mail in smtp_server.messages if mail.rcpt_tos == [address]]
+
+
+def test_each_registration_and_cancellation_reaches_the_organiser_in_their_language(
+    app, client, smtp_server, signed_in_organiser, make_event
+):
+    event = make_event(owner_id=signed_in_organiser, capacity=10)
+    assert _settings(client, language="da", notify_default="each") == 302
+    assert _notify_each(app, event.id)
+
+    response = client.post(f"/events/{event.slug}/register", data=form_data())
+    assert response.status_code == 303
+    deliver(app)
+
+    (notice,) = _mails_to(smtp_server, "olga@cluster.example")
+    assert str(notice["Subject"]) == "Ny tilmelding: Smart specialisation webinar"
+    assert notice["Content-Language"] == "da"
+    text = part_of_type(notice, "text/plain").get_content()
+    assert "Ana Martín (ana@example.org) har tilmeldt sig Smart specialisation webinar." in text
+    assert "1 bekræftet, 9 ledige pladser, 0 på venteliste" in text
+    assert f"https://convene.test/da/organiser/events/{event.id}" in text
+    assert _mails_to(smtp_server, "ana@example.org")  # the attendee's own email still goes
+
+    with app.app_context():
+        registration = db.session.scalars(sa.select(Registration)).one()
+        services.cancel(registration)
+        db.session.commit()
+    deliver(app)
+
+    notices = _mails_to(smtp_server, "olga@cluster.example")
+    assert [str(m["Subject"]) for m in notices][1] == "Afmelding: Smart specialisation webinar"
+    assert "har afmeldt sig" in part_of_type(notices[1], "text/plain").get_content()
+
+
+def test_the_event_choice_overrides_the_default_for_that_organiser_only(
+    app, client, smtp_server, signed_in_organiser, make_event
+):
+    event = make_event(owner_id=signed_in_organiser)
+    other = make_event(owner_id=signed_in_organiser)
+    co_id = make_organiser(app, "cora@cluster.example", name="Cora")
+    share_event(app, event.id, co_id)
+    assert _settings(client, notify_default="each") == 302
+    assert _choose(client, event.id, "none") == 302
+
+    assert not _notify_each(app, event.id)  # Olga said nothing here, Cora's default is none
+    assert _notify_each(app, other.id)
+    register(app, event.id, "a@example.org")
+    register(app, other.id, "b@example.org")
+    deliver(app)
+
+    (notice,) = _mails_to(smtp_server, "olga@cluster.example")
+    assert "b@example.org" in part_of_type(notice, "text/plain").get_content()
+    assert _mails_to(smtp_server, "cora@cluster.example") == []
+
+
+def test_a_co_organiser_who_wants_each_one_is_told(app, client, smtp_server, make_event):
+    owner = make_organiser(app, "owner@cluster.example")
+    co_id = make_organiser(app, "cora@cluster.example", name="Cora")
+    event = make_event(owner_id=owner)
+    share_event(app, event.id, co_id)
+    sign_in(client, "cora@cluster.example")
+
+    assert _choose(client, event.id, "each") == 302
+    register(app, event.id, "a@example.org")
+    deliver(app)
+
+    assert len(_mails_to(smtp_server, "cora@cluster.example")) == 1
+    assert _mails_to(smtp_server, "owner@cluster.example") == []
+
+
+def test_nobody_wanting_notices_costs_a_registration_no_query(app, make_event):
+    event = make_event()
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement.lower())
+
+    with app.app_context():
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            register(app, event.id, "a@example.org")
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    assert statements
+    assert not [s for s in statements if "event_notification" in s or "from organiser" in s]
+    assert sum("insert into outbox_message" in s for s in statements) == 1
+
+
+def test_bad_choices_are_refused(app, client, signed_in_organiser, make_event):
+    event = make_event(owner_id=signed_in_organiser)
+
+    assert _choose(client, event.id, "hourly") == 422
+    assert _settings(client, notify_default="hourly") == 422
+    assert _settings(client, language="xx") == 422
+    other = make_event()
+    assert _choose(client, other.id, "each") == 404
+
+
+def test_the_settings_page_shows_the_current_choice(app, client, signed_in_organiser):
+    _settings(client, language="sv", notify_default="digest")
+
+    page = client.get("/organiser/account/settings").get_data(as_text=True)
+
+    assert '<option selected value="sv">' in page or 'value="sv" selected' in page
+    assert '<option selected value="digest">' in page or 'value="digest" selected' in page
+
+
+def _digest_event(app, client, organiser_id: int, **overrides) -> Event:
+    from tests.conftest import build_event
+
+    with app.app_context():
+        begin_write(db.session)
+        event = build_event(owner_id=organiser_id, capacity=2, **overrides)
+        db.session.add(event)
+        db.session.commit()
+        event_id = event.id
+    add_registrations(
+        app,
+        event_id,
+        [
+            {
+                "email": "early@example.org",
+                "first_name": "Erin",
+                "created_at": YESTERDAY - timedelta(days=3),
+            },
+            {"email": "new@example.org", "first_name": "Nora", "created_at": YESTERDAY},
+            {
+                "email": "wait@example.org",
+                "first_name": "Walt",
+                "created_at": YESTERDAY,
+                "status": RegistrationStatus.WAITLISTED,
+            },
+            {
+                "email": "left@example.org",
+                "first_name": "Lena",
+                "created_at": YESTERDAY - timedelta(days=5),
+                "status": RegistrationStatus.CANCELLED,
+                "cancelled_at": YESTERDAY,
+            },
+            {"email": "today@example.org", "first_name": "Tom", "created_at": NOW},
+        ],
+    )
+    return event_id
+
+
+def test_the_daily_digest_lists_the_day_once_per_organiser_and_day(
+    app, client, runner, smtp_server, signed_in_organiser
+):
+    _settings(client, notify_default="digest")
+    event_id = _digest_event(app, client, signed_in_organiser)
+    quiet = make_organiser(app, "quiet@cluster.example")
+    share_event(app, event_id, quiet)  # default: nothing
+
+    result = runner.invoke(args=["communication", "digest", "--now", NOW.isoformat()])
+    assert "Queued 1 digest(s) for 2027-03-01 (UTC)." in result.output
+    again = runner.invoke(args=["communication", "digest", "--now", NOW.isoformat()])
+    assert "Queued 0 digest(s)" in again.output
+    deliver(app)
+
+    (digest,) = [mail.message for mail in smtp_server.messages]
+    assert digest["To"].addresses[0].addr_spec == "olga@cluster.example"
+    assert str(digest["Subject"]) == "Your events on March 1, 2027"
+    text = part_of_type(digest, "text/plain").get_content()
+    registered, cancelled = text.split("Registered:")[1].split("Cancelled:")
+    assert "new@example.org" in registered and "wait@example.org" in registered
+    assert "early@example.org" not in text and "today@example.org" not in text
+    assert "left@example.org" in cancelled
+    assert "3 confirmed, 0 seats left, 1 waiting" in text  # as the run finds it
+
+
+def test_no_digest_without_news_or_for_other_choices(app, client, smtp_server, signed_in_organiser):
+    _settings(client, notify_default="each")
+    _digest_event(app, client, signed_in_organiser)
+
+    with app.app_context():
+        assert run_digests(now=NOW) == 0
+        assert run_digests(now=NOW + timedelta(days=5)) == 0  # a day without changes
+
+
+def test_two_digest_runs_at_once_queue_one_digest(app, client, signed_in_organiser):
+    _settings(client, notify_default="digest")
+    _digest_event(app, client, signed_in_organiser)
+    start, results = threading.Barrier(2), []
+
+    def run():
+        with app.app_context():
+            start.wait()
+            results.append(run_digests(now=NOW))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sorted(results) == [0, 1]
+    with app.app_context():
+        keys = db.session.scalars(sa.select(OutboxMessage.dedupe_key)).all()
+    assert keys == [f"digest:{signed_in_organiser}:2027-03-01"]
+
+
+def test_the_worker_runs_the_digest_once_a_day(app, client, signed_in_organiser):
+    _settings(client, notify_default="digest")
+    _digest_event(app, client, signed_in_organiser)
+    daily = DailyRun()
+
+    with app.app_context():
+        assert daily.run_if_due(now=NOW) == 1
+        assert daily.run_if_due(now=NOW + timedelta(hours=3)) == 0  # same day: not tried
+        assert daily.run_if_due(now=NOW + timedelta(days=1)) == 1  # Tom registered on 2 March
+
+
+@pytest.mark.parametrize("note", ["Take tram 4 to <Nørreport> & walk\nBring your badge"])
+def test_the_confirmation_note_is_in_both_parts_escaped(app, client, smtp_server, make_event, note):
+    event = make_event(confirmation_note=note)
+
+    client.post(f"/events/{event.slug}/register", data=form_data())
+    deliver(app)
+
+    (mail,) = smtp_server.messages
+    text = part_of_type(mail.message, "text/plain").get_content().replace("\r\n", "\n")
+    html = part_of_type(mail.message, "text/html").get_content()
+    assert "A note from the organiser:\nTake tram 4 to <Nørreport> & walk\nBring your badge" in text
+    assert "Take tram 4 to &lt;Nørreport&gt; &amp; walk<br>Bring your badge" in html
+
+
+def test_the_event_form_sets_the_confirmation_note_within_its_limit(
+    app, client, signed_in_organiser
+):
+    from tests.organiser_support import event_form_data
+
+    too_long = client.post(
+        "/organiser/events/new", data=event_form_data(confirmation_note="x" * 1001)
+    )
+    assert too_long.status_code == 422
+    assert "Use at most 1000 characters." in too_long.get_data(as_text=True)
+
+    response = client.post(
+        "/organiser/events/new", data=event_form_data(confirmation_note="  Bring your badge.  ")
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalars(sa.select(Event.confirmation_note)).all() == ["Bring your badge."]
+
+
+def test_new_events_and_new_co_organisers_bring_their_defaults(
+    app, client, signed_in_organiser, make_event
+):
+    from tests.organiser_support import event_form_data
+
+    cora = make_organiser(app, "cora@cluster.example")
+    with app.app_context():
+        begin_write(db.session)
+        db.session.get(Organiser, cora).notify_default = "each"
+        db.session.commit()
+    event = make_event(owner_id=signed_in_organiser)
+
+    client.post(f"/organiser/events/{event.id}/organisers", data={"email": "cora@cluster.example"})
+    assert _notify_each(app, event.id)
+    client.post(f"/organiser/events/{event.id}/organisers/{cora}/remove")
+    assert not _notify_each(app, event.id)
+
+    _settings(client, notify_default="each")
+    client.post("/organiser/events/new", data=event_form_data(slug="mine"))
+    with app.app_context():
+        assert db.session.scalars(sa.select(Event).where(Event.slug == "mine")).one().notify_each
+
+
+def test_the_note_comes_with_a_promotion_and_never_to_the_waiting_list(
+    app, smtp_server, make_event
+):
+    event = make_event(capacity=1, confirmation_note="Doors open at 17:30.")
+    first, _, _ = register(app, event.id, "first@example.org")
+    register(app, event.id, "second@example.org")
+    with app.app_context():
+        services.cancel(db.session.get(Registration, first))
+        db.session.commit()
+    deliver(app)
+
+    waiting, promoted = _mails_to(smtp_server, "second@example.org")
+    assert str(promoted["Subject"]).startswith("A seat is yours")
+    assert "Doors open at 17:30." in part_of_type(promoted, "text/plain").get_content()
+    assert "Doors open at 17:30." in part_of_type(promoted, "text/html").get_content()
+    assert "Doors open" not in part_of_type(waiting, "text/plain").get_content()
+    cancelled = _mails_to(smtp_server, "first@example.org")[-1]
+    assert "Doors open" not in part_of_type(cancelled, "text/plain").get_content()

@@ -1,0 +1,128 @@
+"""The organisers' daily digest: yesterday's registrations and cancellations per event.
+
+Days are UTC days: the digest for a day is queued by the first run after it ends (the mail
+worker tries once per day, `flask communication digest` whenever cron calls it) and covers
+registrations made or cancelled during it. An organiser whose events had no such change
+gets no digest. The outbox's dedupe key ("digest:<organiser>:<day>") makes it once per
+organiser and day, however many runs and workers there are.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask_babel import format_date
+
+from webapp import i18n
+from webapp.communication import notifications
+from webapp.communication.models import NotifyChoice
+from webapp.db import begin_write, now_utc
+from webapp.events.models import Event
+from webapp.extensions import db
+from webapp.mail import notices
+from webapp.mail.models import OutboxMessage
+from webapp.organiser.models import Organiser
+from webapp.registration.models import Registration
+
+NAMES_PER_LIST = 50
+
+
+def digest_day(now: datetime | None = None) -> date:
+    """The UTC day the digest run at `now` reports on: the one before."""
+    return ((now or now_utc()).astimezone(UTC) - timedelta(days=1)).date()
+
+
+def dedupe_key(organiser_id: int, day: date) -> str:
+    return f"digest:{organiser_id}:{day.isoformat()}"
+
+
+def queue_digests(*, now: datetime | None = None) -> int:
+    """Queue the digest of the past UTC day for every organiser who chose it and has news
+    (no commit); returns how many were queued. Digests already queued are skipped."""
+    begin_write(db.session)  # before reading, so the rows read stay loaded
+    day = digest_day(now)
+    start = datetime.combine(day, time(0), tzinfo=UTC)
+    end = start + timedelta(days=1)
+    changed = db.session.scalars(
+        sa.select(Registration)
+        .where(
+            sa.or_(
+                Registration.created_at.between(start, end - timedelta(microseconds=1)),
+                Registration.cancelled_at.between(start, end - timedelta(microseconds=1)),
+            )
+        )
+        .order_by(Registration.event_id, Registration.id)
+    ).all()
+    if not changed:
+        return 0
+    by_event: dict[int, list[Registration]] = defaultdict(list)
+    for registration in changed:
+        by_event[registration.event_id].append(registration)
+    sections: dict[int, list[notices.DigestSection]] = defaultdict(list)
+    for event_id, registrations in by_event.items():
+        event = db.session.get(Event, event_id)
+        section = _section(event, registrations, start, end)
+        for organiser_id, choice in notifications.choices_for(event).items():
+            if choice == NotifyChoice.DIGEST:
+                sections[organiser_id].append(section)
+    return sum(_queue_one(organiser_id, day, found) for organiser_id, found in sections.items())
+
+
+def _section(event: Event, registrations: list[Registration], start, end):
+    section = notices.DigestSection(event)
+    for registration in registrations:
+        name = f"{registration.full_name} <{registration.email}>"
+        if start <= registration.created_at < end:
+            section.registered.append(name)
+        if registration.cancelled_at is not None and start <= registration.cancelled_at < end:
+            section.cancelled.append(name)
+    section.registered = _cut(section.registered)
+    section.cancelled = _cut(section.cancelled)
+    return section
+
+
+def _cut(names: list[str]) -> list[str]:
+    if len(names) <= NAMES_PER_LIST:
+        return names
+    return [*names[:NAMES_PER_LIST], f"… (+{len(names) - NAMES_PER_LIST})"]
+
+
+def _queue_one(organiser_id: int, day: date, sections: list[notices.DigestSection]) -> int:
+    key = dedupe_key(organiser_id, day)
+    if db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
+        return 0
+    organiser = db.session.get(Organiser, organiser_id)
+    with i18n.language(i18n.supported(organiser.language)):
+        label = format_date(day, "long")
+    notices.queue_digest(organiser, label, sections, dedupe_key=key)
+    return 1
+
+
+def run_digests(*, now: datetime | None = None) -> int:
+    """Queue and commit the day's digests; a concurrent run that queued some first is no
+    error (the dedupe key refuses the copy, and the rest are queued on the retry)."""
+    try:
+        queued = queue_digests(now=now)
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        queued = queue_digests(now=now)
+        db.session.commit()
+    return queued
+
+
+class DailyRun:
+    """For a long-running worker: run the digests at its first pass of each UTC day."""
+
+    def __init__(self) -> None:
+        self.done_for: date | None = None
+
+    def run_if_due(self, *, now: datetime | None = None) -> int:
+        day = digest_day(now)
+        if day == self.done_for:
+            return 0
+        queued = run_digests(now=now)
+        self.done_for = day
+        return queued

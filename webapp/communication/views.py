@@ -1,0 +1,110 @@
+"""Organiser pages for talking to attendees: write, preview and send an announcement;
+choose how to hear about registrations, per event and for one's account."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from webapp.communication import announcements, notifications
+from webapp.communication.forms import AccountSettingsForm, AnnouncementForm, NotificationForm
+from webapp.communication.models import NotifyChoice
+from webapp.db import begin_write
+from webapp.extensions import db, login_manager
+from webapp.organiser import labels
+from webapp.organiser.auth import event_or_404
+
+bp = Blueprint("communication", __name__)
+
+
+@bp.before_request
+def require_sign_in():
+    """Every page here is for signed-in organisers only."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+@bp.after_request
+def no_store(response):
+    """These pages show attendees' names and addresses: keep them out of shared caches."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.context_processor
+def status_labels() -> dict:
+    return labels.template_labels()
+
+
+@bp.route("/events/<int:event_id>/announcements/new", methods=["GET", "POST"])
+def announcement_new(event_id: int):
+    """Write an announcement; "Preview" shows it for the first recipient, "Send" sends it."""
+    event = event_or_404(event_id)
+    form = AnnouncementForm()
+    if request.method == "GET":
+        return render_template("communication/announcement.html", event=event, form=form)
+    if not form.validate_on_submit():
+        return render_template("communication/announcement.html", event=event, form=form), 422
+    if not form.send.data:
+        found = announcements.preview(event, form.letter(), form.audience())
+        if found is None:
+            return _nobody(event, form)
+        return render_template(
+            "communication/announcement.html", event=event, form=form, preview=found
+        )
+    try:
+        sent = announcements.send(event, current_user.id, form.letter(), form.audience())
+    except announcements.NoRecipients:
+        db.session.rollback()
+        return _nobody(event, form)
+    db.session.commit()
+    flash(
+        ngettext(
+            "The announcement is on its way to %(num)d person.",
+            "The announcement is on its way to %(num)d people.",
+            sent.recipients,
+        ),
+        "success",
+    )
+    return redirect(url_for("organiser.event_detail", event_id=event.id))
+
+
+def _nobody(event, form):
+    form.group.errors = [_("Nobody is in this group yet: choose another group.")]
+    return render_template("communication/announcement.html", event=event, form=form), 422
+
+
+@bp.post("/events/<int:event_id>/notifications")
+def event_notifications(event_id: int):
+    """The signed-in organiser's choice for this event."""
+    event = event_or_404(event_id, lock=True)
+    form = NotificationForm()
+    if not form.validate_on_submit():
+        db.session.rollback()
+        abort(422)  # only a tampered form: the page offers the valid choices
+    notifications.set_choice(event, current_user, NotifyChoice(form.choice.data))
+    db.session.commit()
+    flash(_("Your notification choice for this event is saved."), "success")
+    return redirect(url_for("organiser.event_detail", event_id=event.id))
+
+
+@bp.route("/account/settings", methods=["GET", "POST"])
+def account_settings():
+    """The organiser's email language and default notification choice."""
+    form = AccountSettingsForm()
+    if request.method == "GET":
+        form.language.data = current_user.language
+        form.notify_default.data = current_user.notify_default
+    elif form.validate_on_submit():
+        begin_write(db.session)
+        organiser = current_user._get_current_object()
+        organiser.language = form.language.data
+        notifications.set_default(organiser, NotifyChoice(form.notify_default.data))
+        db.session.commit()
+        flash(_("Your settings are saved."), "success")
+        return redirect(url_for("communication.account_settings"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("communication/account_settings.html", form=form), status
