@@ -1,6 +1,7 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all tables."""
 
 from webapp.calendar.models import CalendarEntry
+from webapp.communication.after_models import EventMaterials, FollowUp, MaterialLink
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus, event_organisers
 from webapp.mail.models import Announcement, OutboxMessage, OutboxStatus
 from webapp.organiser.models import Organiser
@@ -18,10 +19,13 @@ __all__ = [
     "AttendanceMode",
     "CalendarEntry",
     "Event",
+    "EventMaterials",
     "EventFormat",
     "EventKind",
     "EventQuestion",
     "EventStatus",
+    "FollowUp",
+    "MaterialLink",
     "Organiser",
     "OutboxMessage",
     "OutboxStatus",
