@@ -67,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from webapp.calendar.views import bp as calendar_bp
+    from webapp.communication.after_attendee_views import bp as after_event_bp
     from webapp.events.views import bp as events_bp
     from webapp.health import bp as health_bp
     from webapp.organiser import bp as organiser_bp
@@ -78,17 +79,20 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(registration_bp)
     app.register_blueprint(seats_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(after_event_bp)
     app.register_blueprint(organiser_bp, url_prefix="/organiser")
 
 
 def _register_cli(app: Flask) -> None:
     from webapp.calendar.cli import calendar_cli
+    from webapp.communication.after_cli import communication_cli
     from webapp.demo import demo_cli
     from webapp.mail.cli import mail_cli
     from webapp.organiser.cli import organiser_cli
     from webapp.registration.cli import registrations_cli
 
     app.cli.add_command(calendar_cli)
+    app.cli.add_command(communication_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(organiser_cli)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
+from webapp.communication.follow_up import run_follow_ups
 from webapp.extensions import db
 from webapp.mail import delivery, reminders, status
 from webapp.registration.cli import run_hold_expiry
@@ -34,8 +35,8 @@ def send_pending_command() -> None:
 @mail_cli.command("worker")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
 def worker_command(interval: float) -> None:
-    """Release passed email-confirmation holds and deliver, continuously until SIGTERM or
-    Ctrl-C (for production)."""
+    """Release passed email-confirmation holds, queue due follow-up emails and deliver,
+    continuously until SIGTERM or Ctrl-C (for production)."""
     stopping = threading.Event()
 
     def stop(signum, _frame):
@@ -49,6 +50,7 @@ def worker_command(interval: float) -> None:
             try:
                 # Released holds queue their emails (and promotions) for this same pass.
                 run_hold_expiry()
+                run_follow_ups()  # queued now, delivered in this same pass
                 report = delivery.send_pending(stop=stopping)
             except sa.exc.OperationalError as exc:  # database away: try again next round
                 db.session.rollback()

@@ -54,6 +54,8 @@ class MessageKind(enum.StrEnum):
     CONFIRM_EMAIL = "confirm_email"  # double opt-in: the place is held until confirmed
     HOLD_EXPIRED = "hold_expired"
     MODE_CHANGED = "mode_changed"  # hybrid: now attending in person, or online
+    FOLLOW_UP_CAME = "follow_up_came"  # after the event, to those who came
+    FOLLOW_UP_MISSED = "follow_up_missed"  # after the event, to those who did not
 
 
 SUBJECTS = {
@@ -69,6 +71,8 @@ SUBJECTS = {
     MessageKind.CONFIRM_EMAIL: _l("Confirm your email address: %(title)s"),
     MessageKind.HOLD_EXPIRED: _l("Your place was released: %(title)s"),
     MessageKind.MODE_CHANGED: _l("How you attend has changed: %(title)s"),
+    MessageKind.FOLLOW_UP_CAME: _l("Thank you for coming: %(title)s"),
+    MessageKind.FOLLOW_UP_MISSED: _l("Sorry we missed you: %(title)s"),
 }
 # The calendar METHOD each kind carries, for people who hold (or held) a seat.
 INVITE_METHODS = {
@@ -96,14 +100,20 @@ _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 
 def queue_for_registration(
-    registration: Registration, kind: MessageKind, *, dedupe_key: str | None = None
+    registration: Registration,
+    kind: MessageKind,
+    *,
+    dedupe_key: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> OutboxMessage:
-    """Render the `kind` email for a registration and add it to the outbox (no commit)."""
+    """Render the `kind` email for a registration and add it to the outbox (no commit).
+
+    `extra` adds values for the kind's templates (a follow-up's organiser text, say)."""
     kind = MessageKind(kind)
     if registration.id is None:
         db.session.flush()  # the row links to the registration
     facts = EventFactsByLanguage(registration.event)
-    values = _registration_values(registration, kind, facts)
+    values = _registration_values(registration, kind, facts, extra)
     message = OutboxMessage(**values, dedupe_key=dedupe_key)
     db.session.add(message)
     _note_queued()
@@ -212,7 +222,10 @@ class EventFactsByLanguage:
 
 
 def _registration_values(
-    registration: Registration, kind: MessageKind, facts: EventFactsByLanguage
+    registration: Registration,
+    kind: MessageKind,
+    facts: EventFactsByLanguage,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Every column of the outbox row for one registration and kind, in its language."""
     event = registration.event
@@ -233,6 +246,7 @@ def _registration_values(
             "invite_method": method or "",
             "online": registration.attends_online,
             **_hold_values(registration, kind, language),
+            **(extra or {}),
         }
         text, html = _render(kind, context, language)
         subject = str(SUBJECTS[kind]) % {"title": facts[language].title}

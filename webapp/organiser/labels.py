@@ -47,6 +47,8 @@ MESSAGE_KIND = {
     "confirm_email": _l("Confirm email address"),
     "hold_expired": _l("Not confirmed in time"),
     "mode_changed": _l("Attendance changed"),
+    "follow_up_came": _l("Follow-up (came)"),
+    "follow_up_missed": _l("Follow-up (did not come)"),
 }
 
 QUESTION_KIND = {

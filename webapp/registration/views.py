@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
 from webapp import i18n, timezones
+from webapp.communication.after_event import after_event_values
 from webapp.countries import country_name
 from webapp.db import now_utc
 from webapp.events import services as events
@@ -225,6 +226,7 @@ def _manage_page(
         answers=answers_for(registration, include_hidden=False),
         answers_form=answers if answers_open else None,
         switch_to=_switch_to(registration),
+        **after_event_values(registration),
     ), status
 
 
