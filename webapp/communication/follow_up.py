@@ -97,7 +97,13 @@ def due_event_ids(now: datetime) -> list[int]:
         )
         .order_by(Event.ends_at, Event.id)
     ).all()
-    return [event.id for event, follow_up in rows if is_due(event, follow_up, now)]
+    due = [event.id for event, follow_up in rows if is_due(event, follow_up, now)]
+    # Only events someone still waits for: a worker's rounds that find none take no lock.
+    return [event_id for event_id in due if _has_pending(event_id)]
+
+
+def _has_pending(event_id: int) -> bool:
+    return db.session.scalar(sa.select(_pending_query(event_id).exists())) or False
 
 
 def queue_follow_ups(event_id: int, *, now: datetime | None = None) -> int:
@@ -122,18 +128,16 @@ def queue_follow_ups(event_id: int, *, now: datetime | None = None) -> int:
 
 def pending_registrations(event_id: int) -> list[Registration]:
     """Confirmed registrations (never cancelled, waitlisted or held) without a follow-up."""
+    return list(db.session.scalars(_pending_query(event_id).order_by(Registration.id)))
+
+
+def _pending_query(event_id: int) -> sa.Select:
     key = sa.literal(KEY_PREFIX + ":") + sa.cast(Registration.id, sa.String)
-    return list(
-        db.session.scalars(
-            sa.select(Registration)
-            .where(
-                Registration.event_id == event_id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-                Registration.hold_expires_at.is_(None),
-                ~sa.exists().where(OutboxMessage.dedupe_key == key),
-            )
-            .order_by(Registration.id)
-        )
+    return sa.select(Registration).where(
+        Registration.event_id == event_id,
+        Registration.status == RegistrationStatus.CONFIRMED,
+        Registration.hold_expires_at.is_(None),
+        ~sa.exists().where(OutboxMessage.dedupe_key == key),
     )
 
 
