@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FieldList, FormField, IntegerField, RadioField, TextAreaField
 from wtforms import Form as SubForm
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from webapp.communication.after_models import (
@@ -69,8 +70,10 @@ class MaterialsForm(Form):
     visibility = RadioField(
         _l("Who sees the materials"),
         choices=[
-            (MaterialsVisibility.ATTENDEES.value, _l("Registered attendees, on their own page")),
-            (
+            SelectChoice(
+                MaterialsVisibility.ATTENDEES.value, _l("Registered attendees, on their own page")
+            ),
+            SelectChoice(
                 MaterialsVisibility.PUBLIC.value,
                 _l("Everyone, on the event's page once it has ended"),
             ),
