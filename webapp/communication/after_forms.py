@@ -55,13 +55,16 @@ class LinkForm(SubForm):
     title = line_field(_l("Link title"), LINK_TITLE_LIMIT)
     url = line_field(_l("Web address"), URL_LIMIT, extra=[_web_link])
 
-    def validate_title(self, field) -> None:
-        if self.url.data and not field.data:
-            raise ValidationError(_l("Give this link a title, such as “Slides”."))
-
-    def validate_url(self, field) -> None:
-        if self.title.data and not field.data:
-            raise ValidationError(_l("Enter the web address of this link."))
+    def validate(self, extra_validators=None) -> bool:
+        # The fields' Optional() ends their own checks when empty, so the pair is checked here.
+        valid = super().validate(extra_validators)
+        if self.url.data and not self.title.data:
+            self.title.errors.append(_l("Give this link a title, such as “Slides”."))
+            valid = False
+        if self.title.data and not self.url.data:
+            self.url.errors.append(_l("Enter the web address of this link."))
+            valid = False
+        return valid
 
 
 class MaterialsForm(Form):
