@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from babel.dates import format_interval
 from flask import current_app
-from flask_babel import format_date, get_locale, ngettext
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from fpdf import FPDF
 
@@ -79,7 +78,8 @@ def _dates(event) -> str:
     start, end = event.start_local.date(), event.end_local.date()
     if start == end:
         return format_date(start, "long")
-    return format_interval(start, end, "yMMMMd", locale=get_locale())
+    # Both days in full, as the one-day certificate says its day.
+    return f"{format_date(start, 'long')} – {format_date(end, 'long')}"
 
 
 def _duration(event) -> str:
