@@ -8,11 +8,9 @@ from flask import Blueprint
 
 bp = Blueprint("organiser", __name__)
 
-from webapp.communication import (  # noqa: E402  (routes on the same blueprint)
-    after_organiser_views,  # noqa: F401
-)
 from webapp.organiser import (  # noqa: E402  (the views register themselves on bp)
     account_views,  # noqa: F401
+    after_event_views,  # noqa: F401
     attendee_detail_views,  # noqa: F401
     attendee_views,  # noqa: F401
     event_views,  # noqa: F401
