@@ -3,8 +3,14 @@ one wording for those who came and another for those who did not."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -19,14 +25,15 @@ from tests.after_event_support import (
 )
 from tests.conftest import ORGANISER_EMAIL
 from tests.mail_support import deliver
-from tests.organiser_support import make_organiser, sign_in
+from tests.organiser_support import add_registrations, make_organiser, sign_in
+from webapp import PROJECT_ROOT
 from webapp.communication.after_models import FollowUp
 from webapp.communication.follow_up import run_follow_ups
-from webapp.db import begin_write
+from webapp.db import begin_write, now_utc
 from webapp.events.models import EventStatus
 from webapp.extensions import db
 from webapp.mail.models import OutboxMessage
-from webapp.registration.models import Registration
+from webapp.registration.models import Registration, RegistrationStatus
 
 DUE = ENDS_AT + timedelta(hours=2)
 
@@ -210,3 +217,54 @@ def test_other_organisers_cannot_see_or_change_it(app, scene):
     assert other.get(f"/organiser/events/{scene.event_id}/after").status_code == 404
     assert _save(other, scene).status_code == 404
     assert _follow_up_rows(app) == []
+
+
+def test_the_mail_worker_queues_and_delivers_due_follow_ups(
+    app, smtp_server, make_event, signed_in_organiser, tmp_path
+):
+    zone = ZoneInfo("Europe/Brussels")
+    ended = now_utc().astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+    event = make_event(start_local=ended - timedelta(hours=3), end_local=ended - timedelta(hours=1))
+    add_registrations(
+        app,
+        event.id,
+        [
+            {"email": "came@example.org", "checked_in_at": now_utc() - timedelta(hours=2)},
+            {"email": "missed@example.org"},
+            {"email": "gone@example.org", "status": RegistrationStatus.CANCELLED},
+        ],
+    )
+    with app.app_context():
+        begin_write(db.session)
+        db.session.add(FollowUp(event_id=event.id, enabled=True, hours_after=0))
+        db.session.commit()
+    env = {
+        **os.environ,
+        "FLASK_APP": "wsgi.py",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "CONVENE_BASE_URL": app.config["CONVENE_BASE_URL"],
+        "MAIL_SERVER": smtp_server.host,
+        "MAIL_PORT": str(smtp_server.port),
+    }
+    log = (tmp_path / "worker.log").open("w+")
+    worker = subprocess.Popen(
+        [str(Path(sys.executable).parent / "flask"), "mail", "worker", "--interval", "0.2"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert len(smtp_server.wait_for(2, timeout=60)) == 2
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        log.close()
+    assert sorted((m.rcpt_tos[0], m.message["Subject"]) for m in smtp_server.messages) == [
+        ("came@example.org", "Thank you for coming: Smart specialisation webinar"),
+        ("missed@example.org", "Sorry we missed you: Smart specialisation webinar"),
+    ]
