@@ -19,6 +19,7 @@ from tests.after_event_support import (
     AFTER,
     ENDS_AT,
     follow_up_form,
+    materials_form,
     past_event_scene,
     set_event,
     statuses,
@@ -27,6 +28,7 @@ from tests.conftest import ORGANISER_EMAIL
 from tests.mail_support import deliver
 from tests.organiser_support import add_registrations, make_organiser, sign_in
 from webapp import PROJECT_ROOT
+from webapp.communication import follow_up
 from webapp.communication.after_models import FollowUp
 from webapp.communication.follow_up import run_follow_ups
 from webapp.db import begin_write, now_utc
@@ -148,6 +150,21 @@ def test_two_jobs_at_once_queue_each_message_once(app, client, smtp_server, scen
         "came@example.org",
         "missed@example.org",
     ]
+
+
+def test_large_events_are_queued_in_chunks_and_point_to_the_materials(
+    app, client, runner, smtp_server, scene, monkeypatch
+):
+    monkeypatch.setattr(follow_up, "CHUNK", 1)  # a transaction per registration
+    assert _save(client, scene).status_code == 303
+    response = client.post(f"/organiser/events/{scene.event_id}/materials", data=materials_form())
+    assert response.status_code == 303
+    deliver(app)
+    before = len(smtp_server.messages)
+    assert "Queued 2" in _run(runner, DUE)
+    for mail in smtp_server.messages[before:]:
+        text = mail.message.get_body(("plain",)).get_content()
+        assert "materials (slides, recording and notes) are on your personal page" in text
 
 
 def test_never_sent_when_off_long_overdue_or_the_event_was_cancelled(app, client, runner, scene):

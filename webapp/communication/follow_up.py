@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from webapp import i18n
 from webapp.communication.after_models import FOLLOW_UP_MAX_HOURS, FollowUp
-from webapp.communication.materials import attendee_materials, is_web_link
+from webapp.communication.materials import is_web_link, materials_of
 from webapp.db import lock_row, now_utc
 from webapp.events.models import Event, EventStatus
 from webapp.extensions import db
@@ -31,6 +31,8 @@ from webapp.registration.tokens import manage_token
 
 KEY_PREFIX = "follow-up"
 FOLLOW_UP_WINDOW = timedelta(days=7)
+# Registrations queued per transaction: a large event never holds its lock for long.
+CHUNK = 200
 
 
 class InvalidFollowUp(ValueError):
@@ -106,29 +108,34 @@ def _has_pending(event_id: int) -> bool:
     return db.session.scalar(sa.select(_pending_query(event_id).exists())) or False
 
 
-def queue_follow_ups(event_id: int, *, now: datetime | None = None) -> int:
-    """Under the event's lock, queue the follow-up for every confirmed registration that
-    has none yet (no commit); returns how many were queued."""
+def queue_follow_ups(
+    event_id: int, *, now: datetime | None = None, limit: int | None = None
+) -> int:
+    """Under the event's lock, queue the follow-up for up to `limit` confirmed
+    registrations that have none yet (no commit); returns how many were queued."""
     now = now or now_utc()
     event = lock_row(db.session, Event, event_id)
     follow_up = follow_up_of(event_id) if event is not None else None
     if event is None or not is_due(event, follow_up, now):
         return 0
-    registrations = pending_registrations(event_id)
+    materials = materials_of(event_id)
+    has_materials = materials is not None and materials.published
+    registrations = pending_registrations(event_id, limit or CHUNK)
     for registration in registrations:
         kind = MessageKind.FOLLOW_UP_CAME if came(registration) else MessageKind.FOLLOW_UP_MISSED
         queue_for_registration(
             registration,
             kind,
             dedupe_key=f"{KEY_PREFIX}:{registration.id}",
-            extra=_values(registration, follow_up),
+            extra=_values(registration, follow_up, has_materials),
         )
     return len(registrations)
 
 
-def pending_registrations(event_id: int) -> list[Registration]:
+def pending_registrations(event_id: int, limit: int) -> list[Registration]:
     """Confirmed registrations (never cancelled, waitlisted or held) without a follow-up."""
-    return list(db.session.scalars(_pending_query(event_id).order_by(Registration.id)))
+    stmt = _pending_query(event_id).order_by(Registration.id).limit(limit)
+    return list(db.session.scalars(stmt))
 
 
 def _pending_query(event_id: int) -> sa.Select:
@@ -141,7 +148,7 @@ def _pending_query(event_id: int) -> sa.Select:
     )
 
 
-def _values(registration: Registration, follow_up: FollowUp) -> dict:
+def _values(registration: Registration, follow_up: FollowUp, has_materials: bool) -> dict:
     """What the follow-up templates show beyond the usual facts."""
     language = i18n.supported(registration.language)
     page = f"{content.base_url(language)}/r/{manage_token(registration)}"
@@ -151,7 +158,8 @@ def _values(registration: Registration, follow_up: FollowUp) -> dict:
         "message": follow_up.came_message if attended else follow_up.missed_message,
         "feedback_url": follow_up.feedback_url,
         "certificate_url": f"{page}/certificate.pdf" if attended else "",
-        "has_materials": attendee_materials(registration) is not None,
+        # Everyone addressed is confirmed, so published materials are theirs to see.
+        "has_materials": has_materials,
     }
 
 
@@ -172,8 +180,12 @@ def run_follow_ups(*, now: datetime | None = None) -> int:
     queued = 0
     for event_id in due_event_ids(now):
         try:
-            queued += queue_follow_ups(event_id, now=now)
-            db.session.commit()
+            while True:
+                count = queue_follow_ups(event_id, now=now)
+                db.session.commit()
+                queued += count
+                if count < CHUNK:
+                    break
         except sa.exc.IntegrityError:
             # A message of this event was queued by another path meanwhile; next run.
             db.session.rollback()
