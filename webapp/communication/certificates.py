@@ -15,7 +15,6 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from fpdf import FPDF
 
 from webapp import i18n
 from webapp.db import now_utc
@@ -100,6 +99,10 @@ def _duration(event) -> str:
 
 def certificate_pdf(registration: Registration) -> bytes:
     """The certificate as PDF bytes."""
+    # Imported here: fpdf2 (with Pillow and fontTools) adds a fifth to the start-up time of
+    # every process, web worker and CLI command alike, and only this function needs it.
+    from fpdf import FPDF
+
     text = certificate_text(registration)
     pdf = FPDF(orientation="landscape", format="A4")
     fonts = Path(current_app.static_folder) / "fonts"
@@ -128,7 +131,7 @@ def certificate_pdf(registration: Registration) -> bytes:
     return bytes(pdf.output())
 
 
-def _line(pdf: FPDF, value: str, size: int, *, bold: bool = False) -> None:
+def _line(pdf, value: str, size: int, *, bold: bool = False) -> None:
     """A centred paragraph that wraps within the frame."""
     if not value:
         return
