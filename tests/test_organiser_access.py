@@ -76,6 +76,9 @@ EVENT_ENDPOINTS = {
     "organiser.import_form",
     "organiser.import_upload",
     "organiser.import_confirm",
+    "organiser.after_event",
+    "organiser.save_materials",
+    "organiser.save_follow_up",
 }
 
 

@@ -67,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from webapp.calendar.views import bp as calendar_bp
+    from webapp.communication.after_attendee_views import bp as after_event_bp
     from webapp.communication.join_views import bp as join_bp
     from webapp.communication.views import bp as communication_bp
     from webapp.events.views import bp as events_bp
@@ -81,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(seats_bp)
     app.register_blueprint(join_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(after_event_bp)
     app.register_blueprint(organiser_bp, url_prefix="/organiser")
     app.register_blueprint(communication_bp, url_prefix="/organiser")
 

@@ -1,6 +1,7 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all tables."""
 
 from webapp.calendar.models import CalendarEntry
+from webapp.communication.after_models import EventMaterials, FollowUp, MaterialLink
 from webapp.communication.models import EventAnnouncement, EventNotification
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus, event_organisers
 from webapp.mail.models import Announcement, OutboxMessage, OutboxStatus
@@ -22,9 +23,12 @@ __all__ = [
     "EventAnnouncement",
     "EventFormat",
     "EventKind",
+    "EventMaterials",
     "EventNotification",
     "EventQuestion",
     "EventStatus",
+    "FollowUp",
+    "MaterialLink",
     "Organiser",
     "OutboxMessage",
     "OutboxStatus",

@@ -1,5 +1,6 @@
-"""Talking to attendees and organisers: announcements, organiser notifications, digests,
-what changed, postponing, personal join links.
+"""Talking to attendees and organisers around an event: announcements, organiser
+notifications and digests, what changed, postponing, personal join links, and after the
+event its materials, follow-up and certificate.
 
 The blueprints live in the views modules, so importing a service from here never pulls in
 the organiser pages.

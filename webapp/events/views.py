@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, render_template, request
 from markupsafe import Markup
 
 from webapp import caching, i18n
+from webapp.communication.materials import public_materials
 from webapp.db import now_utc
 from webapp.events import services
 from webapp.events.models import EventKind
@@ -89,6 +90,7 @@ def detail(slug: str):
             description_html=services.render_description(text.description),
             page_url=page_url,
             structured_data=services.structured_data(event, page_url, text),
+            materials=public_materials(event, now),
         )
         return body, services.next_event_change(event, now)
 

@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from webapp.communication.digest import DailyRun
+from webapp.communication.follow_up import run_follow_ups
 from webapp.extensions import db
 from webapp.mail import delivery, reminders, status
 from webapp.registration.cli import run_hold_expiry
@@ -19,7 +20,7 @@ from webapp.registration.cli import run_hold_expiry
 mail_cli = AppGroup("mail", help="Deliver and inspect outgoing email.")
 
 
-def _echo_report(report: delivery.DeliveryReport) -> None:
+def echo_report(report: delivery.DeliveryReport) -> None:
     click.echo(f"Sent {report.sent}, to retry {report.retried}, failed {report.failed}.")
     if report.files:
         folder = report.files[0].parent
@@ -29,14 +30,14 @@ def _echo_report(report: delivery.DeliveryReport) -> None:
 @mail_cli.command("send-pending")
 def send_pending_command() -> None:
     """Deliver every message that is due, once (for cron)."""
-    _echo_report(delivery.send_pending())
+    echo_report(delivery.send_pending())
 
 
 @mail_cli.command("worker")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
 def worker_command(interval: float) -> None:
-    """Release passed email-confirmation holds and deliver, continuously until SIGTERM or
-    Ctrl-C (for production)."""
+    """Release passed email-confirmation holds, queue due follow-up emails and deliver,
+    continuously until SIGTERM or Ctrl-C (for production)."""
     stopping = threading.Event()
 
     def stop(signum, _frame):
@@ -56,7 +57,7 @@ def worker_command(interval: float) -> None:
                 current_app.logger.warning("Mail worker: %s", exc.orig)
             else:
                 if report.sent or report.retried or report.failed:
-                    _echo_report(report)
+                    echo_report(report)
             stopping.wait(interval)
     finally:
         for sig, handler in previous.items():
@@ -71,6 +72,7 @@ def _run_periodic_jobs(digests: DailyRun) -> None:
     for name, job in (
         ("releasing passed holds", run_hold_expiry),
         ("daily digests", digests.run_if_due),
+        ("follow-up emails", run_follow_ups),
     ):
         try:
             job()
@@ -122,4 +124,4 @@ def send_reminders_command(now: datetime | None, queue_only: bool) -> None:
         db.session.commit()
     click.echo(f"Queued {queued} reminder(s).")
     if not queue_only:
-        _echo_report(delivery.send_pending())
+        echo_report(delivery.send_pending())

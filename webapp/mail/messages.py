@@ -61,6 +61,8 @@ class MessageKind(enum.StrEnum):
     NEW_REGISTRATION_NOTICE = "new_registration_notice"  # to organisers who asked
     CANCELLATION_NOTICE = "cancellation_notice"  # to organisers who asked
     DAILY_DIGEST = "daily_digest"  # to organisers who asked
+    FOLLOW_UP_CAME = "follow_up_came"  # after the event, to those who came
+    FOLLOW_UP_MISSED = "follow_up_missed"  # after the event, to those who did not
 
 
 SUBJECTS = {
@@ -80,6 +82,8 @@ SUBJECTS = {
     MessageKind.NEW_REGISTRATION_NOTICE: _l("New registration: %(title)s"),
     MessageKind.CANCELLATION_NOTICE: _l("Cancellation: %(title)s"),
     MessageKind.DAILY_DIGEST: _l("Your events on %(title)s"),
+    MessageKind.FOLLOW_UP_CAME: _l("Thank you for coming: %(title)s"),
+    MessageKind.FOLLOW_UP_MISSED: _l("Sorry we missed you: %(title)s"),
 }
 # The calendar METHOD each kind carries, for people who hold (or held) a seat.
 INVITE_METHODS = {
@@ -114,14 +118,20 @@ _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 
 def queue_for_registration(
-    registration: Registration, kind: MessageKind, *, dedupe_key: str | None = None
+    registration: Registration,
+    kind: MessageKind,
+    *,
+    dedupe_key: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> OutboxMessage:
-    """Render the `kind` email for a registration and add it to the outbox (no commit)."""
+    """Render the `kind` email for a registration and add it to the outbox (no commit).
+
+    `extra` adds values for the kind's templates (a follow-up's organiser text, say)."""
     kind = MessageKind(kind)
     if registration.id is None:
         db.session.flush()  # the row links to the registration
     facts = EventFactsByLanguage(registration.event)
-    values = _registration_values(registration, kind, facts)
+    values = _registration_values(registration, kind, facts, extra=extra)
     message = OutboxMessage(**values, dedupe_key=dedupe_key)
     db.session.add(message)
     _note_queued()
@@ -239,6 +249,7 @@ def _registration_values(
     kind: MessageKind,
     facts: EventFactsByLanguage,
     notice: ChangeNotice | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Every column of the outbox row for one registration and kind, in its language."""
     event = registration.event
@@ -261,6 +272,7 @@ def _registration_values(
             "confirmation_note": event.confirmation_note if kind in NOTE_KINDS else "",
             **_hold_values(registration, kind, language),
             **_change_values(registration, notice, language),
+            **(extra or {}),
         }
         text, html = _render(kind, context, language)
         subject = str(SUBJECTS[kind]) % {"title": facts[language].title}

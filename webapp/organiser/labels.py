@@ -52,6 +52,8 @@ MESSAGE_KIND = {
     "new_registration_notice": _l("New registration (to organisers)"),
     "cancellation_notice": _l("Cancellation (to organisers)"),
     "daily_digest": _l("Daily summary (to organisers)"),
+    "follow_up_came": _l("Follow-up (came)"),
+    "follow_up_missed": _l("Follow-up (did not come)"),
 }
 
 QUESTION_KIND = {

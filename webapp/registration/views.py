@@ -19,6 +19,7 @@ from flask_limiter.util import get_remote_address
 
 from webapp import i18n, timezones
 from webapp.communication import join
+from webapp.communication.after_event import after_event_values
 from webapp.countries import country_name
 from webapp.db import now_utc
 from webapp.events import services as events
@@ -228,6 +229,7 @@ def _manage_page(
         answers_form=answers if answers_open else None,
         switch_to=_switch_to(registration),
         join_url=_join_url(registration),
+        **after_event_values(registration),
     ), status
 
 
