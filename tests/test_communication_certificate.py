@@ -4,6 +4,7 @@ read back with pypdf; everyone else gets a clear refusal."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pypdf
 import pytest
@@ -137,3 +138,13 @@ def test_names_print_as_written(app, client, scene, clock, first, last):
         db.session.commit()
     clock.move_to(AFTER)
     assert f"{first} {last}" in _text(client.get(f"/r/{scene.came.token}/certificate.pdf"))
+
+
+def test_joining_online_counts_as_coming(app, client, scene, clock):
+    with app.app_context():
+        begin_write(db.session)
+        joined = db.session.get(Registration, scene.missed.id)
+        joined.first_joined_at, joined.join_count = ENDS_AT - timedelta(minutes=80), 1
+        db.session.commit()
+    clock.move_to(AFTER)
+    assert "Sven Ørsted" in _text(client.get(f"/r/{scene.missed.token}/certificate.pdf"))
