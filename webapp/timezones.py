@@ -16,6 +16,7 @@ import functools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+import click
 from flask_babel import gettext
 
 from webapp import i18n
@@ -181,3 +182,21 @@ def _day_month(language: str | None) -> str:
 def iso_utc(instant: datetime) -> str:
     """'2027-02-28T17:00:00Z', for <time datetime> and exports."""
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _instant_option(_ctx, _param, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use ISO 8601, e.g. 2027-03-01T08:00:00Z") from None
+    if parsed.tzinfo is None:
+        raise click.BadParameter("give a UTC offset, e.g. 2027-03-01T08:00:00Z")
+    return parsed
+
+
+# `--now` for the commands that cron runs: an aware instant, to pretend another time.
+now_option = click.option(
+    "--now", callback=_instant_option, help="Pretend it is this instant (ISO 8601)."
+)

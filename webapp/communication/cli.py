@@ -8,16 +8,17 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup
 
+from webapp import timezones
 from webapp.communication.digest import digest_day, run_digests
 from webapp.communication.follow_up import run_follow_ups
 from webapp.mail import delivery
-from webapp.mail.cli import echo_report, parse_now
+from webapp.mail.cli import echo_report
 
 communication_cli = AppGroup("communication", help="Messages around events.")
 
 
 @communication_cli.command("digest")
-@click.option("--now", callback=parse_now, help="Pretend it is this instant (ISO 8601).")
+@timezones.now_option
 def digest_command(now) -> None:
     """Queue yesterday's (UTC) digest for each organiser who chose one (once per day)."""
     queued = run_digests(now=now)
@@ -25,7 +26,7 @@ def digest_command(now) -> None:
 
 
 @communication_cli.command("follow-ups")
-@click.option("--now", callback=parse_now, help="Pretend it is this instant (ISO 8601).")
+@timezones.now_option
 @click.option("--queue-only", is_flag=True, help="Queue the emails, leave sending to a worker.")
 def follow_ups_command(now: datetime | None, queue_only: bool) -> None:
     """Queue the follow-up emails that are due (each once per registration), then deliver."""

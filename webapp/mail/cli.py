@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
+from webapp import timezones
 from webapp.communication.digest import DailyRun
 from webapp.communication.follow_up import run_follow_ups
 from webapp.extensions import db
@@ -97,20 +98,8 @@ def status_command(failures: int) -> None:
         )
 
 
-def parse_now(_ctx, _param, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter("use ISO 8601, e.g. 2027-03-01T08:00:00Z") from None
-    if parsed.tzinfo is None:
-        raise click.BadParameter("give a UTC offset, e.g. 2027-03-01T08:00:00Z")
-    return parsed
-
-
 @mail_cli.command("send-reminders")
-@click.option("--now", callback=parse_now, help="Pretend it is this instant (ISO 8601).")
+@timezones.now_option
 @click.option("--queue-only", is_flag=True, help="Queue the reminders, leave sending to a worker.")
 def send_reminders_command(now: datetime | None, queue_only: bool) -> None:
     """Queue the reminders that are due (each once per registration), then deliver them."""

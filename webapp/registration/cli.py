@@ -8,6 +8,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from webapp import timezones
 from webapp.extensions import db
 from webapp.registration import holds
 
@@ -29,20 +30,8 @@ def run_hold_expiry(now: datetime | None = None) -> int:
     return released
 
 
-def _parse_now(_ctx, _param, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter("use ISO 8601, e.g. 2027-03-01T08:00:00Z") from None
-    if parsed.tzinfo is None:
-        raise click.BadParameter("give a UTC offset, e.g. 2027-03-01T08:00:00Z")
-    return parsed
-
-
 @registrations_cli.command("expire-holds")
-@click.option("--now", callback=_parse_now, help="Pretend it is this instant (ISO 8601).")
+@timezones.now_option
 def expire_holds_command(now: datetime | None) -> None:
     """Release places held for unconfirmed email addresses, promoting the next in line."""
     try:
