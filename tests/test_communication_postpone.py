@@ -10,13 +10,15 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from tests.conftest import local
+from tests.conftest import ORGANISER_EMAIL, local
 from tests.mail_support import calendar_of, deliver
-from tests.organiser_support import event_form_data
+from tests.organiser_support import event_form_data, sign_in
 from tests.registration_support import form_data, register, registrations
 from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail.models import OutboxMessage
+from webapp.registration import services
+from webapp.registration.models import Registration
 
 NOTE = "Our speaker is ill. We will find a new date soon."
 
@@ -167,3 +169,39 @@ def test_what_cannot_be_postponed_and_bad_input(app, client, signed_in_organiser
     with app.app_context():
         kinds = sorted(db.session.scalars(sa.select(OutboxMessage.kind)).all())
     assert kinds == ["confirmed", "event_postponed"]  # one postponement, told once
+
+
+def _cancel(app, registration_id: int) -> None:
+    with app.app_context():
+        services.cancel(db.session.get(Registration, registration_id))
+        db.session.commit()
+
+
+def test_while_postponed_the_waiting_list_does_not_close(
+    app, clock, client, signed_in_organiser, make_event
+):
+    event = _event(make_event, signed_in_organiser)
+    ana, _, _ = register(app, event.id, "ana@example.org")
+    register(app, event.id, "mette@example.org")  # on the waiting list
+    client.post(f"/organiser/events/{event.id}/postpone")
+    clock.move_to(datetime(2027, 3, 1, 12, 0, tzinfo=UTC))  # past the old date
+    _cancel(app, ana)
+    assert registrations(app, event.id)[1] == ("mette@example.org", "confirmed")
+
+
+def test_a_new_date_gives_seats_freed_after_the_old_cut_off_to_the_waiting_list(
+    app, clock, client, signed_in_organiser, make_event
+):
+    event = _event(make_event, signed_in_organiser)
+    ana, _, _ = register(app, event.id, "ana@example.org")
+    register(app, event.id, "mette@example.org")
+    clock.move_to(datetime(2027, 2, 28, 16, 0, tzinfo=UTC))  # the waiting list has closed
+    _cancel(app, ana)
+    assert registrations(app, event.id)[1] == ("mette@example.org", "waitlisted")
+    sign_in(client, ORGANISER_EMAIL)  # the clock moved past the session's lifetime
+    client.post(f"/organiser/events/{event.id}/postpone")
+    data = event_form_data(start_date="2027-04-10", end_date="2027-04-10", capacity="1")
+    saved = client.post(f"/organiser/events/{event.id}/edit", data=data)
+    assert saved.headers["Location"] == f"/organiser/events/{event.id}"
+    assert _postponed(app, event.id)[1] is not None
+    assert registrations(app, event.id)[1] == ("mette@example.org", "confirmed")

@@ -104,6 +104,9 @@ class ChangeOutcome:
 
     announced: bool
     queued: int
+    # The time changed: the waiting list may have opened again (a later date, or the end
+    # of a postponement), so the view fills free seats from it.
+    moved: bool = False
 
 
 def slugify(text: str) -> str:
@@ -204,7 +207,7 @@ def update_event(event: Event, organiser: Organiser, data: EventData) -> ChangeO
     queued = messages.queue_for_attendees(
         event, MessageKind.EVENT_CHANGED, details=notice.to_json()
     )
-    return ChangeOutcome(announced=True, queued=queued)
+    return ChangeOutcome(announced=True, queued=queued, moved=moved)
 
 
 def _rename(event: Event, slug: str) -> None:
