@@ -205,3 +205,49 @@ def test_a_new_date_gives_seats_freed_after_the_old_cut_off_to_the_waiting_list(
     assert saved.headers["Location"] == f"/organiser/events/{event.id}"
     assert _postponed(app, event.id)[1] is not None
     assert registrations(app, event.id)[1] == ("mette@example.org", "confirmed")
+
+
+def test_a_postponed_event_can_keep_its_original_date(
+    app, client, signed_in_organiser, smtp_server, make_event
+):
+    event = _event(make_event, signed_in_organiser)
+    register(app, event.id, "ana@example.org")
+    register(app, event.id, "mette@example.org", language="da")  # on the waiting list
+    client.post(f"/organiser/events/{event.id}/postpone")
+    deliver(app)
+    before = len(smtp_server.messages)
+    page = client.get(f"/organiser/events/{event.id}/postpone")
+    assert page.status_code == 200 and f"/organiser/events/{event.id}/keep-date" in page.text
+
+    response = client.post(f"/organiser/events/{event.id}/keep-date", data={"message": NOTE})
+    assert response.headers["Location"] == f"/organiser/events/{event.id}"
+    deliver(app)
+    assert _postponed(app, event.id) == (None, None)  # not postponed, nor rescheduled
+    mails = _mails(smtp_server, before)
+    assert set(mails) == {"ana@example.org", "mette@example.org"}
+    text = _text(mails["ana@example.org"])
+    assert "it takes place on its original date" in text and NOTE in text
+    assert calendar_of(mails["ana@example.org"]).walk("VEVENT")[0]["STATUS"] == "CONFIRMED"
+    assert "EventRescheduled" not in json.dumps(_json_ld(client, event.slug))
+    assert client.get(f"/events/{event.slug}/register").status_code == 200
+
+
+def test_keeping_the_date_refuses_bad_input_and_wrong_states(
+    app, clock, client, signed_in_organiser, make_event
+):
+    event = _event(make_event, signed_in_organiser)
+    register(app, event.id, "ana@example.org")
+    not_postponed = client.post(f"/organiser/events/{event.id}/keep-date", follow_redirects=True)
+    assert "The event is not postponed." in not_postponed.text
+    client.post(f"/organiser/events/{event.id}/postpone")
+    too_long = client.post(f"/organiser/events/{event.id}/keep-date", data={"message": "x" * 2001})
+    assert too_long.status_code == 422
+    assert client.get(f"/organiser/events/{event.id}/keep-date").status_code == 405
+    clock.move_to(datetime(2027, 3, 1, 12, 0, tzinfo=UTC))  # the original date has passed
+    sign_in(client, ORGANISER_EMAIL)
+    late = client.post(f"/organiser/events/{event.id}/keep-date", follow_redirects=True)
+    assert "The original date has passed" in late.text
+    assert _postponed(app, event.id)[0] is not None
+    with app.app_context():
+        kinds = db.session.scalars(sa.select(OutboxMessage.kind)).all()
+    assert "event_changed" not in kinds

@@ -40,6 +40,7 @@ class ChangeNotice:
     format: tuple[str, str] | None = None
     join_link: bool = False
     rescheduled: bool = False  # a postponed event got its new date
+    date_kept: bool = False  # a postponed event takes place on its original date after all
     message: str = ""
 
     def to_json(self) -> str:
@@ -102,6 +103,8 @@ def describe(notice: ChangeNotice, *, join_link: bool, language: str) -> list[st
     lines = []
     if notice.rescheduled:
         lines.append(_("The postponed event has its new date."))
+    if notice.date_kept:
+        lines.append(_("The event is no longer postponed: it takes place on its original date."))
     if notice.time:
         lines.append(_time_line(notice.time, language))
     if notice.format:
