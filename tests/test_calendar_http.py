@@ -345,3 +345,15 @@ def test_a_failed_if_match_is_412_with_a_message(client, make_event):
     assert response.status_code == 412
     assert "precondition" in response.get_data(as_text=True).lower()
     assert client.get("/calendar.ics", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_a_postponed_event_stays_in_the_feed_after_its_old_date(app, client, make_event):
+    postponed = past_event(make_event, 120)
+    with app.app_context():
+        begin_write(db.session)
+        db.session.get(Event, postponed.id).postponed_at = now_utc() - timedelta(days=130)
+        db.session.commit()
+        version = feed.feed_version(None)
+        later = feed.feed_version(None, now=now_utc() + timedelta(days=400))
+    assert version.count == 1 and later.count == 1 and version.window_edge is None
+    assert f"event-{postponed.id}@convene.test" in uids(client.get("/calendar.ics"))

@@ -176,6 +176,44 @@ def test_a_new_meeting_link_is_announced_but_never_printed(
     assert "join link has changed" not in mails["room@example.org"][0]
 
 
+def test_only_those_whose_email_carries_a_join_link_are_pointed_to_it(
+    app, client, signed_in_organiser, smtp_server, make_event
+):
+    event = _event(make_event, signed_in_organiser, capacity=1)
+    register(app, event.id, "ana@example.org")
+    register(app, event.id, "bo@example.org")  # online too, but on the waiting list
+    deliver(app)
+    before = len(smtp_server.messages)
+
+    _edit(client, event.id, online_url="https://meet.example.org/new-room", capacity="1")
+    deliver(app)
+    mails = _change_mails(smtp_server, before)
+    assert "use your personal link below" in mails["ana@example.org"][0]
+    waiting_text, waiting_html, _ = mails["bo@example.org"]
+    assert "/join/" not in waiting_text + waiting_html
+    assert "personal link" not in waiting_text + waiting_html
+
+
+def test_an_hour_span_across_the_spring_switch_names_each_end_s_zone(
+    app, client, signed_in_organiser, smtp_server, make_event
+):
+    event = _event(
+        make_event,
+        signed_in_organiser,
+        start_local=local("2027-03-28 00:30"),
+        end_local=local("2027-03-28 01:30"),
+    )
+    register(app, event.id, "ana@example.org")
+    deliver(app)
+    before = len(smtp_server.messages)
+
+    dates = {"start_date": "2027-03-28", "end_date": "2027-03-28"}
+    _edit(client, event.id, **dates, start_time="01:30", end_time="03:30")  # 2 hours, 1 on clocks
+    deliver(app)
+    text = _change_mails(smtp_server, before)["ana@example.org"][0]
+    assert "Was: Sun 28 Mar 2027, 00:30–01:30 CET · Now: 01:30 CET–03:30 CEST" in text
+
+
 def test_only_time_and_place_changes_send_mail_and_the_note_alone_sends_nothing(
     app, client, signed_in_organiser, smtp_server, make_event
 ):

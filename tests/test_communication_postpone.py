@@ -10,13 +10,15 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from tests.conftest import local
+from tests.conftest import ORGANISER_EMAIL, local
 from tests.mail_support import calendar_of, deliver
-from tests.organiser_support import event_form_data
+from tests.organiser_support import event_form_data, sign_in
 from tests.registration_support import form_data, register, registrations
 from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail.models import OutboxMessage
+from webapp.registration import services
+from webapp.registration.models import Registration
 
 NOTE = "Our speaker is ill. We will find a new date soon."
 
@@ -167,3 +169,85 @@ def test_what_cannot_be_postponed_and_bad_input(app, client, signed_in_organiser
     with app.app_context():
         kinds = sorted(db.session.scalars(sa.select(OutboxMessage.kind)).all())
     assert kinds == ["confirmed", "event_postponed"]  # one postponement, told once
+
+
+def _cancel(app, registration_id: int) -> None:
+    with app.app_context():
+        services.cancel(db.session.get(Registration, registration_id))
+        db.session.commit()
+
+
+def test_while_postponed_the_waiting_list_does_not_close(
+    app, clock, client, signed_in_organiser, make_event
+):
+    event = _event(make_event, signed_in_organiser)
+    ana, _, _ = register(app, event.id, "ana@example.org")
+    register(app, event.id, "mette@example.org")  # on the waiting list
+    client.post(f"/organiser/events/{event.id}/postpone")
+    clock.move_to(datetime(2027, 3, 1, 12, 0, tzinfo=UTC))  # past the old date
+    _cancel(app, ana)
+    assert registrations(app, event.id)[1] == ("mette@example.org", "confirmed")
+
+
+def test_a_new_date_gives_seats_freed_after_the_old_cut_off_to_the_waiting_list(
+    app, clock, client, signed_in_organiser, make_event
+):
+    event = _event(make_event, signed_in_organiser)
+    ana, _, _ = register(app, event.id, "ana@example.org")
+    register(app, event.id, "mette@example.org")
+    clock.move_to(datetime(2027, 2, 28, 16, 0, tzinfo=UTC))  # the waiting list has closed
+    _cancel(app, ana)
+    assert registrations(app, event.id)[1] == ("mette@example.org", "waitlisted")
+    sign_in(client, ORGANISER_EMAIL)  # the clock moved past the session's lifetime
+    client.post(f"/organiser/events/{event.id}/postpone")
+    data = event_form_data(start_date="2027-04-10", end_date="2027-04-10", capacity="1")
+    saved = client.post(f"/organiser/events/{event.id}/edit", data=data)
+    assert saved.headers["Location"] == f"/organiser/events/{event.id}"
+    assert _postponed(app, event.id)[1] is not None
+    assert registrations(app, event.id)[1] == ("mette@example.org", "confirmed")
+
+
+def test_a_postponed_event_can_keep_its_original_date(
+    app, client, signed_in_organiser, smtp_server, make_event
+):
+    event = _event(make_event, signed_in_organiser)
+    register(app, event.id, "ana@example.org")
+    register(app, event.id, "mette@example.org", language="da")  # on the waiting list
+    client.post(f"/organiser/events/{event.id}/postpone")
+    deliver(app)
+    before = len(smtp_server.messages)
+    page = client.get(f"/organiser/events/{event.id}/postpone")
+    assert page.status_code == 200 and f"/organiser/events/{event.id}/keep-date" in page.text
+
+    response = client.post(f"/organiser/events/{event.id}/keep-date", data={"message": NOTE})
+    assert response.headers["Location"] == f"/organiser/events/{event.id}"
+    deliver(app)
+    assert _postponed(app, event.id) == (None, None)  # not postponed, nor rescheduled
+    mails = _mails(smtp_server, before)
+    assert set(mails) == {"ana@example.org", "mette@example.org"}
+    text = _text(mails["ana@example.org"])
+    assert "it takes place on its original date" in text and NOTE in text
+    assert calendar_of(mails["ana@example.org"]).walk("VEVENT")[0]["STATUS"] == "CONFIRMED"
+    assert "EventRescheduled" not in json.dumps(_json_ld(client, event.slug))
+    assert client.get(f"/events/{event.slug}/register").status_code == 200
+
+
+def test_keeping_the_date_refuses_bad_input_and_wrong_states(
+    app, clock, client, signed_in_organiser, make_event
+):
+    event = _event(make_event, signed_in_organiser)
+    register(app, event.id, "ana@example.org")
+    not_postponed = client.post(f"/organiser/events/{event.id}/keep-date", follow_redirects=True)
+    assert "The event is not postponed." in not_postponed.text
+    client.post(f"/organiser/events/{event.id}/postpone")
+    too_long = client.post(f"/organiser/events/{event.id}/keep-date", data={"message": "x" * 2001})
+    assert too_long.status_code == 422
+    assert client.get(f"/organiser/events/{event.id}/keep-date").status_code == 405
+    clock.move_to(datetime(2027, 3, 1, 12, 0, tzinfo=UTC))  # the original date has passed
+    sign_in(client, ORGANISER_EMAIL)
+    late = client.post(f"/organiser/events/{event.id}/keep-date", follow_redirects=True)
+    assert "The original date has passed" in late.text
+    assert _postponed(app, event.id)[0] is not None
+    with app.app_context():
+        kinds = db.session.scalars(sa.select(OutboxMessage.kind)).all()
+    assert "event_changed" not in kinds

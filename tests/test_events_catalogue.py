@@ -5,8 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from webapp.db import now_utc
-from webapp.events.models import EventKind, EventStatus
+from webapp.db import begin_write, now_utc
+from webapp.events import services
+from webapp.events.models import Event, EventKind, EventStatus
+from webapp.extensions import db
 
 
 def _titles(html: str) -> list[str]:
@@ -125,3 +127,15 @@ def test_listing_pages_render_without_events(client, path):
     response = client.get(path)
     assert response.status_code == 200
     assert "No " in response.text
+
+
+def test_a_postponed_event_stays_upcoming_after_its_old_date(app, client, make_event):
+    postponed = make_event(title="Postponed talk", start_local=_wall(-7))
+    make_event(title="Last week", start_local=_wall(-7, 12))
+    with app.app_context():
+        begin_write(db.session)
+        db.session.get(Event, postponed.id).postponed_at = now_utc() - timedelta(days=8)
+        db.session.commit()
+        assert services.next_catalogue_change(now_utc()) is None  # nothing left to end
+    assert _titles(client.get("/").text) == ["Postponed talk"]
+    assert _titles(client.get("/events/past").text) == ["Last week"]

@@ -201,3 +201,19 @@ def test_the_24_hour_reminder_still_goes_to_everyone_confirmed(app, runner, make
     assert Counter(_run(runner, "2027-03-09T09:00:00Z")) == Counter(
         [("reminder_24h", "remote@example.org"), ("reminder_24h", "room@example.org")]
     )
+
+
+def test_a_rescheduled_event_is_reminded_of_its_new_date(app, runner, events):
+    _, brussels, _ = events
+    assert ("reminder_24h", "a@brussels.example") in _run(runner, "2027-03-09T08:00:00Z")
+    with app.app_context():
+        begin_write(db.session)
+        db.session.get(Event, brussels.id).set_schedule(
+            local("2027-03-17 09:00"), local("2027-03-17 10:30"), "Europe/Brussels"
+        )
+        db.session.commit()
+    assert _run(runner, "2027-03-16T08:00:00Z") == [
+        ("reminder_24h", "a@brussels.example"),
+        ("reminder_24h", "b@brussels.example"),
+    ]
+    assert _run(runner, "2027-03-16T08:05:00Z") == []  # still once per date

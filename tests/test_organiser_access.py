@@ -54,6 +54,7 @@ EVENT_ENDPOINTS = {
     "organiser.event_cancel",
     "organiser.event_postpone_confirm",
     "organiser.event_postpone",
+    "organiser.event_keep_date",
     "organiser.event_duplicate",
     "organiser.co_organiser_add",
     "organiser.co_organiser_remove",

@@ -188,6 +188,18 @@ def test_publish_unpublish_and_duplicate(app, client, organiser_id, make_event):
     assert copy.starts_at == original.starts_at and copy.sequence == 0
 
 
+def test_a_copy_of_a_postponed_rescheduled_event_is_neither(app, client, organiser_id, make_event):
+    event = make_event(owner_id=organiser_id)
+    with app.app_context():
+        begin_write(db.session)
+        row = db.session.get(Event, event.id)
+        row.postponed_at = row.previous_starts_at = row.starts_at
+        db.session.commit()
+    client.post(f"/organiser/events/{event.id}/duplicate")
+    _, copy = _events(app)
+    assert copy.postponed_at is None and copy.previous_starts_at is None
+
+
 def test_an_event_with_registrations_cannot_be_unpublished(app, client, organiser_id, make_event):
     event = make_event(owner_id=organiser_id)
     register(app, event.id, "ana@example.org")

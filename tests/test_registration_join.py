@@ -268,3 +268,19 @@ def test_joins_from_several_tabs_at_once_all_count(app, make_event, clock):
         locations = [future.result(timeout=120) for future in futures]
     assert locations == [MEETING] * tabs
     assert _joins(app, registration_id) == (tabs, START)
+
+
+def test_a_postponed_webinar_s_link_outlives_its_old_date(app, client, make_event, clock):
+    event = _webinar(make_event, clock)
+    registration_id, token, _ = register(app, event.id)
+    with app.app_context():
+        begin_write(db.session)
+        db.session.get(Event, event.id).postponed_at = BEFORE
+        db.session.commit()
+    clock.move_to(START + timedelta(days=2))  # the old end has passed; no new date yet
+    page = client.get(_join_path(app, registration_id))
+    assert page.status_code == 200 and "Join now" not in page.text
+    assert client.post(_join_path(app, registration_id)).status_code == 409
+    assert _joins(app, registration_id) == (0, None)
+    manage = client.get(f"/r/{token}").get_data(as_text=True)
+    assert _join_path(app, registration_id) in manage

@@ -55,13 +55,18 @@ class FeedVersion:
         return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+def _in_window(cutoff: datetime) -> sa.ColumnElement[bool]:
+    # A postponed event stays in the feed: its old end no longer says when it is over.
+    return sa.or_(Event.ends_at > cutoff, Event.postponed_at.is_not(None))
+
+
 def _in_feed(kind: EventKind | None, cutoff: datetime) -> sa.ColumnElement[bool]:
-    condition = sa.and_(Event.status.in_(PUBLIC_STATUSES), Event.ends_at > cutoff)
+    condition = sa.and_(Event.status.in_(PUBLIC_STATUSES), _in_window(cutoff))
     return condition if kind is None else sa.and_(condition, Event.kind == kind)
 
 
 def _left_window(kind: EventKind | None, cutoff: datetime) -> sa.ColumnElement[bool]:
-    condition = sa.and_(Event.status.in_(PUBLIC_STATUSES), Event.ends_at <= cutoff)
+    condition = sa.and_(Event.status.in_(PUBLIC_STATUSES), ~_in_window(cutoff))
     return condition if kind is None else sa.and_(condition, Event.kind == kind)
 
 
@@ -86,7 +91,9 @@ def current_feed_version(kind: EventKind | None) -> FeedVersion:
     def compute() -> tuple[FeedVersion, datetime | None]:
         now = now_utc()
         next_exit = db.session.scalar(
-            sa.select(sa.func.min(Event.ends_at)).where(_in_feed(kind, now - WINDOW))
+            sa.select(sa.func.min(Event.ends_at)).where(
+                _in_feed(kind, now - WINDOW), Event.postponed_at.is_(None)
+            )
         )
         return feed_version(kind, now=now), next_exit + WINDOW if next_exit else None
 

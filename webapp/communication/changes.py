@@ -40,6 +40,7 @@ class ChangeNotice:
     format: tuple[str, str] | None = None
     join_link: bool = False
     rescheduled: bool = False  # a postponed event got its new date
+    date_kept: bool = False  # a postponed event takes place on its original date after all
     message: str = ""
 
     def to_json(self) -> str:
@@ -95,13 +96,15 @@ def has_changes(notice: ChangeNotice) -> bool:
     return bool(notice.time or notice.place or notice.format or notice.join_link)
 
 
-def describe(notice: ChangeNotice, *, online: bool, language: str) -> list[str]:
+def describe(notice: ChangeNotice, *, join_link: bool, language: str) -> list[str]:
     """The changes as sentences in the current language, which `language` names: the
     time in each zone with its abbreviation, then the place, the format and the join link
-    (for those who attend online)."""
+    (only where the email carries the person's join link: `join_link`)."""
     lines = []
     if notice.rescheduled:
         lines.append(_("The postponed event has its new date."))
+    if notice.date_kept:
+        lines.append(_("The event is no longer postponed: it takes place on its original date."))
     if notice.time:
         lines.append(_time_line(notice.time, language))
     if notice.format:
@@ -118,7 +121,7 @@ def describe(notice: ChangeNotice, *, online: bool, language: str) -> list[str]:
                 now=now or _("(none)"),
             )
         )
-    if notice.join_link and online:
+    if notice.join_link and join_link:
         lines.append(_("The join link has changed: use your personal link below."))
     return lines
 
@@ -142,8 +145,18 @@ def _time_line(time: dict[str, str], language: str) -> str:
 
 def _clock_span(starts_at: datetime, ends_at: datetime, zone: str, language: str) -> str:
     start, end = timezones.to_local(starts_at, zone), timezones.to_local(ends_at, zone)
-    clocks = f"{i18n.localised_time(start, language)}–{i18n.localised_time(end, language)}"
-    return f"{clocks} {timezones.abbreviation(ends_at, zone)}"
+    start_clock, end_clock = (
+        i18n.localised_time(start, language),
+        i18n.localised_time(end, language),
+    )
+    start_abbr, end_abbr = (
+        timezones.abbreviation(starts_at, zone),
+        timezones.abbreviation(ends_at, zone),
+    )
+    if start_abbr != end_abbr:
+        # Across a daylight-saving switch each end has its own: "01:30 CET–03:30 CEST".
+        return f"{start_clock} {start_abbr}–{end_clock} {end_abbr}"
+    return f"{start_clock}–{end_clock} {end_abbr}"
 
 
 def _iso(instant: datetime) -> str:

@@ -56,7 +56,10 @@ def join_state(registration: Registration, *, now: datetime | None = None) -> Jo
     event = registration.event
     if registration.status == RegistrationStatus.CANCELLED:
         return JoinState.CANCELLED
-    if event.status == EventStatus.CANCELLED or now >= event.ends_at:
+    if event.status == EventStatus.CANCELLED:
+        return JoinState.EVENT_OVER
+    # A postponed event's old end says nothing about when it is over.
+    if now >= event.ends_at and not event.is_postponed:
         return JoinState.EVENT_OVER
     if event.status != EventStatus.PUBLISHED or not event.online_url:
         return JoinState.NOT_ONLINE

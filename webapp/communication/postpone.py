@@ -5,7 +5,8 @@ manage and join links all keep working, and attendees are told each time. Regist
 closes while it is postponed, since nobody can say whether a date they do not know suits
 them; it reopens with the new date. Giving a new date is an ordinary edit of the event's
 times (organiser.services.update_event), which ends the postponement, remembers the old
-start (schema.org EventRescheduled, previousStartDate) and mails what changed.
+start (schema.org EventRescheduled, previousStartDate) and mails what changed. If the
+original date holds after all, keep_original_date() ends the postponement without a move.
 """
 
 from __future__ import annotations
@@ -53,3 +54,20 @@ def reschedule_if_postponed(event: Event, previous_starts_at: datetime, moved: b
     event.postponed_at = None
     event.previous_starts_at = previous_starts_at
     return True
+
+
+def keep_original_date(event: Event, message: str = "", *, now: datetime | None = None) -> int:
+    """End a postponement keeping the event's times, and tell everyone registered; returns
+    how many people are told. The caller holds the event's lock and commits."""
+    now = now or now_utc()
+    if not event.is_postponed:
+        raise PostponeError(_("The event is not postponed."))
+    if now >= event.starts_at:
+        raise PostponeError(
+            _("The original date has passed: give a new date by editing the event's times.")
+        )
+    event.postponed_at = None
+    event.sequence += 1  # attendees' calendars mark the entry confirmed again
+    db.session.flush()
+    notice = ChangeNotice(message=message.strip()[:2000], date_kept=True)
+    return messages.queue_for_attendees(event, MessageKind.EVENT_CHANGED, details=notice.to_json())

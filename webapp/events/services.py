@@ -117,6 +117,11 @@ def _catalogue_query(kind: EventKind | None, query: str) -> sa.Select:
     return stmt.where(*search.every_word_in(Event.search_text, query))
 
 
+def _not_over(now: datetime) -> sa.ColumnElement[bool]:
+    """Not over yet: it ends later, or it is postponed (its old end no longer holds)."""
+    return sa.or_(Event.ends_at > now, Event.postponed_at.is_not(None))
+
+
 def list_events(
     *,
     past: bool,
@@ -131,17 +136,18 @@ def list_events(
     now = now or now_utc()
     stmt = _catalogue_query(kind, query)
     if past:
-        stmt = stmt.where(Event.ends_at <= now).order_by(Event.starts_at.desc(), Event.id.desc())
+        stmt = stmt.where(~_not_over(now)).order_by(Event.starts_at.desc(), Event.id.desc())
     else:
-        stmt = stmt.where(Event.ends_at > now).order_by(Event.starts_at, Event.id)
+        stmt = stmt.where(_not_over(now)).order_by(Event.starts_at, Event.id)
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
 
 
 def next_catalogue_change(now: datetime) -> datetime | None:
-    """When the listings next change by themselves: the next public event to end."""
+    """When the listings next change by themselves: the next public event to end (a
+    postponed one stays upcoming whatever its old end)."""
     return db.session.scalar(
         sa.select(sa.func.min(Event.ends_at)).where(
-            Event.status.in_(PUBLIC_STATUSES), Event.ends_at > now
+            Event.status.in_(PUBLIC_STATUSES), Event.ends_at > now, Event.postponed_at.is_(None)
         )
     )
 

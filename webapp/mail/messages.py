@@ -258,20 +258,21 @@ def _registration_values(
     method = _invite_method(registration, kind)
     with i18n.language(language):
         ics = _invite(registration, method, language) if method else None
+        join_url = _join_url(registration, kind, language) if confirmed else ""
         context = {
             "kind": kind.value,
             "event": facts[language],
             "first_name": registration.first_name,
             "manage_url": _manage_url(registration, language),
             "cancel_url": _manage_url(registration, language) + "/cancel",
-            "join_url": _join_url(registration, kind, language) if confirmed else "",
+            "join_url": join_url,
             "position": _waitlist_position(registration) if kind == MessageKind.WAITLISTED else 0,
             "waitlisted": registration.status == RegistrationStatus.WAITLISTED,
             "invite_method": method or "",
             "online": registration.attends_online,
             "confirmation_note": event.confirmation_note if kind in NOTE_KINDS else "",
             **_hold_values(registration, kind, language),
-            **_change_values(registration, notice, language),
+            **_change_values(notice, language, join_link=bool(join_url)),
             **(extra or {}),
         }
         text, html = _render(kind, context, language)
@@ -347,12 +348,13 @@ def _join_url(registration: Registration, kind: MessageKind, language: str) -> s
 
 
 def _change_values(
-    registration: Registration, notice: ChangeNotice | None, language: str
+    notice: ChangeNotice | None, language: str, *, join_link: bool
 ) -> dict[str, Any]:
-    """What changed and the organiser's note, in the current language (change emails)."""
+    """What changed and the organiser's note, in the current language (change emails);
+    `join_link`: whether this email carries the person's join link."""
     if notice is None:
         return {}
-    changes = describe(notice, online=registration.attends_online, language=language)
+    changes = describe(notice, join_link=join_link, language=language)
     return {"changes": changes, "organiser_message": notice.message}
 
 

@@ -28,7 +28,8 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
-    # Makes queuing idempotent, e.g. one reminder per registration ("reminder-24h:123").
+    # Makes queuing idempotent, e.g. one reminder per registration and start
+    # ("reminder-24h:123:2027-02-28T17:00Z").
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True, default=None)
     status: Mapped[OutboxStatus] = mapped_column(
         enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.QUEUED

@@ -3,13 +3,14 @@ follow it online (with the join link), whatever the kind of event.
 
 Everything is decided on UTC instants (Event.starts_at), so events in any zone are
 reminded at the same distance from their start. Each reminder is queued once per
-registration: its dedupe_key ("reminder-24h:<registration id>") is unique in the outbox.
+registration and start: its dedupe_key ("reminder-24h:<registration id>:<start, UTC
+minute>") is unique in the outbox, and a rescheduled event's new date gets its own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -41,9 +42,14 @@ REMINDERS = (
 )
 
 
-def dedupe_key(reminder: Reminder, registration_id: int) -> str:
-    """The outbox key that makes a reminder unique per registration."""
-    return f"{reminder.key_prefix}:{registration_id}"
+def _start_stamp(event: Event) -> str:
+    return event.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def dedupe_key(reminder: Reminder, registration_id: int, event: Event) -> str:
+    """The outbox key that makes a reminder unique per registration and start: after a
+    reschedule the new date is reminded of too."""
+    return f"{reminder.key_prefix}:{registration_id}:{_start_stamp(event)}"
 
 
 def due_events(reminder: Reminder, now: datetime) -> list[Event]:
@@ -66,7 +72,11 @@ def due_registrations(reminder: Reminder, event: Event) -> list[Registration]:
     People confirmed after the reminder became due are skipped: their confirmation,
     sent moments before, already carries everything.
     """
-    key = sa.literal(reminder.key_prefix + ":") + sa.cast(Registration.id, sa.String)
+    key = (
+        sa.literal(reminder.key_prefix + ":")
+        + sa.cast(Registration.id, sa.String)
+        + sa.literal(":" + _start_stamp(event))
+    )
     due_at = event.starts_at - reminder.lead
     registrations = list(
         db.session.scalars(
@@ -95,7 +105,7 @@ def queue_due_reminders(*, now: datetime | None = None) -> int:
     for reminder in REMINDERS:
         for event in due_events(reminder, now):
             for registration in due_registrations(reminder, event):
-                key = dedupe_key(reminder, registration.id)
+                key = dedupe_key(reminder, registration.id, event)
                 queue_for_registration(registration, reminder.kind, dedupe_key=key)
                 count += 1
     return count

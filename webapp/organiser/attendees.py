@@ -263,6 +263,6 @@ def waitlist_closed_at(event: Event, *, now: datetime | None = None) -> str | No
     """When the published event's waiting list closed (nobody is promoted any more), in
     the event's zone; None while it is open."""
     closes = waitlist_closes_at(event)
-    if event.status != EventStatus.PUBLISHED or (now or now_utc()) < closes:
+    if event.status != EventStatus.PUBLISHED or closes is None or (now or now_utc()) < closes:
         return None
     return timezones.format_instant(closes, event.timezone)

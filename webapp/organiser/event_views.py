@@ -101,7 +101,7 @@ def event_edit(event_id: int):
         return redirect(url_for("organiser.event_detail", event_id=event_id))
     db.session.commit()
     flash(_saved_message(outcome), "success")
-    if services.seats_added(capacity_before, event, online_before):
+    if outcome.moved or services.seats_added(capacity_before, event, online_before):
         # A separate unit of work: the registration service takes the event lock itself.
         promoted = registration_services.fill_from_waitlist(event)
         db.session.commit()

@@ -1,4 +1,5 @@
-"""Postponing an event (date to be announced); its new date is given in the event form."""
+"""Postponing an event (date to be announced); its new date is given in the event form, or
+it keeps its original date after all."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from webapp.forms import Form
 from webapp.organiser import bp
 from webapp.organiser.attendees import active_count
 from webapp.organiser.auth import event_or_404
+from webapp.registration import services as registration_services
 
 
 class PostponeForm(Form):
@@ -61,6 +63,35 @@ def event_postpone(event_id: int):
             "by editing the event's times.",
             "The event is postponed. %(num)d attendees will get an email; give the new date "
             "by editing the event's times.",
+            told,
+        ),
+        "success",
+    )
+    return redirect(url_for("organiser.event_detail", event_id=event_id))
+
+
+@bp.post("/events/<int:event_id>/keep-date")
+def event_keep_date(event_id: int):
+    """End the postponement keeping the original times, and email everyone registered."""
+    event = event_or_404(event_id, lock=True)
+    form = PostponeForm()
+    if not form.validate_on_submit():
+        db.session.rollback()
+        return _page(event, form, 422)
+    try:
+        told = postpone.keep_original_date(event, form.message.data or "")
+    except postpone.PostponeError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("organiser.event_detail", event_id=event_id))
+    db.session.commit()
+    # A separate unit of work: the registration service takes the event lock itself.
+    registration_services.fill_from_waitlist(event)
+    db.session.commit()
+    flash(
+        ngettext(
+            "The event keeps its original date. %(num)d attendee will get an email.",
+            "The event keeps its original date. %(num)d attendees will get an email.",
             told,
         ),
         "success",

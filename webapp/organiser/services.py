@@ -104,6 +104,9 @@ class ChangeOutcome:
 
     announced: bool
     queued: int
+    # The time changed: the waiting list may have opened again (a later date, or the end
+    # of a postponement), so the view fills free seats from it.
+    moved: bool = False
 
 
 def slugify(text: str) -> str:
@@ -204,7 +207,7 @@ def update_event(event: Event, organiser: Organiser, data: EventData) -> ChangeO
     queued = messages.queue_for_attendees(
         event, MessageKind.EVENT_CHANGED, details=notice.to_json()
     )
-    return ChangeOutcome(announced=True, queued=queued)
+    return ChangeOutcome(announced=True, queued=queued, moved=moved)
 
 
 def _rename(event: Event, slug: str) -> None:
@@ -234,6 +237,14 @@ def _raised(before: int | None, after: int | None) -> bool:
     return before is not None and (after is None or after > before)
 
 
+# What belongs to one event's life rather than to its content: a copy starts as a new draft,
+# never postponed nor rescheduled, and notify_each is worked out again for its owner.
+_NOT_COPIED = frozenset(
+    {"id", "slug", "owner_id", "status", "sequence", "created_at", "updated_at"}
+    | {"postponed_at", "previous_starts_at", "notify_each"}
+)
+
+
 def duplicate_event(event: Event, organiser: Organiser) -> Event:
     """A draft copy with a fresh web address, owned by whoever duplicated it; its shown
     registration questions come along (their answers do not)."""
@@ -244,10 +255,7 @@ def duplicate_event(event: Event, organiser: Organiser) -> Event:
         sequence=0,
     )
     for column in Event.__table__.columns:
-        if column.key not in {"id", "slug", "owner_id", "status", "sequence"} | {
-            "created_at",
-            "updated_at",
-        }:
+        if column.key not in _NOT_COPIED:
             setattr(copy, column.key, getattr(event, column.key))
     copy.title = f"{event.title} (copy)"[:200]
     copy.co_organisers = list(event.co_organisers)

@@ -108,10 +108,19 @@ def event_modes(event: Event) -> tuple[AttendanceMode, ...]:
     return (AttendanceMode.IN_PERSON,)
 
 
-def waitlist_closes_at(event: Event) -> datetime:
+def waitlist_closes_at(event: Event) -> datetime | None:
     """No promotion from the waiting list from this instant on (WAITLIST_PROMOTION_CUTOFF
-    minutes before the start): nobody is promoted into an event they can no longer reach."""
+    minutes before the start): nobody is promoted into an event they can no longer reach.
+    None while the event is postponed: its old start no longer holds, so nothing closes."""
+    if event.postponed_at is not None:
+        return None
     return event.starts_at - timedelta(minutes=current_app.config["WAITLIST_PROMOTION_CUTOFF"])
+
+
+def waitlist_closed(event: Event, now: datetime) -> bool:
+    """Whether the waiting-list cut-off has passed at `now`."""
+    closes = waitlist_closes_at(event)
+    return closes is not None and now >= closes
 
 
 def status_counts(event_id: int) -> dict[RegistrationStatus, int]:
@@ -159,7 +168,7 @@ def registration_state(
     anyone waits in the mode (see offered())."""
     now = now or now_utc()
     free = seats_left(event, mode)
-    if free and now >= waitlist_closes_at(event) and anyone_waiting(event, mode):
+    if free and waitlist_closed(event, now) and anyone_waiting(event, mode):
         free = 0
     return _state(event, now, full=free == 0), free
 

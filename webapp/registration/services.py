@@ -29,7 +29,7 @@ from webapp.registration.availability import (
     has_free_seat,
     registration_state,
     same_pool,
-    waitlist_closes_at,
+    waitlist_closed,
 )
 from webapp.registration.availability import status_counts as status_counts
 from webapp.registration.availability import waitlist_position as waitlist_position
@@ -344,7 +344,7 @@ def promote_first(event: Event, mode: AttendanceMode, now: datetime) -> Registra
     """Under the event's lock: give a free seat of `mode` to the first on its waiting list."""
     # Once the waiting list has closed, shortly before the start, a seat could no longer
     # be taken up; a cancelled event has no seats to give.
-    if event.status != EventStatus.PUBLISHED or now >= waitlist_closes_at(event):
+    if event.status != EventStatus.PUBLISHED or waitlist_closed(event, now):
         return None
     if not has_free_seat(event, mode):
         return None
