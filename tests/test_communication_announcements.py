@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -43,6 +44,22 @@ PEOPLE = [
         "status": RegistrationStatus.CANCELLED,
         "cancelled_at": now_utc(),
     },
+    # Places held until the address is confirmed: in no group, whatever their status.
+    *(
+        {
+            "email": f"held-{n}@example.org",
+            "first_name": "Hal",
+            "hold_expires_at": now_utc() + timedelta(minutes=30),
+            **person,
+        }
+        for n, person in enumerate(
+            [
+                {"attendance_mode": IN_PERSON, "checked_in_at": now_utc()},
+                {"attendance_mode": ONLINE},
+                {"attendance_mode": ONLINE, "status": RegistrationStatus.WAITLISTED},
+            ]
+        )
+    ),
 ]
 GROUPS = {
     "confirmed": {"room@example.org", "online@example.org", "checked@example.org"},
@@ -93,6 +110,7 @@ def test_each_group_gets_it_and_cancelled_people_never(app, client, smtp_server,
     deliver(app)
     assert _sent_to(smtp_server) == GROUPS[group]
     assert "gone@example.org" not in _sent_to(smtp_server)
+    assert not [a for a in _sent_to(smtp_server) if a.startswith("held-")]
     with app.app_context():
         (row,) = db.session.scalars(sa.select(EventAnnouncement)).all()
         assert (row.audience_group.value, row.recipients) == (group, len(GROUPS[group]))
