@@ -187,12 +187,27 @@ def test_other_markup_is_sanitised_and_names_are_escaped(app, client, smtp_serve
     assert "<style>p" not in html and "<u>underlined</u>" in html
 
 
-def _event_with(app, client, make_event, **person) -> int:
+def test_a_filled_value_never_becomes_a_script_link(app, client, smtp_server, make_event):
+    event_id = _event_with(
+        app, client, make_event, title="javascript:alert(1)//", first_name="javascript:alert(2)"
+    )
+    body = "[Event]({event_title}) and [you]({first_name}) and [page]({manage_link})"
+
+    client.post(f"/organiser/events/{event_id}/announcements/new", data=_form(body=body))
+    deliver(app)
+
+    (mail,) = smtp_server.messages
+    html = part_of_type(mail.message, "text/html").get_content()
+    assert 'href="javascript' not in html
+    assert 'href="https://convene.test/r/' in html  # the ordinary link is kept
+
+
+def _event_with(app, client, make_event, title: str | None = None, **person) -> int:
     from tests.organiser_support import make_organiser, sign_in
 
     owner = make_organiser(app, "owner@cluster.example")
     sign_in(client, "owner@cluster.example")
-    event = make_event(owner_id=owner)
+    event = make_event(owner_id=owner, **({"title": title} if title else {}))
     add_registrations(app, event.id, [{"email": "eve@example.org", **person}])
     return event.id
 

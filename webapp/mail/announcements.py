@@ -1,8 +1,9 @@
 """Organisers' announcements rendered into personal messages, one per recipient.
 
 The organiser writes Markdown with placeholders ({first_name}, {manage_link}, ...). The
-HTML part is the Markdown rendered and sanitised by nh3, with each recipient's values
-escaped into the placeholders afterwards (so a name never becomes markup); the text part
+HTML part is the Markdown rendered with each recipient's values escaped into the
+placeholders (so a name never becomes markup), then sanitised by nh3 as a whole, so a
+value filled into a link is URL-checked like the rest; the text part
 is the Markdown source with the values filled in. The organiser's words stay as written;
 the frame around them is in the recipient's language.
 """
@@ -52,9 +53,10 @@ def _fill(text: str, values: dict[str, str]) -> str:
 
 def body_html(body: str, values: dict[str, str]) -> Markup:
     """The body as sanitised HTML with the (escaped) values in its placeholders."""
-    clean = nh3.clean(markdown.markdown(body))
-    filled = _fill(clean, {name: str(escape(value)) for name, value in values.items()})
-    return Markup(filled)  # noqa: S704 (sanitised by nh3; the values are escaped)
+    html = markdown.markdown(body)
+    filled = _fill(html, {name: str(escape(value)) for name, value in values.items()})
+    # Cleaned after filling: a value such as "javascript:..." in a link loses its href.
+    return Markup(nh3.clean(filled))  # noqa: S704 (sanitised by nh3)
 
 
 def personal_values(registration: Registration, facts: content.EventFacts) -> dict[str, str]:
