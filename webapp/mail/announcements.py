@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 
 import markdown
@@ -45,6 +46,37 @@ def unknown_placeholders(text: str) -> list[str]:
     """The placeholders in `text` that Convene cannot fill, in order of appearance."""
     found = [name for name in _PLACEHOLDER.findall(text) if name not in PLACEHOLDERS]
     return list(dict.fromkeys(found))
+
+
+_CODE_TAGS = frozenset({"script", "style", "iframe", "object", "embed"})
+_CODE_SCHEMES = ("javascript:", "vbscript:", "data:")
+_IGNORED_IN_URL = re.compile(r"[\s\x00-\x1f]+")
+
+
+class _ActiveContent(HTMLParser):
+    """Finds in rendered HTML what would run code: nh3 strips it, and the organiser should
+    know that rather than see it vanish."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _CODE_TAGS:
+            self.found = True
+        for name, value in attrs:
+            url = _IGNORED_IN_URL.sub("", value or "").lower()
+            if name.startswith("on") or url.startswith(_CODE_SCHEMES):
+                self.found = True
+
+
+def has_active_content(body: str) -> bool:
+    """Whether the body, rendered from Markdown, holds a script, a style, an event handler
+    or a script URL; prose that merely mentions them ("online = free") is no markup."""
+    parser = _ActiveContent()
+    parser.feed(markdown.markdown(body))
+    parser.close()
+    return parser.found
 
 
 def _fill(text: str, values: dict[str, str]) -> str:
