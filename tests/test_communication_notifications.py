@@ -330,3 +330,32 @@ def test_the_note_comes_with_a_promotion_and_never_to_the_waiting_list(
     assert "Doors open" not in part_of_type(waiting, "text/plain").get_content()
     cancelled = _mails_to(smtp_server, "first@example.org")[-1]
     assert "Doors open" not in part_of_type(cancelled, "text/plain").get_content()
+
+
+def test_an_organisers_cancel_is_told_as_such_a_persons_own_as_theirs(
+    app, client, smtp_server, signed_in_organiser, make_event
+):
+    event = make_event(owner_id=signed_in_organiser, capacity=10)
+    assert _settings(client, notify_default="each") == 302
+    by_organiser, own = add_registrations(
+        app, event.id, [{"email": "a@example.org"}, {"email": "b@example.org"}]
+    )
+
+    url = f"/organiser/events/{event.id}/attendees/{by_organiser}/cancel"
+    assert client.post(url).status_code == 302
+    with app.app_context():
+        services.cancel(db.session.get(Registration, own))
+        db.session.commit()
+    deliver(app)
+
+    texts = [
+        part_of_type(m, "text/plain").get_content()
+        for m in _mails_to(smtp_server, "olga@cluster.example")
+    ]
+    assert len(texts) == 2
+    assert (
+        "(a@example.org) for Smart specialisation webinar was cancelled by an organiser"
+        in (texts[0])
+    )
+    assert "cancelled their registration" not in texts[0]
+    assert "(b@example.org) cancelled their registration" in texts[1]

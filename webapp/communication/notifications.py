@@ -80,7 +80,9 @@ def set_default(organiser: Organiser, choice: NotifyChoice) -> None:
         refresh(event)
 
 
-def queue_notices(registration: Registration, kind: MessageKind) -> None:
+def queue_notices(
+    registration: Registration, kind: MessageKind, *, by_organiser: bool = False
+) -> None:
     """Queue the new-registration or cancellation notice for every organiser of the event
     who wants each one (no commit); nothing, and no query, when nobody does."""
     event = registration.event
@@ -88,4 +90,4 @@ def queue_notices(registration: Registration, kind: MessageKind) -> None:
         return
     choices = choices_for(event)
     wanted = [p for p in organisers_of(event) if choices.get(p.id) == NotifyChoice.EACH]
-    notices.queue_notices(registration, kind, wanted)
+    notices.queue_notices(registration, kind, wanted, by_organiser=by_organiser)

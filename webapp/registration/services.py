@@ -280,10 +280,13 @@ def can_cancel(registration: Registration, *, now: datetime | None = None) -> bo
     )
 
 
-def cancel(registration: Registration, *, now: datetime | None = None) -> Registration | None:
+def cancel(
+    registration: Registration, *, now: datetime | None = None, by_organiser: bool = False
+) -> Registration | None:
     """Cancel and queue the email; a freed seat goes to the first waitlisted, who is returned.
 
-    Cancelling an already cancelled registration changes and sends nothing.
+    Cancelling an already cancelled registration changes and sends nothing. The organisers'
+    notice says whether the person cancelled or an organiser did (`by_organiser`).
     """
     now = now or now_utc()
     event, registration = _locked(registration)
@@ -295,8 +298,15 @@ def cancel(registration: Registration, *, now: datetime | None = None) -> Regist
     registration.updated_at = now
     registration.hold_expires_at = None  # cancelled by the person, not an expired hold
     messages.queue_for_registration(registration, MessageKind.CANCELLED)
-    notifications.queue_notices(registration, MessageKind.CANCELLATION_NOTICE)
+    notifications.queue_notices(
+        registration, MessageKind.CANCELLATION_NOTICE, by_organiser=by_organiser
+    )
     return promote_first(event, registration.attendance_mode, now) if was_confirmed else None
+
+
+def cancel_by_organiser(registration: Registration) -> Registration | None:
+    """An organiser cancels someone's registration: as cancel(), said so in the notice."""
+    return cancel(registration, by_organiser=True)
 
 
 def promote(registration: Registration, *, now: datetime | None = None) -> Registration:
