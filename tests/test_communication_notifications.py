@@ -359,3 +359,50 @@ def test_an_organisers_cancel_is_told_as_such_a_persons_own_as_theirs(
     )
     assert "cancelled their registration" not in texts[0]
     assert "(b@example.org) cancelled their registration" in texts[1]
+
+
+def test_deactivating_and_reactivating_an_organiser_refreshes_their_events(
+    app, client, smtp_server, make_event
+):
+    owner = make_organiser(app, "owner@cluster.example")
+    make_organiser(app, "admin@cluster.example", admin=True)
+    co_id = make_organiser(app, "cora@cluster.example", name="Cora")
+    owned, shared = make_event(owner_id=co_id), make_event(owner_id=owner)
+    share_event(app, shared.id, co_id)
+    cora = app.test_client()
+    sign_in(cora, "cora@cluster.example")
+    assert _settings(cora, notify_default="each") == 302
+    assert _notify_each(app, owned.id) and _notify_each(app, shared.id)
+
+    sign_in(client, "admin@cluster.example")
+    assert (
+        client.post(f"/organiser/accounts/{co_id}/active", data={"active": "0"}).status_code == 302
+    )
+    assert not _notify_each(app, owned.id) and not _notify_each(app, shared.id)
+    register(app, shared.id, "a@example.org")
+
+    assert (
+        client.post(f"/organiser/accounts/{co_id}/active", data={"active": "1"}).status_code == 302
+    )
+    assert _notify_each(app, owned.id) and _notify_each(app, shared.id)
+    register(app, shared.id, "b@example.org")
+    deliver(app)
+
+    (notice,) = _mails_to(smtp_server, "cora@cluster.example")
+    assert "b@example.org" in part_of_type(notice, "text/plain").get_content()
+
+
+def test_removing_the_co_organiser_who_wanted_each_one_clears_the_flag(
+    app, client, signed_in_organiser, make_event
+):
+    event = make_event(owner_id=signed_in_organiser)
+    co_id = make_organiser(app, "cora@cluster.example", name="Cora")
+    share_event(app, event.id, co_id)
+    cora = app.test_client()
+    sign_in(cora, "cora@cluster.example")
+    assert _choose(cora, event.id, "each") == 302
+    assert _notify_each(app, event.id)
+
+    url = f"/organiser/events/{event.id}/organisers/{co_id}/remove"
+    assert client.post(url).status_code == 302
+    assert not _notify_each(app, event.id)

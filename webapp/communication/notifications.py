@@ -69,6 +69,12 @@ def set_choice(event: Event, organiser: Organiser, choice: NotifyChoice) -> None
 def set_default(organiser: Organiser, choice: NotifyChoice) -> None:
     """The organiser's default for their events without a choice of their own (no commit)."""
     organiser.notify_default = choice.value
+    refresh_managed_by(organiser)
+
+
+def refresh_managed_by(organiser: Organiser) -> None:
+    """Refresh every event the organiser owns or co-organises: after a change to their
+    default or to their account being active (no commit)."""
     db.session.flush()
     shared = sa.select(event_organisers.c.event_id).where(
         event_organisers.c.organiser_id == organiser.id
