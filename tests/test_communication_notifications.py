@@ -406,3 +406,75 @@ def test_removing_the_co_organiser_who_wanted_each_one_clears_the_flag(
     url = f"/organiser/events/{event.id}/organisers/{co_id}/remove"
     assert client.post(url).status_code == 302
     assert not _notify_each(app, event.id)
+
+
+def _notice_kinds(app) -> list[tuple[str, str]]:
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(OutboxMessage.kind, OutboxMessage.text_body)
+            .where(OutboxMessage.kind.like("%notice"))
+            .order_by(OutboxMessage.id)
+        ).all()
+    return [(kind, text) for kind, text in rows]
+
+
+def test_a_held_place_is_told_to_organisers_only_once_confirmed(
+    app, client, signed_in_organiser, make_event
+):
+    from webapp.registration import holds
+
+    event = make_event(
+        owner_id=signed_in_organiser, requires_email_confirmation=True, hold_minutes=30
+    )
+    assert _settings(client, notify_default="each") == 302
+    kept = register(app, event.id, "kept@example.org")[0]
+    expired = register(app, event.id, "bot@example.org")[0]
+    withdrawn = register(app, event.id, "gone@example.org")[0]
+    assert _notice_kinds(app) == []  # nothing while held
+
+    with app.app_context():
+        holds.confirm_email(db.session.get(Registration, kept))
+        services.cancel(db.session.get(Registration, withdrawn))
+        db.session.commit()
+        holds.expire_holds(now=db.session.get(Registration, expired).hold_expires_at)
+        db.session.commit()
+
+    ((kind, text),) = _notice_kinds(app)
+    assert kind == "new_registration_notice" and "kept@example.org" in text
+
+
+def test_the_digest_counts_only_confirmed_addresses(app, client, smtp_server, signed_in_organiser):
+    _settings(client, notify_default="digest")
+    event_id = _digest_event(app, client, signed_in_organiser)
+    add_registrations(
+        app,
+        event_id,
+        [
+            {
+                "email": "held@example.org",
+                "created_at": YESTERDAY,
+                "hold_expires_at": NOW + timedelta(days=1),
+            },
+            {
+                "email": "bot@example.org",
+                "created_at": YESTERDAY,
+                "hold_expires_at": YESTERDAY + timedelta(minutes=30),
+                "status": RegistrationStatus.CANCELLED,
+                "cancelled_at": YESTERDAY + timedelta(minutes=30),
+            },
+            {
+                "email": "late@example.org",
+                "created_at": YESTERDAY - timedelta(days=1, hours=23),
+                "email_confirmed_at": YESTERDAY,
+            },
+        ],
+    )
+
+    with app.app_context():
+        assert run_digests(now=NOW) == 1
+    deliver(app)
+
+    text = part_of_type(smtp_server.messages[0].message, "text/plain").get_content()
+    registered = text.split("Registered:")[1].split("Cancelled:")[0]
+    assert "late@example.org" in registered  # confirmed that day
+    assert "held@example.org" not in text and "bot@example.org" not in text

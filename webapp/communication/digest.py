@@ -48,10 +48,12 @@ def queue_digests(*, now: datetime | None = None) -> int:
     changed = db.session.scalars(
         sa.select(Registration)
         .where(
+            # A held place counts once its address is confirmed, an expired one never.
+            Registration.hold_expires_at.is_(None),
             sa.or_(
-                Registration.created_at.between(start, end - timedelta(microseconds=1)),
+                _joined_at().between(start, end - timedelta(microseconds=1)),
                 Registration.cancelled_at.between(start, end - timedelta(microseconds=1)),
-            )
+            ),
         )
         .order_by(Registration.event_id, Registration.id)
     ).all()
@@ -70,11 +72,16 @@ def queue_digests(*, now: datetime | None = None) -> int:
     return sum(_queue_one(organiser_id, day, found) for organiser_id, found in sections.items())
 
 
+def _joined_at() -> sa.ColumnElement:
+    """When a registration counts as made: when its address was confirmed, if it was held."""
+    return sa.func.coalesce(Registration.email_confirmed_at, Registration.created_at)
+
+
 def _section(event: Event, registrations: list[Registration], start, end):
     section = notices.DigestSection(event)
     for registration in registrations:
         name = f"{registration.full_name} <{registration.email}>"
-        if start <= registration.created_at < end:
+        if start <= (registration.email_confirmed_at or registration.created_at) < end:
             section.registered.append(name)
         if registration.cancelled_at is not None and start <= registration.cancelled_at < end:
             section.cancelled.append(name)
