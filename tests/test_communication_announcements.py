@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from tests.mail_support import deliver, part_of_type
 from tests.organiser_support import add_registrations
 from webapp.communication.models import EventAnnouncement
-from webapp.db import now_utc
+from webapp.db import begin_write, now_utc
 from webapp.events.models import EventFormat
 from webapp.extensions import db
 from webapp.mail.delivery import send_pending
@@ -372,3 +372,23 @@ def test_a_large_group_goes_through_the_fan_out_exactly_once_under_two_workers(
     recipients = Counter(address for mail in smtp_server.messages for address in mail.rcpt_tos)
     assert set(recipients) == {f"p{n}@example.org" for n in range(12)}
     assert set(recipients.values()) == {1}
+
+
+def test_someone_leaving_before_the_fan_out_is_not_pending_forever(
+    small_inline_limit, app, client, smtp_server, event_with_attendees
+):
+    event, ids = event_with_attendees([{"email": f"p{n}@example.org"} for n in range(5)])
+    client.post(f"/organiser/events/{event.id}/announcements/new", data=_form())
+    page = client.get(f"/organiser/events/{event.id}").get_data(as_text=True)
+    assert "<td>5</td><td>0</td><td>5</td><td>0</td>" in page  # recipients, sent, pending, failed
+
+    with app.app_context():
+        begin_write(db.session)
+        left = db.session.get(Registration, ids[0])
+        left.status, left.cancelled_at = RegistrationStatus.CANCELLED, now_utc()
+        db.session.commit()
+    deliver(app)
+
+    assert len(smtp_server.messages) == 4
+    page = client.get(f"/organiser/events/{event.id}").get_data(as_text=True)
+    assert "<td>5</td><td>4</td><td>0</td><td>0</td>" in page

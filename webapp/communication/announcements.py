@@ -140,5 +140,15 @@ def _with_delivery(row: EventAnnouncement) -> SentAnnouncement:
     )
     sent = by_status.get(OutboxStatus.SENT, 0)
     failed = by_status.get(OutboxStatus.FAILED, 0)
-    # Messages not written yet (a large group being expanded) are pending too.
-    return SentAnnouncement(row, sent, max(row.recipients - sent - failed, 0), failed)
+    written = sum(by_status.values())
+    pending = written - sent - failed
+    # While a large group is still being expanded, the messages not written yet are pending
+    # too; once it is done, whoever left the group meanwhile is simply not counted.
+    expanding = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Announcement.event_announcement_id == row.id, Announcement.completed_at.is_(None)
+        )
+    )
+    if expanding:
+        pending += max(row.recipients - written, 0)
+    return SentAnnouncement(row, sent, pending, failed)
