@@ -3,6 +3,7 @@ own copy through the outbox and the real SMTP server."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -87,6 +88,24 @@ def _form(**overrides) -> dict:
     return {key: value for key, value in data.items() if value is not None}
 
 
+_TOKEN = re.compile(r'name="preview_token" value="([^"]+)"')
+
+
+def _preview_token(client, event_id: int, **overrides) -> str:
+    """Preview the announcement as an organiser would, and return the token it issued."""
+    data = _form(**overrides, send=None, preview="1")
+    page = client.post(f"/organiser/events/{event_id}/announcements/new", data=data)
+    found = _TOKEN.search(page.get_data(as_text=True))
+    return found.group(1) if found else ""
+
+
+def _send(client, event_id: int, **overrides):
+    """Preview, then send what was previewed (the organiser's two clicks)."""
+    token = _preview_token(client, event_id, **overrides)
+    data = _form(**overrides, preview_token=token)
+    return client.post(f"/organiser/events/{event_id}/announcements/new", data=data)
+
+
 @pytest.fixture
 def hybrid(event_with_attendees):
     event, _ = event_with_attendees(
@@ -101,9 +120,7 @@ def _sent_to(smtp_server) -> set[str]:
 
 @pytest.mark.parametrize("group", sorted(GROUPS))
 def test_each_group_gets_it_and_cancelled_people_never(app, client, smtp_server, hybrid, group):
-    response = client.post(
-        f"/organiser/events/{hybrid.id}/announcements/new", data=_form(group=group)
-    )
+    response = _send(client, hybrid.id, group=group)
 
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/organiser/events/{hybrid.id}")
@@ -123,10 +140,8 @@ def test_online_group_of_an_online_event_is_everyone_confirmed(
         [{"email": "a@example.org"}, {"email": "b@example.org", "attendance_mode": IN_PERSON}]
     )
 
-    client.post(f"/organiser/events/{event.id}/announcements/new", data=_form(group="online"))
-    response = client.post(
-        f"/organiser/events/{event.id}/announcements/new", data=_form(group="in_person")
-    )
+    _send(client, event.id, group="online")
+    response = _send(client, event.id, group="in_person")
 
     assert response.status_code == 422
     assert "Nobody is in this group yet" in response.get_data(as_text=True)
@@ -135,7 +150,7 @@ def test_online_group_of_an_online_event_is_everyone_confirmed(
 
 
 def test_each_message_is_personal_in_text_and_html(app, client, smtp_server, hybrid):
-    client.post(f"/organiser/events/{hybrid.id}/announcements/new", data=_form(group="in_person"))
+    _send(client, hybrid.id, group="in_person")
     deliver(app)
 
     mails = {mail.rcpt_tos[0]: mail.message for mail in smtp_server.messages}
@@ -174,9 +189,7 @@ def test_each_message_is_personal_in_text_and_html(app, client, smtp_server, hyb
     ],
 )
 def test_a_script_in_the_body_is_refused_with_a_clear_message(app, client, hybrid, body):
-    response = client.post(
-        f"/organiser/events/{hybrid.id}/announcements/new", data=_form(body=body)
-    )
+    response = _send(client, hybrid.id, body=body)
 
     assert response.status_code == 422
     assert "Remove the script" in response.get_data(as_text=True)
@@ -195,9 +208,7 @@ def test_a_script_in_the_body_is_refused_with_a_clear_message(app, client, hybri
     ],
 )
 def test_prose_that_mentions_code_is_accepted(app, client, smtp_server, hybrid, body):
-    response = client.post(
-        f"/organiser/events/{hybrid.id}/announcements/new", data=_form(body=body)
-    )
+    response = _send(client, hybrid.id, body=body)
 
     assert response.status_code == 302
     deliver(app)
@@ -209,7 +220,7 @@ def test_other_markup_is_sanitised_and_names_are_escaped(app, client, smtp_serve
     event_id = _event_with(app, client, make_event, first_name="<b>Eve</b>")
     body = "Hi {first_name}\n\n<marquee>moving</marquee><u>underlined</u> <img src=x>"
 
-    client.post(f"/organiser/events/{event_id}/announcements/new", data=_form(body=body))
+    _send(client, event_id, body=body)
     deliver(app)
 
     (mail,) = smtp_server.messages
@@ -224,7 +235,7 @@ def test_a_filled_value_never_becomes_a_script_link(app, client, smtp_server, ma
     )
     body = "[Event]({event_title}) and [you]({first_name}) and [page]({manage_link})"
 
-    client.post(f"/organiser/events/{event_id}/announcements/new", data=_form(body=body))
+    _send(client, event_id, body=body)
     deliver(app)
 
     (mail,) = smtp_server.messages
@@ -244,9 +255,7 @@ def _event_with(app, client, make_event, title: str | None = None, **person) -> 
 
 
 def test_an_empty_subject_is_a_clear_form_error(app, client, hybrid):
-    response = client.post(
-        f"/organiser/events/{hybrid.id}/announcements/new", data=_form(subject="  ")
-    )
+    response = _send(client, hybrid.id, subject="  ")
 
     assert response.status_code == 422
     assert "Enter a subject." in response.get_data(as_text=True)
@@ -267,7 +276,7 @@ def test_an_unknown_placeholder_is_a_clear_form_error(app, client, hybrid):
 def test_zero_recipients_stores_and_sends_nothing(app, client, smtp_server, event_with_attendees):
     event, _ = event_with_attendees([{"status": RegistrationStatus.CANCELLED}])
 
-    response = client.post(f"/organiser/events/{event.id}/announcements/new", data=_form())
+    response = _send(client, event.id)
 
     assert response.status_code == 422
     assert "Nobody is in this group yet" in response.get_data(as_text=True)
@@ -297,7 +306,7 @@ def test_preview_shows_the_first_recipient_and_the_count_and_sends_nothing(
 
 
 def test_the_event_page_lists_past_announcements_with_delivery(app, client, smtp_server, hybrid):
-    client.post(f"/organiser/events/{hybrid.id}/announcements/new", data=_form(group="online"))
+    _send(client, hybrid.id, group="online")
     page = client.get(f"/organiser/events/{hybrid.id}").get_data(as_text=True)
     assert "News about {event_title}" in page
     assert "<td>0</td><td>1</td><td>0</td>" in page  # sent, pending, failed
@@ -320,7 +329,7 @@ def test_other_organisers_events_are_not_found(app, client, signed_in_organiser,
     event = make_event()  # nobody's event: Olga may not manage it
     add_registrations(app, event.id, [{"email": "a@example.org"}])
 
-    response = client.post(f"/organiser/events/{event.id}/announcements/new", data=_form())
+    response = _send(client, event.id)
 
     assert response.status_code == 404
     with app.app_context():
@@ -330,7 +339,7 @@ def test_other_organisers_events_are_not_found(app, client, signed_in_organiser,
 def test_signed_out_visitors_are_sent_to_sign_in(app, client, make_event):
     event = make_event()
 
-    response = client.post(f"/organiser/events/{event.id}/announcements/new", data=_form())
+    response = _send(client, event.id)
 
     assert response.status_code == 302
     assert "/organiser/sign-in" in response.headers["Location"]
@@ -354,7 +363,7 @@ def test_a_large_group_goes_through_the_fan_out_exactly_once_under_two_workers(
     people.append({"email": "x@example.org", "status": RegistrationStatus.CANCELLED})
     event, _ = event_with_attendees(people)
 
-    response = client.post(f"/organiser/events/{event.id}/announcements/new", data=_form())
+    response = _send(client, event.id)
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
@@ -378,7 +387,7 @@ def test_someone_leaving_before_the_fan_out_is_not_pending_forever(
     small_inline_limit, app, client, smtp_server, event_with_attendees
 ):
     event, ids = event_with_attendees([{"email": f"p{n}@example.org"} for n in range(5)])
-    client.post(f"/organiser/events/{event.id}/announcements/new", data=_form())
+    _send(client, event.id)
     page = client.get(f"/organiser/events/{event.id}").get_data(as_text=True)
     assert "<td>5</td><td>0</td><td>5</td><td>0</td>" in page  # recipients, sent, pending, failed
 
@@ -392,3 +401,72 @@ def test_someone_leaving_before_the_fan_out_is_not_pending_forever(
     assert len(smtp_server.messages) == 4
     page = client.get(f"/organiser/events/{event.id}").get_data(as_text=True)
     assert "<td>5</td><td>4</td><td>0</td><td>0</td>" in page
+
+
+def _stored(app) -> tuple[int, int]:
+    with app.app_context():
+        announcements = db.session.scalar(sa.select(sa.func.count()).select_from(EventAnnouncement))
+        messages = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+    return announcements, messages
+
+
+def test_sending_the_same_preview_twice_sends_it_once(app, client, smtp_server, hybrid):
+    token = _preview_token(client, hybrid.id, group="waitlisted")
+    url = f"/organiser/events/{hybrid.id}/announcements/new"
+
+    first = client.post(url, data=_form(group="waitlisted", preview_token=token))
+    second = client.post(url, data=_form(group="waitlisted", preview_token=token))
+
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"].endswith(f"/organiser/events/{hybrid.id}")
+    page = client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "already sent; it was not sent again" in page
+    assert _stored(app) == (1, 1)
+    deliver(app)
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["waiting@example.org"]]
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [{"group": "active"}, {"subject": "Other news"}, {"body": "Something else entirely"}],
+)
+def test_sending_anything_but_the_preview_is_refused_with_a_new_preview(
+    app, client, hybrid, changed
+):
+    token = _preview_token(client, hybrid.id, group="waitlisted")
+    data = _form(**{"group": "waitlisted", **changed}, preview_token=token)
+
+    response = client.post(f"/organiser/events/{hybrid.id}/announcements/new", data=data)
+
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "changed since the preview" in page
+    assert _TOKEN.search(page).group(1) != token  # a new preview of what was submitted
+    assert _stored(app) == (0, 0)
+
+
+@pytest.mark.parametrize("token", [None, "", "forged.token"])
+def test_sending_without_a_valid_preview_token_is_refused(app, client, hybrid, token):
+    data = _form(preview_token=token)
+
+    response = client.post(f"/organiser/events/{hybrid.id}/announcements/new", data=data)
+
+    assert response.status_code == 422
+    assert "changed since the preview" in response.get_data(as_text=True)
+    assert _stored(app) == (0, 0)
+
+
+def test_a_group_that_grew_since_the_preview_is_refused(app, client, hybrid):
+    token = _preview_token(client, hybrid.id, group="waitlisted")
+    add_registrations(
+        app, hybrid.id, [{"email": "w2@example.org", "status": RegistrationStatus.WAITLISTED}]
+    )
+
+    data = _form(group="waitlisted", preview_token=token)
+    response = client.post(f"/organiser/events/{hybrid.id}/announcements/new", data=data)
+
+    assert response.status_code == 422
+    assert "This message will go to 2 people." in response.get_data(as_text=True)
+    assert _stored(app) == (0, 0)
+    assert _send(client, hybrid.id, group="waitlisted").status_code == 302  # a new preview
+    assert _stored(app) == (1, 2)
