@@ -478,3 +478,57 @@ def test_the_digest_counts_only_confirmed_addresses(app, client, smtp_server, si
     registered = text.split("Registered:")[1].split("Cancelled:")[0]
     assert "late@example.org" in registered  # confirmed that day
     assert "held@example.org" not in text and "bot@example.org" not in text
+
+
+def _digest_texts(app, smtp_server) -> list[tuple[str, str]]:
+    deliver(app)
+    return [
+        (str(m.message["Subject"]), part_of_type(m.message, "text/plain").get_content())
+        for m in smtp_server.messages
+    ]
+
+
+def test_days_the_digest_did_not_run_are_reported_at_the_next_run(
+    app, client, smtp_server, signed_in_organiser
+):
+    _settings(client, notify_default="digest")
+    event_id = _digest_event(app, client, signed_in_organiser)
+    with app.app_context():
+        assert run_digests(now=NOW) == 1  # 1 March
+    add_registrations(
+        app,
+        event_id,
+        [
+            {"email": "second@example.org", "created_at": YESTERDAY + timedelta(days=1)},
+            {"email": "third@example.org", "created_at": YESTERDAY + timedelta(days=2)},
+        ],
+    )
+
+    with app.app_context():  # no run on 3 March: the worker was down
+        assert run_digests(now=NOW + timedelta(days=2)) == 1
+        assert run_digests(now=NOW + timedelta(days=2, hours=1)) == 0
+
+    (_, first), (subject, text) = _digest_texts(app, smtp_server)
+    assert subject == "Your events on March 2, 2027 – March 3, 2027"
+    assert "(UTC)" in text
+    assert "second@example.org" in text and "third@example.org" in text
+    assert "new@example.org" in first and "new@example.org" not in text
+
+
+def test_a_registration_stamped_just_before_midnight_is_reported(
+    app, client, smtp_server, signed_in_organiser
+):
+    _settings(client, notify_default="digest")
+    event_id = _digest_event(app, client, signed_in_organiser)
+    midnight = datetime(2027, 3, 2, tzinfo=UTC)
+    with app.app_context():
+        assert run_digests(now=midnight + timedelta(seconds=1)) == 0  # too early for 1 March
+    # Stamped at 23:59:59, committed after the midnight run.
+    late = {"email": "late@example.org", "created_at": midnight - timedelta(seconds=1)}
+    add_registrations(app, event_id, [late])
+
+    with app.app_context():
+        assert run_digests(now=midnight + timedelta(minutes=20)) == 1
+
+    ((_, text),) = _digest_texts(app, smtp_server)
+    assert "late@example.org" in text and "new@example.org" in text
