@@ -27,7 +27,8 @@ _MODE_FORMATS = {
 
 def condition(event: Event, group: AudienceGroup) -> sa.ColumnElement[bool]:
     """The WHERE clause selecting the group's registrations of this event."""
-    # A held place is never cancelled, so "no hold" is enough for the active groups.
+    # Held places have hold_expires_at set; so do expired holds, but they are cancelled and
+    # in no group anyway: "no hold" is the whole condition.
     of_event = sa.and_(Registration.event_id == event.id, Registration.hold_expires_at.is_(None))
     confirmed = Registration.status == RegistrationStatus.CONFIRMED
     if group == AudienceGroup.ACTIVE:
