@@ -330,3 +330,205 @@ def test_the_note_comes_with_a_promotion_and_never_to_the_waiting_list(
     assert "Doors open" not in part_of_type(waiting, "text/plain").get_content()
     cancelled = _mails_to(smtp_server, "first@example.org")[-1]
     assert "Doors open" not in part_of_type(cancelled, "text/plain").get_content()
+
+
+def test_an_organisers_cancel_is_told_as_such_a_persons_own_as_theirs(
+    app, client, smtp_server, signed_in_organiser, make_event
+):
+    event = make_event(owner_id=signed_in_organiser, capacity=10)
+    assert _settings(client, notify_default="each") == 302
+    by_organiser, own = add_registrations(
+        app, event.id, [{"email": "a@example.org"}, {"email": "b@example.org"}]
+    )
+
+    url = f"/organiser/events/{event.id}/attendees/{by_organiser}/cancel"
+    assert client.post(url).status_code == 302
+    with app.app_context():
+        services.cancel(db.session.get(Registration, own))
+        db.session.commit()
+    deliver(app)
+
+    texts = [
+        part_of_type(m, "text/plain").get_content()
+        for m in _mails_to(smtp_server, "olga@cluster.example")
+    ]
+    assert len(texts) == 2
+    assert (
+        "(a@example.org) for Smart specialisation webinar was cancelled by an organiser"
+        in (texts[0])
+    )
+    assert "cancelled their registration" not in texts[0]
+    assert "(b@example.org) cancelled their registration" in texts[1]
+
+
+def test_deactivating_and_reactivating_an_organiser_refreshes_their_events(
+    app, client, smtp_server, make_event
+):
+    owner = make_organiser(app, "owner@cluster.example")
+    make_organiser(app, "admin@cluster.example", admin=True)
+    co_id = make_organiser(app, "cora@cluster.example", name="Cora")
+    owned, shared = make_event(owner_id=co_id), make_event(owner_id=owner)
+    share_event(app, shared.id, co_id)
+    cora = app.test_client()
+    sign_in(cora, "cora@cluster.example")
+    assert _settings(cora, notify_default="each") == 302
+    assert _notify_each(app, owned.id) and _notify_each(app, shared.id)
+
+    sign_in(client, "admin@cluster.example")
+    assert (
+        client.post(f"/organiser/accounts/{co_id}/active", data={"active": "0"}).status_code == 302
+    )
+    assert not _notify_each(app, owned.id) and not _notify_each(app, shared.id)
+    register(app, shared.id, "a@example.org")
+
+    assert (
+        client.post(f"/organiser/accounts/{co_id}/active", data={"active": "1"}).status_code == 302
+    )
+    assert _notify_each(app, owned.id) and _notify_each(app, shared.id)
+    register(app, shared.id, "b@example.org")
+    deliver(app)
+
+    (notice,) = _mails_to(smtp_server, "cora@cluster.example")
+    assert "b@example.org" in part_of_type(notice, "text/plain").get_content()
+
+
+def test_removing_the_co_organiser_who_wanted_each_one_clears_the_flag(
+    app, client, signed_in_organiser, make_event
+):
+    event = make_event(owner_id=signed_in_organiser)
+    co_id = make_organiser(app, "cora@cluster.example", name="Cora")
+    share_event(app, event.id, co_id)
+    cora = app.test_client()
+    sign_in(cora, "cora@cluster.example")
+    assert _choose(cora, event.id, "each") == 302
+    assert _notify_each(app, event.id)
+
+    url = f"/organiser/events/{event.id}/organisers/{co_id}/remove"
+    assert client.post(url).status_code == 302
+    assert not _notify_each(app, event.id)
+
+
+def _notice_kinds(app) -> list[tuple[str, str]]:
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(OutboxMessage.kind, OutboxMessage.text_body)
+            .where(OutboxMessage.kind.like("%notice"))
+            .order_by(OutboxMessage.id)
+        ).all()
+    return [(kind, text) for kind, text in rows]
+
+
+def test_a_held_place_is_told_to_organisers_only_once_confirmed(
+    app, client, signed_in_organiser, make_event
+):
+    from webapp.registration import holds
+
+    event = make_event(
+        owner_id=signed_in_organiser, requires_email_confirmation=True, hold_minutes=30
+    )
+    assert _settings(client, notify_default="each") == 302
+    kept = register(app, event.id, "kept@example.org")[0]
+    expired = register(app, event.id, "bot@example.org")[0]
+    withdrawn = register(app, event.id, "gone@example.org")[0]
+    assert _notice_kinds(app) == []  # nothing while held
+
+    with app.app_context():
+        holds.confirm_email(db.session.get(Registration, kept))
+        services.cancel(db.session.get(Registration, withdrawn))
+        db.session.commit()
+        holds.expire_holds(now=db.session.get(Registration, expired).hold_expires_at)
+        db.session.commit()
+
+    ((kind, text),) = _notice_kinds(app)
+    assert kind == "new_registration_notice" and "kept@example.org" in text
+
+
+def test_the_digest_counts_only_confirmed_addresses(app, client, smtp_server, signed_in_organiser):
+    _settings(client, notify_default="digest")
+    event_id = _digest_event(app, client, signed_in_organiser)
+    add_registrations(
+        app,
+        event_id,
+        [
+            {
+                "email": "held@example.org",
+                "created_at": YESTERDAY,
+                "hold_expires_at": NOW + timedelta(days=1),
+            },
+            {
+                "email": "bot@example.org",
+                "created_at": YESTERDAY,
+                "hold_expires_at": YESTERDAY + timedelta(minutes=30),
+                "status": RegistrationStatus.CANCELLED,
+                "cancelled_at": YESTERDAY + timedelta(minutes=30),
+            },
+            {
+                "email": "late@example.org",
+                "created_at": YESTERDAY - timedelta(days=1, hours=23),
+                "email_confirmed_at": YESTERDAY,
+            },
+        ],
+    )
+
+    with app.app_context():
+        assert run_digests(now=NOW) == 1
+    deliver(app)
+
+    text = part_of_type(smtp_server.messages[0].message, "text/plain").get_content()
+    registered = text.split("Registered:")[1].split("Cancelled:")[0]
+    assert "late@example.org" in registered  # confirmed that day
+    assert "held@example.org" not in text and "bot@example.org" not in text
+
+
+def _digest_texts(app, smtp_server) -> list[tuple[str, str]]:
+    deliver(app)
+    return [
+        (str(m.message["Subject"]), part_of_type(m.message, "text/plain").get_content())
+        for m in smtp_server.messages
+    ]
+
+
+def test_days_the_digest_did_not_run_are_reported_at_the_next_run(
+    app, client, smtp_server, signed_in_organiser
+):
+    _settings(client, notify_default="digest")
+    event_id = _digest_event(app, client, signed_in_organiser)
+    with app.app_context():
+        assert run_digests(now=NOW) == 1  # 1 March
+    add_registrations(
+        app,
+        event_id,
+        [
+            {"email": "second@example.org", "created_at": YESTERDAY + timedelta(days=1)},
+            {"email": "third@example.org", "created_at": YESTERDAY + timedelta(days=2)},
+        ],
+    )
+
+    with app.app_context():  # no run on 3 March: the worker was down
+        assert run_digests(now=NOW + timedelta(days=2)) == 1
+        assert run_digests(now=NOW + timedelta(days=2, hours=1)) == 0
+
+    (_, first), (subject, text) = _digest_texts(app, smtp_server)
+    assert subject == "Your events on March 2, 2027 – March 3, 2027"
+    assert "(UTC)" in text
+    assert "second@example.org" in text and "third@example.org" in text
+    assert "new@example.org" in first and "new@example.org" not in text
+
+
+def test_a_registration_stamped_just_before_midnight_is_reported(
+    app, client, smtp_server, signed_in_organiser
+):
+    _settings(client, notify_default="digest")
+    event_id = _digest_event(app, client, signed_in_organiser)
+    midnight = datetime(2027, 3, 2, tzinfo=UTC)
+    with app.app_context():
+        assert run_digests(now=midnight + timedelta(seconds=1)) == 0  # too early for 1 March
+    # Stamped at 23:59:59, committed after the midnight run.
+    late = {"email": "late@example.org", "created_at": midnight - timedelta(seconds=1)}
+    add_registrations(app, event_id, [late])
+
+    with app.app_context():
+        assert run_digests(now=midnight + timedelta(minutes=20)) == 1
+
+    ((_, text),) = _digest_texts(app, smtp_server)
+    assert "late@example.org" in text and "new@example.org" in text

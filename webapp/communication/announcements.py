@@ -8,10 +8,14 @@ chunks (webapp.mail.fanout), exactly as an event's cancellation does.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
 
 from webapp import i18n
@@ -31,6 +35,45 @@ class NoRecipients(Exception):
     """The chosen group has nobody in it: nothing is sent or stored."""
 
 
+class PreviewChanged(Exception):
+    """No preview, or the group, the text or the number of recipients changed since it."""
+
+
+class AlreadySent(Exception):
+    """The announcement of this preview was sent already (the form came twice)."""
+
+
+PREVIEW_SALT = "announcement-preview"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=PREVIEW_SALT)
+
+
+def _fingerprint(event: Event, letter: letters.Letter, group: AudienceGroup) -> str:
+    material = json.dumps([event.id, group.value, letter.subject, letter.body])
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def preview_token(event: Event, letter: letters.Letter, group: AudienceGroup, count: int) -> str:
+    """A signed token binding what the preview showed: event, group, text and count. Each
+    preview issues a new one, so previewing again lets the same text be sent again."""
+    payload = {"f": _fingerprint(event, letter, group), "n": count, "r": secrets.token_hex(8)}
+    return _serializer().dumps(payload)
+
+
+def _previewed_count(event: Event, letter: letters.Letter, group: AudienceGroup, token: str):
+    """The count the token's preview showed; raises PreviewChanged if it is not this one's."""
+    try:
+        payload = _serializer().loads(token or "")
+        fingerprint, count = payload["f"], payload["n"]
+    except (BadSignature, KeyError, TypeError):
+        raise PreviewChanged from None
+    if fingerprint != _fingerprint(event, letter, group) or not isinstance(count, int):
+        raise PreviewChanged
+    return count
+
+
 @dataclass(frozen=True)
 class Preview:
     """The message as its first recipient would get it, and how many would get it."""
@@ -40,6 +83,7 @@ class Preview:
     subject: str
     text: str
     html: Markup
+    token: str  # binds Send to exactly this preview (preview_token)
 
 
 def recipient_count(event: Event, group: AudienceGroup) -> int:
@@ -57,21 +101,35 @@ def preview(event: Event, letter: letters.Letter, group: AudienceGroup) -> Previ
     facts = content.event_facts(event, i18n.supported(first.language))
     values = letters.personal_values(first, facts)
     rendered = letters.render(letter, first, facts)
+    count = recipient_count(event, group)
     return Preview(
-        count=recipient_count(event, group),
+        count=count,
         recipient=f"{first.full_name} <{first.email}>",
         subject=rendered["subject"],
         text=rendered["text"],
         html=letters.body_html(letter.body, values),
+        token=preview_token(event, letter, group, count),
     )
 
 
 def send(
-    event: Event, author_id: int | None, letter: letters.Letter, group: AudienceGroup
+    event: Event,
+    author_id: int | None,
+    letter: letters.Letter,
+    group: AudienceGroup,
+    token: str,
 ) -> EventAnnouncement:
     """Store the announcement and queue a personal message for each of the group (no
-    commit); raises NoRecipients for an empty group."""
+    commit). `token` is the one its preview issued: raises PreviewChanged if anything
+    changed since, AlreadySent if it was sent with this token, NoRecipients if empty."""
+    shown = _previewed_count(event, letter, group, token)
+    digest = hashlib.sha256(token.encode()).hexdigest()
     locked = lock_row(db.session, Event, event.id)
+    # Under the event's lock, so of two identical submissions the second sees the first.
+    if db.session.scalar(
+        sa.select(EventAnnouncement.id).where(EventAnnouncement.preview_digest == digest)
+    ):
+        raise AlreadySent
     count, last_id = db.session.execute(
         sa.select(sa.func.count(), sa.func.max(Registration.id)).where(
             groups.condition(locked, group)
@@ -79,7 +137,10 @@ def send(
     ).one()
     if not count:
         raise NoRecipients
+    if count != shown:
+        raise PreviewChanged
     announcement = EventAnnouncement(
+        preview_digest=digest,
         event_id=locked.id,
         author_id=author_id,
         subject=letter.subject,
@@ -140,5 +201,15 @@ def _with_delivery(row: EventAnnouncement) -> SentAnnouncement:
     )
     sent = by_status.get(OutboxStatus.SENT, 0)
     failed = by_status.get(OutboxStatus.FAILED, 0)
-    # Messages not written yet (a large group being expanded) are pending too.
-    return SentAnnouncement(row, sent, max(row.recipients - sent - failed, 0), failed)
+    written = sum(by_status.values())
+    pending = written - sent - failed
+    # While a large group is still being expanded, the messages not written yet are pending
+    # too; once it is done, whoever left the group meanwhile is simply not counted.
+    expanding = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Announcement.event_announcement_id == row.id, Announcement.completed_at.is_(None)
+        )
+    )
+    if expanding:
+        pending += max(row.recipients - written, 0)
+    return SentAnnouncement(row, sent, pending, failed)

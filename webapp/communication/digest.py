@@ -1,8 +1,10 @@
 """The organisers' daily digest: yesterday's registrations and cancellations per event.
 
-Days are UTC days: the digest for a day is queued by the first run after it ends (the mail
-worker tries once per day, `flask communication digest` whenever cron calls it) and covers
-registrations made or cancelled during it. An organiser whose events had no such change
+Days are UTC days: the digest for a day is queued by the first run GRACE after it ends (the
+mail worker tries once per day, `flask communication digest` whenever cron calls it) and
+covers registrations made or cancelled during it, and during the days since the
+organiser's last digest (at most CATCH_UP_DAYS), so a day the worker was down is reported
+the next time. An organiser whose events had no such change
 gets no digest. The outbox's dedupe key ("digest:<organiser>:<day>") makes it once per
 organiser and day, however many runs and workers there are.
 """
@@ -27,31 +29,44 @@ from webapp.organiser.models import Organiser
 from webapp.registration.models import Registration
 
 NAMES_PER_LIST = 50
+# A registration stamped just before midnight may commit just after it: a day is reported
+# only once this much has passed since its end.
+GRACE = timedelta(minutes=15)
+# A worker down for some days catches up on at most this many days.
+CATCH_UP_DAYS = 7
 
 
 def digest_day(now: datetime | None = None) -> date:
-    """The UTC day the digest run at `now` reports on: the one before."""
-    return ((now or now_utc()).astimezone(UTC) - timedelta(days=1)).date()
+    """The last UTC day the digest run at `now` reports on: the one before, once GRACE
+    has passed since it ended."""
+    return ((now or now_utc()).astimezone(UTC) - GRACE - timedelta(days=1)).date()
 
 
 def dedupe_key(organiser_id: int, day: date) -> str:
     return f"digest:{organiser_id}:{day.isoformat()}"
 
 
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
 def queue_digests(*, now: datetime | None = None) -> int:
-    """Queue the digest of the past UTC day for every organiser who chose it and has news
-    (no commit); returns how many were queued. Digests already queued are skipped."""
+    """Queue for every organiser who chose it and has news a digest of the UTC days since
+    their last one, up to the past day (no commit); returns how many were queued. Digests
+    already queued for that day are skipped."""
     begin_write(db.session)  # before reading, so the rows read stay loaded
     day = digest_day(now)
-    start = datetime.combine(day, time(0), tzinfo=UTC)
-    end = start + timedelta(days=1)
+    earliest = day - timedelta(days=CATCH_UP_DAYS - 1)
+    start, end = _midnight(earliest), _midnight(day + timedelta(days=1))
     changed = db.session.scalars(
         sa.select(Registration)
         .where(
+            # A held place counts once its address is confirmed, an expired one never.
+            Registration.hold_expires_at.is_(None),
             sa.or_(
-                Registration.created_at.between(start, end - timedelta(microseconds=1)),
+                _joined_at().between(start, end - timedelta(microseconds=1)),
                 Registration.cancelled_at.between(start, end - timedelta(microseconds=1)),
-            )
+            ),
         )
         .order_by(Registration.event_id, Registration.id)
     ).all()
@@ -60,21 +75,46 @@ def queue_digests(*, now: datetime | None = None) -> int:
     by_event: dict[int, list[Registration]] = defaultdict(list)
     for registration in changed:
         by_event[registration.event_id].append(registration)
-    sections: dict[int, list[notices.DigestSection]] = defaultdict(list)
-    for event_id, registrations in by_event.items():
+    wanted: dict[int, list[Event]] = defaultdict(list)
+    for event_id in by_event:
         event = db.session.get(Event, event_id)
-        section = _section(event, registrations, start, end)
         for organiser_id, choice in notifications.choices_for(event).items():
             if choice == NotifyChoice.DIGEST:
-                sections[organiser_id].append(section)
-    return sum(_queue_one(organiser_id, day, found) for organiser_id, found in sections.items())
+                wanted[organiser_id].append(event)
+    queued = 0
+    for organiser_id, events in wanted.items():
+        first = max(_first_unreported(organiser_id, day), earliest)
+        window = (_midnight(first), end)
+        sections = [_section(e, by_event[e.id], *window) for e in events]
+        sections = [s for s in sections if s.registered or s.cancelled]
+        if first <= day and sections:
+            queued += _queue_one(organiser_id, first, day, sections)
+    return queued
+
+
+def _first_unreported(organiser_id: int, day: date) -> date:
+    """The day after the last one the organiser's digests reported; `day` if none did."""
+    prefix = f"digest:{organiser_id}:"
+    last = db.session.scalar(
+        sa.select(sa.func.max(OutboxMessage.dedupe_key)).where(
+            OutboxMessage.dedupe_key.startswith(prefix, autoescape=True)
+        )
+    )
+    if last is None:
+        return day
+    return date.fromisoformat(last.removeprefix(prefix)) + timedelta(days=1)
+
+
+def _joined_at() -> sa.ColumnElement:
+    """When a registration counts as made: when its address was confirmed, if it was held."""
+    return sa.func.coalesce(Registration.email_confirmed_at, Registration.created_at)
 
 
 def _section(event: Event, registrations: list[Registration], start, end):
     section = notices.DigestSection(event)
     for registration in registrations:
         name = f"{registration.full_name} <{registration.email}>"
-        if start <= registration.created_at < end:
+        if start <= (registration.email_confirmed_at or registration.created_at) < end:
             section.registered.append(name)
         if registration.cancelled_at is not None and start <= registration.cancelled_at < end:
             section.cancelled.append(name)
@@ -89,13 +129,17 @@ def _cut(names: list[str]) -> list[str]:
     return [*names[:NAMES_PER_LIST], f"… (+{len(names) - NAMES_PER_LIST})"]
 
 
-def _queue_one(organiser_id: int, day: date, sections: list[notices.DigestSection]) -> int:
+def _queue_one(
+    organiser_id: int, first: date, day: date, sections: list[notices.DigestSection]
+) -> int:
     key = dedupe_key(organiser_id, day)
     if db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
         return 0
     organiser = db.session.get(Organiser, organiser_id)
     with i18n.language(i18n.supported(organiser.language)):
         label = format_date(day, "long")
+        if first < day:
+            label = f"{format_date(first, 'long')} – {label}"
     notices.queue_digest(organiser, label, sections, dedupe_key=key)
     return 1
 

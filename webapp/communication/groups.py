@@ -1,6 +1,7 @@
 """The groups of an event's attendees an announcement can go to, as SQL conditions.
 
-Cancelled registrations are in no group. "In person" and "online" are the confirmed
+Cancelled registrations are in no group, nor are places held until their person confirms
+the email address (webapp.registration.holds): an unconfirmed address may be a bot's. "In person" and "online" are the confirmed
 people who attend that way: everyone at an event of that format, and those who chose it
 at a hybrid event.
 """
@@ -26,7 +27,9 @@ _MODE_FORMATS = {
 
 def condition(event: Event, group: AudienceGroup) -> sa.ColumnElement[bool]:
     """The WHERE clause selecting the group's registrations of this event."""
-    of_event = Registration.event_id == event.id
+    # Held places have hold_expires_at set; so do expired holds, but they are cancelled and
+    # in no group anyway: "no hold" is the whole condition.
+    of_event = sa.and_(Registration.event_id == event.id, Registration.hold_expires_at.is_(None))
     confirmed = Registration.status == RegistrationStatus.CONFIRMED
     if group == AudienceGroup.ACTIVE:
         return sa.and_(of_event, Registration.status.in_(ACTIVE_STATUSES))

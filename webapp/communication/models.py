@@ -62,4 +62,9 @@ class EventAnnouncement(db.Model):
         enum_column(AudienceGroup, "audience_group")
     )
     recipients: Mapped[int] = mapped_column(default=0)
+    # The digest of the preview token it was sent with: unique, so a form submitted twice
+    # (a double click, a reload) sends the announcement once.
+    preview_digest: Mapped[str | None] = mapped_column(
+        sa.String(64), default=None, unique=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -69,6 +69,12 @@ def set_choice(event: Event, organiser: Organiser, choice: NotifyChoice) -> None
 def set_default(organiser: Organiser, choice: NotifyChoice) -> None:
     """The organiser's default for their events without a choice of their own (no commit)."""
     organiser.notify_default = choice.value
+    refresh_managed_by(organiser)
+
+
+def refresh_managed_by(organiser: Organiser) -> None:
+    """Refresh every event the organiser owns or co-organises: after a change to their
+    default or to their account being active (no commit)."""
     db.session.flush()
     shared = sa.select(event_organisers.c.event_id).where(
         event_organisers.c.organiser_id == organiser.id
@@ -80,7 +86,9 @@ def set_default(organiser: Organiser, choice: NotifyChoice) -> None:
         refresh(event)
 
 
-def queue_notices(registration: Registration, kind: MessageKind) -> None:
+def queue_notices(
+    registration: Registration, kind: MessageKind, *, by_organiser: bool = False
+) -> None:
     """Queue the new-registration or cancellation notice for every organiser of the event
     who wants each one (no commit); nothing, and no query, when nobody does."""
     event = registration.event
@@ -88,4 +96,4 @@ def queue_notices(registration: Registration, kind: MessageKind) -> None:
         return
     choices = choices_for(event)
     wanted = [p for p in organisers_of(event) if choices.get(p.id) == NotifyChoice.EACH]
-    notices.queue_notices(registration, kind, wanted)
+    notices.queue_notices(registration, kind, wanted, by_organiser=by_organiser)

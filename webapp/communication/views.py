@@ -49,17 +49,24 @@ def announcement_new(event_id: int):
     if not form.validate_on_submit():
         return render_template("communication/announcement.html", event=event, form=form), 422
     if not form.send.data:
-        found = announcements.preview(event, form.letter(), form.audience())
-        if found is None:
-            return _nobody(event, form)
-        return render_template(
-            "communication/announcement.html", event=event, form=form, preview=found
-        )
+        return _preview(event, form)
+    token = request.form.get("preview_token", "")
     try:
-        sent = announcements.send(event, current_user.id, form.letter(), form.audience())
+        sent = announcements.send(event, current_user.id, form.letter(), form.audience(), token)
     except announcements.NoRecipients:
         db.session.rollback()
         return _nobody(event, form)
+    except announcements.PreviewChanged:
+        db.session.rollback()
+        message = _(
+            "The group, the message or the number of recipients changed since the preview. "
+            "Check this preview and send again."
+        )
+        return _preview(event, form, changed=message, status=422)
+    except announcements.AlreadySent:
+        db.session.rollback()
+        flash(_("This announcement was already sent; it was not sent again."), "info")
+        return redirect(url_for("organiser.event_detail", event_id=event.id))
     db.session.commit()
     flash(
         ngettext(
@@ -70,6 +77,17 @@ def announcement_new(event_id: int):
         "success",
     )
     return redirect(url_for("organiser.event_detail", event_id=event.id))
+
+
+def _preview(event, form, *, changed: str | None = None, status: int = 200):
+    """The page with the preview for the group's first recipient and a new token."""
+    found = announcements.preview(event, form.letter(), form.audience())
+    if found is None:
+        return _nobody(event, form)
+    page = render_template(
+        "communication/announcement.html", event=event, form=form, preview=found, changed=changed
+    )
+    return page, status
 
 
 def _nobody(event, form):

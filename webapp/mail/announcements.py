@@ -1,8 +1,9 @@
 """Organisers' announcements rendered into personal messages, one per recipient.
 
 The organiser writes Markdown with placeholders ({first_name}, {manage_link}, ...). The
-HTML part is the Markdown rendered and sanitised by nh3, with each recipient's values
-escaped into the placeholders afterwards (so a name never becomes markup); the text part
+HTML part is the Markdown rendered with each recipient's values escaped into the
+placeholders (so a name never becomes markup), then sanitised by nh3 as a whole, so a
+value filled into a link is URL-checked like the rest; the text part
 is the Markdown source with the values filled in. The organiser's words stay as written;
 the frame around them is in the recipient's language.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 
 import markdown
@@ -46,15 +48,47 @@ def unknown_placeholders(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+_CODE_TAGS = frozenset({"script", "style", "iframe", "object", "embed"})
+_CODE_SCHEMES = ("javascript:", "vbscript:", "data:")
+_IGNORED_IN_URL = re.compile(r"[\s\x00-\x1f]+")
+
+
+class _ActiveContent(HTMLParser):
+    """Finds in rendered HTML what would run code: nh3 strips it, and the organiser should
+    know that rather than see it vanish."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _CODE_TAGS:
+            self.found = True
+        for name, value in attrs:
+            url = _IGNORED_IN_URL.sub("", value or "").lower()
+            if name.startswith("on") or url.startswith(_CODE_SCHEMES):
+                self.found = True
+
+
+def has_active_content(body: str) -> bool:
+    """Whether the body, rendered from Markdown, holds a script, a style, an event handler
+    or a script URL; prose that merely mentions them ("online = free") is no markup."""
+    parser = _ActiveContent()
+    parser.feed(markdown.markdown(body))
+    parser.close()
+    return parser.found
+
+
 def _fill(text: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 def body_html(body: str, values: dict[str, str]) -> Markup:
     """The body as sanitised HTML with the (escaped) values in its placeholders."""
-    clean = nh3.clean(markdown.markdown(body))
-    filled = _fill(clean, {name: str(escape(value)) for name, value in values.items()})
-    return Markup(filled)  # noqa: S704 (sanitised by nh3; the values are escaped)
+    html = markdown.markdown(body)
+    filled = _fill(html, {name: str(escape(value)) for name, value in values.items()})
+    # Cleaned after filling: a value such as "javascript:..." in a link loses its href.
+    return Markup(nh3.clean(filled))  # noqa: S704 (sanitised by nh3)
 
 
 def personal_values(registration: Registration, facts: content.EventFacts) -> dict[str, str]:

@@ -74,9 +74,14 @@ def event_page(event: Event, language: str) -> str:
 
 
 def queue_notices(
-    registration: Registration, kind: MessageKind, organisers: list[Organiser]
+    registration: Registration,
+    kind: MessageKind,
+    organisers: list[Organiser],
+    *,
+    by_organiser: bool = False,
 ) -> None:
-    """One notice per organiser about this registration or cancellation, in one INSERT."""
+    """One notice per organiser about this registration or cancellation, in one INSERT;
+    `by_organiser` says a cancellation was an organiser's, not the person's own."""
     if not organisers:
         return
     if registration.id is None:
@@ -94,6 +99,7 @@ def queue_notices(
                 "email": registration.email,
                 "waitlisted": registration.status == RegistrationStatus.WAITLISTED,
                 "cancelled": kind == MessageKind.CANCELLATION_NOTICE,
+                "by_organiser": by_organiser,
                 "online": registration.attends_online if event.is_hybrid else None,
                 "seats": seat_lines(event, counts),
                 "page_url": event_page(event, language),

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from webapp.communication import notifications
 from webapp.db import begin_write, now_utc
 from webapp.extensions import db
 from webapp.mail import messages
@@ -106,6 +107,8 @@ def set_active(organiser: Organiser, active: bool) -> None:
     organiser.is_active_account = active
     if not active:
         end_sessions(organiser)
+    # Only active accounts are told about registrations: their events' flag follows.
+    notifications.refresh_managed_by(organiser)
 
 
 def set_password(organiser: Organiser, password: str) -> None:

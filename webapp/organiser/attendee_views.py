@@ -78,7 +78,7 @@ def attendee_list(event_id: int):
 # Each action: the registration service that performs it, and what to tell the organiser.
 ACTIONS = {
     "cancel": (
-        "cancel",
+        "cancel_by_organiser",
         _l("%(name)s's registration is cancelled and they will get an email."),
     ),
     "promote": ("promote", _l("%(name)s now has a seat and will get an email.")),

@@ -14,10 +14,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from webapp.communication import notifications
 from webapp.db import lock_row, now_utc
 from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.mail import messages
+from webapp.mail.messages import MessageKind
 from webapp.registration.models import Registration
 from webapp.registration.services import (
     STATUS_MESSAGES,
@@ -41,7 +43,8 @@ def hold_has_passed(registration: Registration, now: datetime) -> bool:
 
 def confirm_email(registration: Registration, *, now: datetime | None = None) -> bool:
     """Confirm a held registration's address in time: the hold ends and the email of its
-    status (with the invite for a seat) is queued, as for any registration (no commit).
+    status (with the invite for a seat) is queued, as for any registration, and so is the
+    organisers' new-registration notice, held back until now (no commit).
 
     Returns whether anything changed: confirming twice, or a registration that was never
     held, changes nothing. Raises HoldExpired once the hold has passed.
@@ -61,6 +64,7 @@ def confirm_email(registration: Registration, *, now: datetime | None = None) ->
     registration.email_confirmed_at = now
     registration.updated_at = now
     messages.queue_for_registration(registration, STATUS_MESSAGES[registration.status])
+    notifications.queue_notices(registration, MessageKind.NEW_REGISTRATION_NOTICE)
     return True
 
 

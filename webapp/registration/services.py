@@ -152,7 +152,8 @@ def register(event: Event, applicant: Applicant, *, now: datetime | None = None)
         except sa.exc.IntegrityError:
             raise QuestionsChanged("The event's questions changed.") from None
     messages.queue_for_registration(registration, status_message(registration))
-    notifications.queue_notices(registration, MessageKind.NEW_REGISTRATION_NOTICE)
+    if not registration.is_held:  # a held place is told to organisers once it is confirmed
+        notifications.queue_notices(registration, MessageKind.NEW_REGISTRATION_NOTICE)
     return Registered(registration=registration, created=True)
 
 
@@ -280,23 +281,35 @@ def can_cancel(registration: Registration, *, now: datetime | None = None) -> bo
     )
 
 
-def cancel(registration: Registration, *, now: datetime | None = None) -> Registration | None:
+def cancel(
+    registration: Registration, *, now: datetime | None = None, by_organiser: bool = False
+) -> Registration | None:
     """Cancel and queue the email; a freed seat goes to the first waitlisted, who is returned.
 
-    Cancelling an already cancelled registration changes and sends nothing.
+    Cancelling an already cancelled registration changes and sends nothing. The organisers'
+    notice says whether the person cancelled or an organiser did (`by_organiser`).
     """
     now = now or now_utc()
     event, registration = _locked(registration)
     if registration.status == RegistrationStatus.CANCELLED:
         return None
     was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+    was_announced = not registration.is_held  # organisers never heard of a held place
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
     registration.updated_at = now
     registration.hold_expires_at = None  # cancelled by the person, not an expired hold
     messages.queue_for_registration(registration, MessageKind.CANCELLED)
-    notifications.queue_notices(registration, MessageKind.CANCELLATION_NOTICE)
+    if was_announced:
+        notifications.queue_notices(
+            registration, MessageKind.CANCELLATION_NOTICE, by_organiser=by_organiser
+        )
     return promote_first(event, registration.attendance_mode, now) if was_confirmed else None
+
+
+def cancel_by_organiser(registration: Registration) -> Registration | None:
+    """An organiser cancels someone's registration: as cancel(), said so in the notice."""
+    return cancel(registration, by_organiser=True)
 
 
 def promote(registration: Registration, *, now: datetime | None = None) -> Registration:
