@@ -37,12 +37,15 @@ translations-update: $(VENV)/.runtime
 translations-compile: $(VENV)/.runtime
 	$(PYBABEL) -q compile -d $(TRANSLATIONS)
 
-## run: set up, migrate, load demo events, serve on http://127.0.0.1:$(PORT) (SQLite in instance/)
+## run: set up, migrate, load demo events, serve on http://127.0.0.1:$(PORT) (SQLite in instance/),
+## with a mail worker beside it for the periodic jobs (holds, digests, follow-ups)
 run: $(VENV)/.runtime translations-compile
 	$(FLASK) db upgrade
 	$(FLASK) demo load
-	MAIL_DELIVER_AFTER_REQUEST=1 CONVENE_BASE_URL=$${CONVENE_BASE_URL:-http://127.0.0.1:$(PORT)} \
-	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@export CONVENE_BASE_URL=$${CONVENE_BASE_URL:-http://127.0.0.1:$(PORT)}; \
+	$(FLASK) mail worker --interval 30 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT; \
+	MAIL_DELIVER_AFTER_REQUEST=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## serve-prod: the production profile on one host: migrations, two gunicorn instances
 ## (PROD_PORTS) on one PostgreSQL (DATABASE_URL), rate limits in Redis, two mail workers.
