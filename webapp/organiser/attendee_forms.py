@@ -18,8 +18,8 @@ from webapp import i18n
 from webapp.countries import country_choices, country_codes
 from webapp.events.models import Event, EventFormat
 from webapp.forms import Form, SingleLine, at_most, clean_text, line_field
-from webapp.registration.corrections import Details
 from webapp.registration.forms import (
+    DetailsForm,
     RegistrationForm,
     email_address,
     language_choices,
@@ -30,8 +30,9 @@ from webapp.registration.models import AttendanceMode, RegistrationSource
 from webapp.registration.services import Applicant
 
 
-class AttendeeDetailsForm(Form):
-    """Someone's details as an organiser corrects them, the address included."""
+class AttendeeDetailsForm(DetailsForm):
+    """Someone's details as an organiser corrects them, the address and the email language
+    included (the attendee's own form, with messages that speak to the organiser)."""
 
     first_name = line_field(
         _l("First name"), 100, required=_l("Enter the first name."), extra=[personal_name]
@@ -68,23 +69,6 @@ class AttendeeDetailsForm(Form):
         validators=[InputRequired(_l("Choose a language."))],
         invalid_choice_message=_l("Choose one of the languages in the list."),
     )
-
-    def __init__(self, *args, in_person: bool, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not in_person:
-            del self.needs
-
-    def to_details(self) -> Details:
-        """The validated details as plain data for the correction service."""
-        needs_field = getattr(self, "needs", None)
-        return Details(
-            first_name=self.first_name.data,
-            last_name=self.last_name.data,
-            organisation=self.organisation.data or "",
-            role=self.role.data or "",
-            country=self.country.data or "",
-            needs=(needs_field.data or "") if needs_field is not None else "",
-        )
 
 
 class AddAttendeeForm(AttendeeDetailsForm):

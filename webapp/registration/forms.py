@@ -280,8 +280,8 @@ class DetailsForm(Form):
         return Details(
             first_name=self.first_name.data,
             last_name=self.last_name.data,
-            organisation=self.organisation.data,
+            organisation=self.organisation.data or "",
             role=self.role.data or "",
-            country=self.country.data,
+            country=self.country.data or "",
             needs=(needs_field.data or "") if needs_field is not None else "",
         )
