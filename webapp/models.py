@@ -1,5 +1,6 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all tables."""
 
+from webapp.audit import AuditEntry
 from webapp.calendar.models import CalendarEntry
 from webapp.communication.after_models import EventMaterials, FollowUp, MaterialLink
 from webapp.communication.models import EventAnnouncement, EventNotification
@@ -13,11 +14,13 @@ from webapp.registration.question_models import (
     QuestionOption,
     RegistrationAnswer,
 )
+from webapp.site_settings import SiteSetting
 
 __all__ = [
     "Announcement",
     "AnswerChoice",
     "AttendanceMode",
+    "AuditEntry",
     "CalendarEntry",
     "Event",
     "EventAnnouncement",
@@ -36,5 +39,6 @@ __all__ = [
     "Registration",
     "RegistrationAnswer",
     "RegistrationStatus",
+    "SiteSetting",
     "event_organisers",
 ]
