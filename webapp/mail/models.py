@@ -63,6 +63,9 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When the address, subject, bodies and invite were erased (webapp/privacy/erasure.py);
+    # the row keeps its kind, status and dates.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} {self.status}>"

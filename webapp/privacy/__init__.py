@@ -1,0 +1,1 @@
+"""Privacy: erasing personal data, retention, data-subject requests and the notice."""
