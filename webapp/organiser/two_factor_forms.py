@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from webapp.forms import Form
@@ -42,9 +43,9 @@ class RequirementForm(Form):
     require = RadioField(
         _l("Who must use two-step sign-in"),
         choices=[
-            ("none", _l("Nobody: each organiser chooses")),
-            ("admins", _l("Administrators")),
-            ("everyone", _l("Every organiser")),
+            SelectChoice("none", _l("Nobody: each organiser chooses")),
+            SelectChoice("admins", _l("Administrators")),
+            SelectChoice("everyone", _l("Every organiser")),
         ],
         validators=[InputRequired(_l("Choose who must use two-step sign-in."))],
     )
