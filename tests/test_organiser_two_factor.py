@@ -75,7 +75,7 @@ def test_enrolment_shows_a_local_qr_code_and_turns_on_with_a_code(app, client, c
     assert len(hashes) == 10 and not set(codes) & set(hashes)
     after = client.get("/organiser/two-step").get_data(as_text=True)
     assert secret not in after and not any(code in after for code in codes)
-    assert "10 unused recovery codes" in after
+    assert "You have 10 unused recovery codes." in after
     assert audit_entries(app, "auth.two_factor_enabled") == [
         ("auth.two_factor_enabled", organiser_id, organiser_id, {})
     ]
