@@ -408,3 +408,13 @@ def test_enrol_and_sign_in_with_csrf_on(app, client, clock):
     )
     assert done.status_code == 302
     assert client.get("/organiser/events").status_code == 200
+
+
+def test_the_command_line_resets_a_locked_out_admin(app, client, enrolled, runner):
+    organiser_id, _, _ = enrolled
+    result = runner.invoke(args=["organiser", "reset-two-step", EMAIL.upper()])
+    assert result.exit_code == 0, result.output
+    assert organiser(app, organiser_id).totp_secret is None
+    assert audit_entries(app, "auth.two_factor_reset")[0][1:3] == (None, organiser_id)
+    unknown = runner.invoke(args=["organiser", "reset-two-step", "nobody@cluster.example"])
+    assert unknown.exit_code != 0 and "No organiser" in unknown.output

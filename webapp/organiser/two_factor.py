@@ -175,8 +175,9 @@ def disable(organiser_id: int, password: str, code: str, *, now: datetime | None
     _record("auth.two_factor_disabled", organiser, organiser)
 
 
-def reset_by_admin(admin: Organiser, organiser_id: int) -> Organiser:
-    """An admin clears a locked-out organiser's two-step sign-in: they enrol again next time."""
+def reset_by_admin(admin: Organiser | None, organiser_id: int) -> Organiser:
+    """An admin (None: the command line) clears an organiser's two-step sign-in; they
+    enrol again at their next sign-in."""
     organiser = _locked(organiser_id)
     _clear(organiser)
     organiser.must_enrol_two_factor = True
@@ -204,7 +205,7 @@ def save_requirement(value: str, admin: Organiser) -> list[str]:
     return site_settings.save({REQUIREMENT_KEY: value}, admin)
 
 
-def _record(action: str, actor: Organiser, organiser: Organiser, details=None) -> None:
+def _record(action: str, actor: Organiser | None, organiser: Organiser, details=None) -> None:
     audit.record(
         action, actor=actor, object_type="organiser", object_id=organiser.id, details=details
     )

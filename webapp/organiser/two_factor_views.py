@@ -15,7 +15,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user
 
 from webapp.extensions import db, limiter, login_manager
-from webapp.organiser import bp, sign_in_flow, two_factor
+from webapp.organiser import accounts, bp, recovery_codes, sign_in_flow, two_factor
 from webapp.organiser.auth import safe_next
 from webapp.organiser.models import Organiser
 from webapp.organiser.two_factor_forms import CodeForm, DisableForm, SecondStepForm
@@ -68,7 +68,6 @@ def second_step():
 
 
 def _start_again(target: str | None):
-    session.pop(sign_in_flow.MARKER_KEY, None)
     flash(_("Please sign in again: that sign-in was too old or had too many wrong codes."), "error")
     return redirect(url_for("organiser.sign_in", next=target))
 
@@ -90,7 +89,7 @@ def _page(organiser: Organiser, status: int = 200, **forms):
         "signed_in": current_user.is_authenticated,
         "organiser": organiser,
         "pending": None if organiser.has_two_factor else pending,
-        "remaining": two_factor.recovery_codes.remaining(organiser),
+        "remaining": recovery_codes.remaining(organiser),
     }
     context.update(forms)
     return render_template("organiser/two_factor.html", **context), status
@@ -144,7 +143,7 @@ def two_factor_confirm():
 
 def _fresh_session(organiser: Organiser) -> None:
     """End the organiser's other sessions, which passed only a password; keep this one."""
-    two_factor.accounts.end_sessions(organiser)
+    accounts.end_sessions(organiser)
     db.session.commit()
     session.clear()
     login_user(organiser)
