@@ -40,8 +40,9 @@ def _failed(response) -> bool:
 
 def _limited(view):
     """The password's rate limit, per client and per account, counting only failures."""
-    view = limiter.limit(_limit, key_func=_account_key, deduct_when=_failed)(view)
-    return limiter.limit(_limit, key_func=get_remote_address, deduct_when=_failed)(view)
+    for key_func in (_account_key, get_remote_address):
+        view = limiter.limit(_limit, methods=["POST"], key_func=key_func, deduct_when=_failed)(view)
+    return view
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
