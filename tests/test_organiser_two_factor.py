@@ -254,6 +254,21 @@ def test_the_second_step_is_rate_limited(rate_limited, app, client, enrolled):
     assert _second_step(client, code_at(secret)).status_code == 429
 
 
+def test_the_second_step_limit_follows_the_account_across_addresses(
+    rate_limited, app, client, enrolled
+):
+    _, secret, _ = enrolled
+    first = app.test_client()
+    first.environ_base["REMOTE_ADDR"] = "192.0.2.1"
+    _password_step(first)
+    for _ in range(3):
+        assert _second_step(first, "000000").status_code == 422
+    second = app.test_client()
+    second.environ_base["REMOTE_ADDR"] = "192.0.2.2"
+    _password_step(second)
+    assert _second_step(second, code_at(secret)).status_code == 429
+
+
 # --- turning off, new recovery codes ---------------------------------------------------------
 
 
