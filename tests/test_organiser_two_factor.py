@@ -3,6 +3,7 @@ site's requirement, and an admin's reset."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -433,3 +434,24 @@ def test_the_command_line_resets_a_locked_out_admin(app, client, enrolled, runne
     assert audit_entries(app, "auth.two_factor_reset")[0][1:3] == (None, organiser_id)
     unknown = runner.invoke(args=["organiser", "reset-two-step", "nobody@cluster.example"])
     assert unknown.exit_code != 0 and "No organiser" in unknown.output
+
+
+def test_two_sign_ins_racing_with_one_code_let_only_one_in(app, enrolled):
+    _, secret, _ = enrolled
+    code = code_at(secret)
+    clients = [app.test_client() for _ in range(2)]
+    for racer in clients:
+        _password_step(racer)
+    barrier = threading.Barrier(2)
+    results: list[int] = []
+
+    def race(racer):
+        barrier.wait()
+        results.append(_second_step(racer, code).status_code)
+
+    threads = [threading.Thread(target=race, args=(racer,)) for racer in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [302, 422]
