@@ -388,6 +388,8 @@ def test_an_admin_resets_a_locked_out_organiser(app, client, enrolled):
     organiser_id, secret, _ = enrolled
     _signed_in_with_code(client, secret)
     admin = _require(app, app.test_client(), "none")
+    listing = admin.get("/organiser/accounts").get_data(as_text=True)
+    assert f"Reset two-step sign-in of {EMAIL}" in listing
     assert admin.post(f"/organiser/accounts/{organiser_id}/two-step/reset").status_code == 302
     assert client.get("/organiser/events").status_code == 302  # their sessions ended
     stored = organiser(app, organiser_id)
