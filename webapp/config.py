@@ -59,6 +59,16 @@ DEFAULTS = {
     "REGISTRATION_MIN_FILL_SECONDS": 2,
     "MANAGE_RATE_LIMIT": "30 per minute",
     "LOGIN_RATE_LIMIT": "5 per minute",
+    # Two-step sign-in: seconds between the password and the code before signing in starts
+    # again, and wrong codes (per account, counted in the database) that end it sooner.
+    "TWO_FACTOR_STEP_MAX_AGE": 300,
+    "TWO_FACTOR_MAX_ATTEMPTS": 5,
+    # Key for the stored TOTP secrets and recovery-code hashes; None derives it from
+    # SECRET_KEY. Before rotating SECRET_KEY, set this to the old SECRET_KEY, or every
+    # organiser's two-step sign-in stops working and needs an admin's reset.
+    "TWO_FACTOR_KEY": None,
+    # The name authenticator apps show beside the account.
+    "TWO_FACTOR_ISSUER": "Convene",
     # Mail: no MAIL_SERVER means messages are written as .eml files to instance/mail/.
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,

@@ -6,7 +6,7 @@ from webapp.communication.after_models import EventMaterials, FollowUp, Material
 from webapp.communication.models import EventAnnouncement, EventNotification
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus, event_organisers
 from webapp.mail.models import Announcement, OutboxMessage, OutboxStatus
-from webapp.organiser.models import Organiser
+from webapp.organiser.models import Organiser, RecoveryCode
 from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 from webapp.registration.question_models import (
     AnswerChoice,
@@ -36,6 +36,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "QuestionOption",
+    "RecoveryCode",
     "Registration",
     "RegistrationAnswer",
     "RegistrationStatus",

@@ -14,17 +14,18 @@ from webapp.communication.models import NotifyChoice
 from webapp.db import begin_write
 from webapp.extensions import db, login_manager
 from webapp.organiser import labels
-from webapp.organiser.auth import event_or_404
+from webapp.organiser.auth import enrolment_redirect, event_or_404
 
 bp = Blueprint("communication", __name__)
 
 
 @bp.before_request
 def require_sign_in():
-    """Every page here is for signed-in organisers only."""
+    """Every page here is for signed-in organisers only, enrolled in two-step sign-in if
+    the site requires it."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    return None
+    return enrolment_redirect()
 
 
 @bp.after_request

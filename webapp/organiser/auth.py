@@ -5,12 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.db import lock_row
 from webapp.events.models import Event, event_organisers
 from webapp.extensions import db, login_manager
+from webapp.organiser import two_factor
 from webapp.organiser.models import Organiser
 from webapp.registration.models import Registration
 
@@ -34,6 +36,23 @@ def sign_in_first():
     if request.method == "GET":
         target = request.full_path.rstrip("?")
     return redirect(url_for("organiser.sign_in", next=target))
+
+
+# What an organiser who must enrol in two-step sign-in may still reach.
+ENROLMENT_ENDPOINTS = {
+    "organiser.two_factor",
+    "organiser.two_factor_start",
+    "organiser.two_factor_confirm",
+    "organiser.sign_out",
+}
+
+
+def enrolment_redirect():
+    """Send a signed-in organiser who must enrol in two-step sign-in to enrolment first."""
+    if request.endpoint in ENROLMENT_ENDPOINTS or not two_factor.needs_enrolment(current_user):
+        return None
+    flash(_("Set up two-step sign-in to continue: it is required on this site."), "error")
+    return redirect(url_for("organiser.two_factor"))
 
 
 def safe_next(target: str | None) -> str | None:

@@ -9,7 +9,8 @@ from flask.cli import AppGroup
 
 from webapp.extensions import db
 from webapp.mail.addresses import NON_ASCII_LOCAL_PART, has_ascii_local_part
-from webapp.organiser.accounts import AccountError, create_organiser
+from webapp.organiser import two_factor
+from webapp.organiser.accounts import AccountError, create_organiser, find_by_email
 
 organiser_cli = AppGroup("organiser", help="Manage organiser accounts.")
 
@@ -39,3 +40,15 @@ def create_command(email: str, name: str, admin: bool) -> None:
     db.session.commit()
     role = "admin" if organiser.is_admin else "organiser"
     click.echo(f"Created {role} {organiser.email}. Sign in at /organiser/sign-in.")
+
+
+@organiser_cli.command("reset-two-step")
+@click.argument("email")
+def reset_two_step_command(email: str) -> None:
+    """Clear an organiser's two-step sign-in (a locked-out admin); they enrol again."""
+    organiser = find_by_email(email)
+    if organiser is None:
+        raise click.ClickException(f"No organiser has the address {email}.")
+    two_factor.reset_by_admin(None, organiser.id)
+    db.session.commit()
+    click.echo(f"Two-step sign-in of {organiser.email} is reset: they set it up at sign-in.")

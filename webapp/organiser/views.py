@@ -22,8 +22,8 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from webapp.extensions import db, limiter, login_manager
-from webapp.organiser import accounts, bp, labels
-from webapp.organiser.auth import safe_next
+from webapp.organiser import accounts, bp, labels, sign_in_flow, sign_in_steps
+from webapp.organiser.auth import enrolment_redirect, safe_next
 from webapp.organiser.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -31,7 +31,16 @@ from webapp.organiser.forms import (
     SignInForm,
 )
 
-OPEN_ENDPOINTS = {"organiser.sign_in", "organiser.forgot_password", "organiser.reset_password"}
+# The two-step pages check the session's password marker themselves (sign_in_flow.py).
+OPEN_ENDPOINTS = {
+    "organiser.sign_in",
+    "organiser.forgot_password",
+    "organiser.reset_password",
+    "organiser.second_step",
+    "organiser.two_factor",
+    "organiser.two_factor_start",
+    "organiser.two_factor_confirm",
+}
 BAD_CREDENTIALS = _l("The email address or password is not right. Please try again.")
 
 
@@ -50,10 +59,13 @@ def _failed(response) -> bool:
 
 @bp.before_request
 def require_sign_in():
-    """Signed-out visitors are sent to sign in, on every organiser URL but the open ones."""
-    if request.endpoint not in OPEN_ENDPOINTS and not current_user.is_authenticated:
+    """Signed-out visitors are sent to sign in, on every organiser URL but the open ones;
+    organisers who must still enrol in two-step sign-in, to enrolment."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    return None
+    return enrolment_redirect()
 
 
 @bp.after_request
@@ -87,9 +99,9 @@ def sign_in():
     if form.validate_on_submit():
         organiser = accounts.authenticate(form.email.data, form.password.data)
         if organiser is not None:
-            session.clear()  # a fresh session: nothing carried over from before sign-in
-            login_user(organiser)
-            return redirect(target or url_for("organiser.events"))
+            return sign_in_flow.password_passed(organiser, target)
+        sign_in_steps.record_sign_in_failed(form.email.data)
+        db.session.commit()
         form.password.errors.append(str(BAD_CREDENTIALS))
     status = 422 if request.method == "POST" else 200
     return render_template("organiser/sign_in.html", form=form, next=target), status
@@ -98,7 +110,7 @@ def sign_in():
 @bp.post("/sign-out")
 def sign_out():
     """End this session and every copy of its cookie."""
-    accounts.end_sessions(current_user)
+    sign_in_steps.sign_out(current_user._get_current_object())
     return _signed_out(_("You are signed out."))
 
 
@@ -122,6 +134,7 @@ def forgot_password():
     organiser = accounts.find_by_email(form.email.data)
     if organiser is not None and organiser.is_active_account:
         send_reset_link(organiser)
+        sign_in_steps.record_password_link_sent(organiser)
         db.session.commit()
     hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600
     flash(
@@ -163,7 +176,7 @@ def reset_password(token: str):
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
         return render_template("organiser/reset_password.html", form=form), status
-    accounts.set_password(organiser, form.password.data)
+    sign_in_steps.reset_password(organiser, form.password.data)
     return _signed_out(_("Your new password is set. Please sign in with it."))
 
 
@@ -179,7 +192,7 @@ def change_password():
         status = 422 if request.method == "POST" else 200
         return render_template("organiser/change_password.html", form=form), status
     organiser = current_user._get_current_object()
-    accounts.set_password(organiser, form.password.data)
+    sign_in_steps.change_password(organiser, form.password.data)
     db.session.commit()
     session.clear()
     login_user(organiser)  # this browser keeps working with the new session version
