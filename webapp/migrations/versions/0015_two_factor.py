@@ -1,7 +1,7 @@
 """two-step sign-in: TOTP columns on organiser, recovery codes
 
-Revision ID: 0014_two_factor
-Revises: 0013_audit_settings
+Revision ID: 0015_two_factor
+Revises: 0014_privacy
 Create Date: 2026-12-06 20:20:00
 
 """
@@ -12,8 +12,8 @@ from webapp.db import UTCDateTime
 
 
 # revision identifiers, used by Alembic.
-revision = "0014_two_factor"
-down_revision = "0013_audit_settings"
+revision = "0015_two_factor"
+down_revision = "0014_privacy"
 branch_labels = None
 depends_on = None
 
