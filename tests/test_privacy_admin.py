@@ -80,7 +80,8 @@ def test_erase_asks_first_then_cancels_promotes_erases_and_audits(app, client, a
     )
     assert registrations(app, first.id) == [("bo@example.dk", "confirmed")]
     text = database_text(app)
-    for value in (PERSON, PERSON.lower(), "Zoë", "Lefèvre"):
+    assert PERSON.lower() not in text.lower()
+    for value in ("Zoë", "Lefèvre"):
         assert value not in text
     (entry,) = _audit(app, "privacy.subject_erased")
     assert entry.actor_id == admin and entry.details_dict["registration_ids"] == ids
