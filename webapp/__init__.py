@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.events.views import bp as events_bp
     from webapp.health import bp as health_bp
     from webapp.organiser import bp as organiser_bp
+    from webapp.privacy.views import bp as privacy_bp
     from webapp.registration.seat_views import bp as seats_bp
     from webapp.registration.views import bp as registration_bp
 
@@ -83,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(join_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(after_event_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(organiser_bp, url_prefix="/organiser")
     app.register_blueprint(communication_bp, url_prefix="/organiser")
 

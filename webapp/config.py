@@ -23,7 +23,19 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
+    # The privacy notice's version until an admin publishes one (webapp/privacy/notice.py).
     "PRIVACY_NOTICE_VERSION": "2026-01",
+    # Retention the privacy notice states: personal data of a registration this many months
+    # after its event ended (an event may set its own), outbox bodies this many days after
+    # delivery, audit entries this many days.
+    "PERSONAL_DATA_RETENTION_MONTHS": 12,
+    "OUTBOX_BODY_RETENTION_DAYS": 30,
+    "AUDIT_RETENTION_DAYS": 730,
+    # Seconds an emailed data-request link (see my data, erase it) stays valid.
+    "DATA_REQUEST_LINK_MAX_AGE": 24 * 3600,
+    # Data-request form posts per client address, and per requested email address.
+    "DATA_REQUEST_RATE_LIMIT": "10 per hour",
+    "DATA_REQUEST_ADDRESS_LIMIT": "3 per hour",
     # The site's languages (each has a catalogue in webapp/translations) and the one its
     # unprefixed URLs, new events and mail without a language use.
     "LANGUAGES": ("en", "da", "sv", "de"),

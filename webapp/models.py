@@ -7,6 +7,7 @@ from webapp.communication.models import EventAnnouncement, EventNotification
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus, event_organisers
 from webapp.mail.models import Announcement, OutboxMessage, OutboxStatus
 from webapp.organiser.models import Organiser, RecoveryCode
+from webapp.privacy.models import PrivacyNoticeVersion
 from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 from webapp.registration.question_models import (
     AnswerChoice,
@@ -35,6 +36,7 @@ __all__ = [
     "Organiser",
     "OutboxMessage",
     "OutboxStatus",
+    "PrivacyNoticeVersion",
     "QuestionOption",
     "RecoveryCode",
     "Registration",

@@ -127,11 +127,3 @@ def absolute_url(path: str) -> str:
     if base_script and path.startswith(base_script):
         path = path[len(base_script) :]
     return current_app.config["CONVENE_BASE_URL"] + path
-
-
-@bp.get("/privacy")
-def privacy():
-    """The privacy notice attendees consent to."""
-    return render_template(
-        "events/privacy.html", version=current_app.config["PRIVACY_NOTICE_VERSION"]
-    )

@@ -63,6 +63,7 @@ class MessageKind(enum.StrEnum):
     DAILY_DIGEST = "daily_digest"  # to organisers who asked
     FOLLOW_UP_CAME = "follow_up_came"  # after the event, to those who came
     FOLLOW_UP_MISSED = "follow_up_missed"  # after the event, to those who did not
+    DATA_REQUEST = "data_request"  # a link to see or erase one's data (webapp/privacy)
 
 
 SUBJECTS = {

@@ -16,6 +16,7 @@ from webapp.organiser import (  # noqa: E402  (the views register themselves on 
     event_views,  # noqa: F401
     import_views,  # noqa: F401
     postpone_views,  # noqa: F401
+    privacy_views,  # noqa: F401
     question_views,  # noqa: F401
     security_views,  # noqa: F401
     two_factor_views,  # noqa: F401

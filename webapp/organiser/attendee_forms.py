@@ -7,7 +7,6 @@ registered themselves; the messages speak to the organiser.
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, RadioField, SelectField
@@ -18,6 +17,7 @@ from webapp import i18n
 from webapp.countries import country_choices, country_codes
 from webapp.events.models import Event, EventFormat
 from webapp.forms import Form, SingleLine, at_most, clean_text, line_field
+from webapp.privacy import notice
 from webapp.registration.forms import (
     DetailsForm,
     RegistrationForm,
@@ -101,7 +101,7 @@ class AddAttendeeForm(AttendeeDetailsForm):
             first_name=details.first_name,
             last_name=details.last_name,
             email=self.email.data,
-            privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+            privacy_notice_version=notice.current_version(),
             organisation=details.organisation,
             role=details.role,
             country=details.country,

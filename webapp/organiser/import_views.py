@@ -11,6 +11,7 @@ from webapp.extensions import db
 from webapp.organiser import bp
 from webapp.organiser.attendee_forms import ImportConfirmForm, ImportUploadForm
 from webapp.organiser.auth import event_or_404
+from webapp.privacy import notice
 from webapp.registration import corrections, imports
 
 
@@ -79,7 +80,7 @@ def import_confirm(event_id: int, pending_id: int):
         result = corrections.confirm_import(
             event,
             pending_id,
-            privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+            privacy_notice_version=notice.current_version(),
             send_email=form.send_email.data,
             skip_capacity=form.skip_capacity.data,
         )

@@ -54,6 +54,7 @@ MESSAGE_KIND = {
     "daily_digest": _l("Daily summary (to organisers)"),
     "follow_up_came": _l("Follow-up (came)"),
     "follow_up_missed": _l("Follow-up (did not come)"),
+    "data_request": _l("Link to your data"),
 }
 
 QUESTION_KIND = {

@@ -79,7 +79,7 @@ def _mentions(people: Iterable[tuple[str, str, str]]) -> sa.ColumnElement[bool]:
         OutboxMessage.html_body,
     )
     clauses = [
-        column.contains(needle, autoescape=True)
+        column.icontains(needle, autoescape=True)
         for email, first, last in people
         for name in {email, f"{first} {last}".strip()} - {""}
         for needle in {name, str(escape(name))}  # HTML bodies carry it escaped
@@ -125,7 +125,7 @@ def _delete_pending_imports_naming(people: Iterable[tuple[str, str, str]]) -> in
     addresses = sorted({email for email, _first, _last in people if email})
     if not addresses:
         return 0
-    clauses = [PendingImport.rows.contains(address, autoescape=True) for address in addresses]
+    clauses = [PendingImport.rows.icontains(address, autoescape=True) for address in addresses]
     return (
         db.session.execute(
             sa.delete(PendingImport)

@@ -28,6 +28,7 @@ from webapp.db import now_utc
 from webapp.events.models import Event, EventFormat
 from webapp.forms import Form, SingleLine, at_most, clean_text, line_field
 from webapp.mail.addresses import NON_ASCII_LOCAL_PART, has_ascii_local_part
+from webapp.privacy import notice
 from webapp.registration.answers import Answer
 from webapp.registration.corrections import Details
 from webapp.registration.models import AttendanceMode
@@ -198,7 +199,7 @@ class RegistrationForm(Form):
             first_name=self.first_name.data,
             last_name=self.last_name.data,
             email=self.email.data,
-            privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+            privacy_notice_version=notice.current_version(),
             organisation=self.organisation.data,
             role=self.role.data or "",
             country=self.country.data,

@@ -24,6 +24,7 @@ from webapp.countries import country_name
 from webapp.db import now_utc
 from webapp.events import services as events
 from webapp.extensions import db, limiter
+from webapp.privacy import notice
 from webapp.registration import answers as registration_answers
 from webapp.registration import corrections, modes, services
 from webapp.registration.answers import AnswersClosed, answers_for, can_correct_answers
@@ -116,7 +117,7 @@ def _form_page(event, form, status: int = 200):
         form=form,
         time=events.event_time(event),
         availability=services.availability(event),
-        privacy_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+        privacy_version=notice.current_version(),
     ), status
 
 
