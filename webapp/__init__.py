@@ -70,6 +70,8 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.communication.after_attendee_views import bp as after_event_bp
     from webapp.communication.join_views import bp as join_bp
     from webapp.communication.views import bp as communication_bp
+    from webapp.embed.admin_views import bp as embed_admin_bp
+    from webapp.embed.views import bp as embed_bp
     from webapp.events.views import bp as events_bp
     from webapp.health import bp as health_bp
     from webapp.organiser import bp as organiser_bp
@@ -85,6 +87,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(after_event_bp)
     app.register_blueprint(organiser_bp, url_prefix="/organiser")
     app.register_blueprint(communication_bp, url_prefix="/organiser")
+    app.register_blueprint(embed_bp)
+    app.register_blueprint(embed_admin_bp, url_prefix="/organiser")
 
 
 def _register_cli(app: Flask) -> None:
