@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.organiser import bp as organiser_bp
     from webapp.registration.seat_views import bp as seats_bp
     from webapp.registration.views import bp as registration_bp
+    from webapp.syndication.views import bp as syndication_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(events_bp)
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(organiser_bp, url_prefix="/organiser")
     app.register_blueprint(communication_bp, url_prefix="/organiser")
     app.register_blueprint(embed_bp)
+    app.register_blueprint(syndication_bp)
     app.register_blueprint(embed_admin_bp, url_prefix="/organiser")
 
 

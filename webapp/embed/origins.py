@@ -28,7 +28,9 @@ ERRORS = {
         "no path, query or user name."
     ),
     "port": _l("%(origin)s: the port must be a number from 1 to 65535."),
-    "wildcard": _l("%(origin)s: a wildcard may only stand for subdomains, as in https://*.example.org."),
+    "wildcard": _l(
+        "%(origin)s: a wildcard may only stand for subdomains, as in https://*.example.org."
+    ),
     "too_many": _l("Give at most %(count)s origins."),
 }
 

@@ -8,7 +8,6 @@ The page needs no cookie (no form, no session) and is cached like the listing.
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, redirect, render_template, request
 
@@ -34,14 +33,13 @@ def embedded_list():
     fmt = services.parse_format(request.args.get("format"))
     wanted = request.args.get("lang")
     if wanted and i18n.supported(wanted) != i18n.current_language():
-        return _in_language(i18n.supported(wanted), kind, fmt)
+        # One URL per language: the same list under its language's prefix.
+        return redirect(i18n.url_in(i18n.supported(wanted)), 302)
 
     def render() -> tuple[str, datetime | None]:
         now = now_utc()
         language = i18n.current_language()
-        found = services.upcoming(
-            kind, fmt, limit=current_app.config["EMBED_EVENTS"], now=now
-        )
+        found = services.upcoming(kind, fmt, limit=current_app.config["EMBED_EVENTS"], now=now)
         body = render_template(
             "embed/list.html",
             cards=services.cards(
@@ -51,21 +49,13 @@ def embedded_list():
                 now=now,
             ),
             kind=kind,
-            listing_url=current_app.config["CONVENE_BASE_URL"] + i18n.language_prefix(language)
+            listing_url=current_app.config["CONVENE_BASE_URL"]
+            + i18n.language_prefix(language)
             + "/",
         )
         return body, _next_change(found, now)
 
     return caching.cached_page(render, kind, fmt)
-
-
-def _in_language(language: str, kind, fmt):
-    """The same list under its language's URL prefix (one URL per language)."""
-    base = request.environ.get(i18n.BASE_SCRIPT_KEY, "")
-    query = {"kind": kind.value if kind else None, "format": fmt.value if fmt else None}
-    query_string = urlencode({k: v for k, v in query.items() if v})
-    target = f"{base}{i18n.language_prefix(language)}/embed"
-    return redirect(target + (f"?{query_string}" if query_string else ""), 302)
 
 
 def _next_change(found, now: datetime) -> datetime | None:
