@@ -74,6 +74,8 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.embed.views import bp as embed_bp
     from webapp.events.views import bp as events_bp
     from webapp.health import bp as health_bp
+    from webapp.images.admin_views import bp as event_images_admin_bp
+    from webapp.images.views import bp as event_images_bp
     from webapp.organiser import bp as organiser_bp
     from webapp.registration.seat_views import bp as seats_bp
     from webapp.registration.views import bp as registration_bp
@@ -90,6 +92,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(communication_bp, url_prefix="/organiser")
     app.register_blueprint(embed_bp)
     app.register_blueprint(syndication_bp)
+    app.register_blueprint(event_images_bp)
+    app.register_blueprint(event_images_admin_bp, url_prefix="/organiser")
     app.register_blueprint(embed_admin_bp, url_prefix="/organiser")
 
 

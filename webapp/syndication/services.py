@@ -6,11 +6,10 @@ import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from webapp import i18n
 from webapp.events import services as events
-from webapp.events.models import Event, EventFormat, EventKind, EventStatus
+from webapp.events.models import Event, EventKind, EventStatus
 from webapp.extensions import db
 from webapp.syndication.atom import AtomEntry
 from webapp.syndication.sitemap import SitemapPage
@@ -57,22 +56,11 @@ def next_feed_change(found: list[Event]) -> datetime | None:
     return min(ends, default=None)
 
 
-def place(event: Event) -> str:
-    """'Online', 'Aarhus and online', 'Aarhus' (in the current language)."""
-    if event.format == EventFormat.ONLINE:
-        return _("Online")
-    if event.format == EventFormat.HYBRID:
-        return (
-            _("%(city)s and online", city=event.city) if event.city else _("In person and online")
-        )
-    return ", ".join(part for part in (event.venue_name, event.city) if part)
-
-
 def feed_entry(event: Event, base_url: str, language: str) -> AtomEntry:
     """One event as an Atom entry, in `language` where the organiser gave its words."""
     text = event.text_in(language)
     when = events.event_time(event).when
-    facts = " · ".join(part for part in (when, place(event)) if part)
+    facts = " · ".join(part for part in (when, events.place_label(event)) if part)
     page_url = events.public_url(event, base_url, language)
     return AtomEntry(
         # Stable whatever the slug or title becomes, and the same in every language's feed.
