@@ -46,7 +46,7 @@ def parse_origin(text: str) -> str:
         raise OriginError(str(ERRORS["scheme"] % {"origin": text.strip()}))
     match = ORIGIN.match(candidate)
     if match is None:
-        key = "wildcard" if "*" in candidate else "shape"
+        key = "wildcard" if "://*" in candidate or ".*." in candidate else "shape"
         raise OriginError(str(ERRORS[key] % {"origin": text.strip()}))
     if match["wildcard"] and "." not in match["host"]:
         raise OriginError(str(ERRORS["wildcard"] % {"origin": text.strip()}))
