@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from webapp import site_settings
+from webapp import i18n, site_settings
 from webapp.embed import origins
 from webapp.embed.forms import EmbeddingForm
 from webapp.extensions import db, login_manager
@@ -45,4 +45,5 @@ def embedding():
         flash(_("The list of sites allowed to embed Convene is saved."), "success")
         return redirect(url_for(".embedding"))
     status = 422 if request.method == "POST" else 200
-    return render_template("embed/admin.html", form=form), status
+    snippet = origins.snippet(current_app.config["CONVENE_BASE_URL"], i18n.current_language())
+    return render_template("embed/admin.html", form=form, snippet=snippet), status

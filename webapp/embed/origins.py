@@ -88,3 +88,11 @@ def allowed_origins() -> list[str]:
         except OriginError:
             continue
     return valid
+
+
+def snippet(base_url: str, language: str) -> str:
+    """The script tag a partner site pastes (shown on the admin page, escaped there)."""
+    return (
+        f'<script src="{base_url}/static/js/embed.js" data-kind="webinar" '
+        f'data-lang="{language}" async></script>'
+    )
