@@ -257,3 +257,27 @@ def test_the_organiser_page_shows_the_image_and_the_form(client, event):
     assert page.status_code == 200
     assert 'enctype="multipart/form-data"' in page.text
     assert f"/events/{event.slug}/share/" in page.text
+
+
+def _other_modes() -> list[tuple[str, bytes, str]]:
+    cmyk, gray16, palette, mpo = io.BytesIO(), io.BytesIO(), io.BytesIO(), io.BytesIO()
+    Image.new("CMYK", (1300, 700), (0, 255, 255, 0)).save(cmyk, "JPEG")
+    Image.new("I;16", (1300, 700), 40000).save(gray16, "PNG")
+    Image.new("P", (1300, 700), 3).save(palette, "PNG", transparency=3)
+    first, second = Image.new("RGB", (1300, 700), "red"), Image.new("RGB", (1300, 700), "blue")
+    first.save(mpo, "MPO", save_all=True, append_images=[second])
+    return [
+        ("cmyk", cmyk.getvalue(), "print.jpg"),
+        ("16-bit grey", gray16.getvalue(), "scan.png"),
+        ("palette with transparency", palette.getvalue(), "logo.png"),
+        ("multi-picture jpeg", mpo.getvalue(), "phone.jpg"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "name"), [m[1:] for m in _other_modes()], ids=[m[0] for m in _other_modes()]
+)
+def test_other_pixel_formats_become_the_same_rgb_jpeg(app, client, event, data, name):
+    assert upload(client, event.id, data, name).status_code == 302
+    prepared = Image.open(io.BytesIO(stored(app, event.id).data))
+    assert (prepared.format, prepared.mode, prepared.size) == ("JPEG", "RGB", (1200, 630))

@@ -18,7 +18,10 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 SIZE = (1200, 630)
-FORMATS = {"JPEG": ("jpg", "jpeg"), "PNG": ("png",), "WEBP": ("webp",)}
+# The decoders tried (nothing else is even identified), and the file name endings each
+# format may have; Pillow reads a phone's multi-picture JPEG as MPO.
+FORMATS = ("JPEG", "PNG", "WEBP")
+EXTENSIONS = {"JPEG": ("jpg", "jpeg"), "MPO": ("jpg", "jpeg"), "PNG": ("png",), "WEBP": ("webp",)}
 FONTS = Path(__file__).resolve().parent.parent.parent / "static" / "fonts"
 MESSAGES = {
     "type": _l("Choose a JPEG, PNG or WebP image."),
@@ -50,7 +53,7 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            image = Image.open(io.BytesIO(data), formats=list(FORMATS))
+            image = Image.open(io.BytesIO(data), formats=FORMATS)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise ImageRejected(
                 str(MESSAGES["pixels"] % {"limit": max_pixels // 1_000_000})
@@ -80,25 +83,33 @@ def _decoded(data: bytes, max_pixels: int) -> Image.Image:
 def prepare_upload(data: bytes, filename: str, *, max_pixels: int) -> Prepared:
     """The upload as a 1200x630 JPEG without metadata, or ImageRejected."""
     extension = _extension(filename)
-    if extension not in {e for extensions in FORMATS.values() for e in extensions}:
+    if extension not in {e for extensions in EXTENSIONS.values() for e in extensions}:
         raise ImageRejected(str(MESSAGES["type"]))
     image = _decoded(data, max_pixels)
-    if extension not in FORMATS[image.format]:
+    if extension not in EXTENSIONS.get(image.format, ()):
         raise ImageRejected(
             str(MESSAGES["mismatch"] % {"extension": extension, "format": image.format})
         )
     upright = ImageOps.exif_transpose(image)
     if upright.width < SIZE[0] // 2 or upright.height < SIZE[1] // 2:
         raise ImageRejected(str(MESSAGES["small"]))
-    if upright.mode in ("RGBA", "LA", "P"):
-        upright = upright.convert("RGBA")
-        flat = Image.new("RGB", upright.size, "white")
-        flat.paste(upright, mask=upright.getchannel("A"))
-        upright = flat
-    fitted = ImageOps.fit(upright.convert("RGB"), SIZE, Image.Resampling.LANCZOS)
+    try:
+        fitted = ImageOps.fit(_flat_rgb(upright), SIZE, Image.Resampling.LANCZOS)
+    except (OSError, ValueError) as error:  # a pixel format Pillow cannot convert
+        raise ImageRejected(str(MESSAGES["unreadable"])) from error
     out = io.BytesIO()
     fitted.save(out, "JPEG", quality=85, optimize=True, progressive=True)
     return Prepared(out.getvalue(), "image/jpeg")
+
+
+def _flat_rgb(image: Image.Image) -> Image.Image:
+    """RGB, with any transparency laid on white (JPEG has no alpha)."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        image = image.convert("RGBA")
+        flat = Image.new("RGB", image.size, "white")
+        flat.paste(image, mask=image.getchannel("A"))
+        return flat
+    return image.convert("RGB")
 
 
 @dataclass(frozen=True)
