@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 
 import feedparser
 
@@ -193,3 +194,29 @@ def test_the_event_page_carries_share_tags_with_absolute_urls(client, make_event
         f'<meta property="og:image" content="https://convene.test/da/events/{event.slug}/share/'
         in html
     )
+
+
+def test_the_sitemap_and_feed_answer_conditional_requests(client, make_event):
+    make_event(title="Conditional")
+    for path in ("/sitemap.xml", "/events.atom", "/da/events.atom?kind=webinar"):
+        first = client.get(path)
+        assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+        since = {"If-Modified-Since": first.headers["Last-Modified"]}
+        assert client.get(path, headers=since).status_code == 304
+        assert client.head(path).status_code == 200
+
+
+def test_the_feeds_last_modified_moves_when_an_event_leaves_it(app, client, make_event, clock):
+    event = make_event(title="Leaving")
+    first = client.get("/events.atom")
+    clock.shift(timedelta(minutes=5))
+    with app.app_context():
+        begin_write(db.session)
+        db.session.get(Event, event.id).status = EventStatus.CANCELLED
+        db.session.commit()
+    second = client.get(
+        "/events.atom", headers={"If-Modified-Since": first.headers["Last-Modified"]}
+    )
+    assert second.status_code == 200
+    assert "Leaving" not in client.get("/events.atom").text
+    assert client.get("/events.atom").headers["ETag"] != first.headers["ETag"]
