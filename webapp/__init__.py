@@ -70,12 +70,17 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.communication.after_attendee_views import bp as after_event_bp
     from webapp.communication.join_views import bp as join_bp
     from webapp.communication.views import bp as communication_bp
+    from webapp.embed.admin_views import bp as embed_admin_bp
+    from webapp.embed.views import bp as embed_bp
     from webapp.events.views import bp as events_bp
     from webapp.health import bp as health_bp
+    from webapp.images.admin_views import bp as event_images_admin_bp
+    from webapp.images.views import bp as event_images_bp
     from webapp.organiser import bp as organiser_bp
     from webapp.privacy.views import bp as privacy_bp
     from webapp.registration.seat_views import bp as seats_bp
     from webapp.registration.views import bp as registration_bp
+    from webapp.syndication.views import bp as syndication_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(events_bp)
@@ -87,6 +92,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)
     app.register_blueprint(organiser_bp, url_prefix="/organiser")
     app.register_blueprint(communication_bp, url_prefix="/organiser")
+    app.register_blueprint(embed_bp)
+    app.register_blueprint(syndication_bp)
+    app.register_blueprint(event_images_bp)
+    app.register_blueprint(event_images_admin_bp, url_prefix="/organiser")
+    app.register_blueprint(embed_admin_bp, url_prefix="/organiser")
 
 
 def _register_cli(app: Flask) -> None:

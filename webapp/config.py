@@ -46,6 +46,12 @@ DEFAULTS = {
     "PAGE_CACHE": True,
     "RESPONSE_REPLAY": True,
     "ATTENDEES_PER_PAGE": 50,
+    # At most this many upcoming events in the embeddable list (/embed) partner sites frame.
+    "EMBED_EVENTS": 20,
+    # An organiser's event image (og:image): at most this many bytes per upload and pixels
+    # per decoded image (larger ones are refused before they are decoded).
+    "EVENT_IMAGE_MAX_BYTES": 5 * 1024 * 1024,
+    "EVENT_IMAGE_MAX_PIXELS": 40_000_000,
     # An organiser's CSV import: at most this many bytes and data rows per file (the whole
     # request stays under MAX_CONTENT_LENGTH; every row is checked and stored in one request).
     "IMPORT_MAX_BYTES": 200 * 1024,

@@ -5,6 +5,7 @@ from webapp.calendar.models import CalendarEntry
 from webapp.communication.after_models import EventMaterials, FollowUp, MaterialLink
 from webapp.communication.models import EventAnnouncement, EventNotification
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus, event_organisers
+from webapp.images.models import EventImage
 from webapp.mail.models import Announcement, OutboxMessage, OutboxStatus
 from webapp.organiser.models import Organiser, RecoveryCode
 from webapp.privacy.models import PrivacyNoticeVersion
@@ -26,6 +27,7 @@ __all__ = [
     "Event",
     "EventAnnouncement",
     "EventFormat",
+    "EventImage",
     "EventKind",
     "EventMaterials",
     "EventNotification",

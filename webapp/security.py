@@ -9,18 +9,17 @@ from flask_babel import gettext as _
 
 from webapp import i18n
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
+POLICY_WITHOUT_FRAMING = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
 )
+NO_FRAMING = "frame-ancestors 'none'"
+CONTENT_SECURITY_POLICY = "; ".join((*POLICY_WITHOUT_FRAMING, NO_FRAMING))
 
 # Set on every response unless the view set its own.
 SECURITY_HEADERS = (
@@ -65,12 +64,32 @@ def register(app: Flask) -> None:
         # per missing header, a measurable cost on every request.
         present = {name.lower() for name, _ in response.headers}
         for name, value in SECURITY_HEADERS:
-            if name.lower() not in present:
+            if name.lower() not in present and not (
+                name == "X-Frame-Options" and framing_allowed(response)
+            ):
                 response.headers.add(name, value)
         # Pages say their language (it is in the URL, so nothing varies by request header).
         if "content-language" not in present and response.mimetype == "text/html":
             response.headers.add("Content-Language", i18n.current_language())
         return response
+
+
+def framing_allowed(response) -> bool:
+    """Whether the response's own policy lets some origin frame it (see allow_framing)."""
+    policy = response.headers.get("Content-Security-Policy")
+    return policy is not None and "frame-ancestors" in policy and NO_FRAMING not in policy
+
+
+def allow_framing(response, origins: list[str]) -> None:
+    """Let `origins` (and only them) frame `response`: CSP frame-ancestors names them, and
+    X-Frame-Options is left out, since it cannot name a list (browsers that know CSP level 2
+    ignore it then anyway). With no origins the response refuses frames like every other."""
+    sources = " ".join(origins) if origins else "'none'"
+    response.headers["Content-Security-Policy"] = "; ".join(
+        (*POLICY_WITHOUT_FRAMING, f"frame-ancestors {sources}")
+    )
+    if origins:
+        response.headers.pop("X-Frame-Options", None)
 
 
 def private_page(view):

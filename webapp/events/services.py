@@ -10,13 +10,14 @@ import markdown
 import nh3
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
 
 from webapp import i18n, search, timezones
 from webapp.db import now_utc
-from webapp.events.models import Event, EventKind, EventStatus, EventText
+from webapp.events.models import Event, EventFormat, EventKind, EventStatus, EventText
 from webapp.extensions import db
 
 PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
@@ -185,6 +186,17 @@ SCHEMA_ATTENDANCE = {
     "online": "https://schema.org/OnlineEventAttendanceMode",
     "hybrid": "https://schema.org/MixedEventAttendanceMode",
 }
+
+
+def place_label(event: Event) -> str:
+    """'Online', 'Aarhus and online', 'DOKK1, Aarhus' (in the current language)."""
+    if event.format == EventFormat.ONLINE:
+        return _("Online")
+    if event.format == EventFormat.HYBRID:
+        if event.city:
+            return _("%(city)s and online", city=event.city)
+        return _("In person and online")
+    return ", ".join(part for part in (event.venue_name, event.city) if part)
 
 
 def public_url(event: Event, base_url: str, language: str | None = None) -> str:
