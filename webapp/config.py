@@ -82,6 +82,11 @@ DEFAULTS = {
     # Minutes before an event starts from which nobody is promoted from its waiting list
     # any more (they could no longer make it); an organiser's own promote click still works.
     "WAITLIST_PROMOTION_CUTOFF": 120,
+    # Retention (webapp/privacy/retention.py, `flask privacy purge`): calendar months after
+    # an event's end when its registrations' personal data is erased (an event may set its
+    # own, 1 to 120), and days a delivered or failed email keeps its address and bodies.
+    "PERSONAL_DATA_RETENTION_MONTHS": 12,
+    "OUTBOX_BODY_RETENTION_DAYS": 30,
 }
 # Settings read from the environment under another name.
 # Languages with a complete catalogue in webapp/translations (English is the source).
