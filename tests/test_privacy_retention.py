@@ -341,3 +341,25 @@ def test_the_event_form_bounds_the_retention_period(app, client, signed_in_organ
     event_id = response.headers["Location"].rsplit("/", 1)[-1]
     page = client.get(f"/organiser/events/{event_id}/edit").get_data(as_text=True)
     assert 'value="6"' in page and "the site's default (12)" in page
+
+
+def test_the_purge_erases_the_events_emails_still_within_the_outbox_period(
+    app, client, runner, clock, signed_in_organiser, make_event
+):
+    app.config["OUTBOX_BODY_RETENTION_DAYS"] = 3650
+    event = _populated_event(app, client, make_event, signed_in_organiser)
+    clock.move_to(_due_at(app, event.id) + timedelta(days=1))
+    _purge(runner)
+    text = database_text(app)
+    for secret in SECRETS:
+        assert secret not in text, secret
+    (entry,) = _audit(app)
+    # Åsa's confirmation and the organiser's notice naming her, at least.
+    assert entry.details_dict["messages"] >= 2
+    with app.app_context():
+        kinds = set(db.session.scalars(sa.select(OutboxMessage.kind)))
+        assert "new_registration_notice" in kinds
+        assert (
+            db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.erased_at.is_(None)))
+            == 0
+        )
