@@ -230,24 +230,29 @@ class PurgeReport:
 def run(*, now: datetime | None = None, dry_run: bool = False) -> PurgeReport:
     """Every retention rule, in order: events, outbox, imports, audit log."""
     now = now or now_utc()
-    report = PurgeReport()
-    due = [event.id for event in due_events(now)]
+    due = due_events(now)
     if dry_run:
-        report.events = [preview(db.session.get(Event, event_id)) for event_id in due]
-        report.messages = count_expired_messages(now)
-        report.imports = _count(PendingImport, _stale_imports(now))
-        report.audit_entries = _count(
-            audit.AuditEntry, audit.AuditEntry.occurred_at < audit_cutoff(now)
-        )
-        db.session.rollback()
-        return report
-    for event_id in due:
+        return _preview_run(due, now)
+    report = PurgeReport()
+    for event_id in [event.id for event in due]:
         purged = purge_event(event_id, now=now)
         if purged is not None:
             report.events.append(purged)
     report.messages = purge_outbox(now)
     report.imports = purge_imports(now)
     report.audit_entries = purge_audit(now)
+    return report
+
+
+def _preview_run(due: list[Event], now: datetime) -> PurgeReport:
+    """What a run would erase now; reads only."""
+    report = PurgeReport(
+        events=[preview(event) for event in due],
+        messages=count_expired_messages(now),
+        imports=_count(PendingImport, _stale_imports(now)),
+        audit_entries=_count(audit.AuditEntry, audit.AuditEntry.occurred_at < audit_cutoff(now)),
+    )
+    db.session.rollback()
     return report
 
 
