@@ -29,9 +29,8 @@ def snapshot(event_id: int) -> int:
         .where(Registration.event_id == event_id)
         .group_by(*traits)
     ).all()
-    db.session.execute(
-        sa.delete(EventStatistics).where(EventStatistics.event_id == event_id)
-    )  # a snapshot taken again replaces the earlier one
+    # A snapshot taken again replaces the earlier one.
+    db.session.execute(sa.delete(EventStatistics).where(EventStatistics.event_id == event_id))
     for status, mode, country, checked_in, joined, count in rows:
         db.session.add(
             EventStatistics(
@@ -64,12 +63,10 @@ class KeptStatistics:
 
 def kept_for(event_ids: list[int]) -> dict[int, KeptStatistics]:
     """The kept counts of each of these events that has any."""
-    rows = (
-        db.session.scalars(
-            sa.select(EventStatistics).where(EventStatistics.event_id.in_(event_ids))
-        ).all()
-        if event_ids
-        else []
+    if not event_ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(EventStatistics).where(EventStatistics.event_id.in_(event_ids))
     )
     grouped: dict[int, list[EventStatistics]] = {}
     for row in rows:
