@@ -105,6 +105,7 @@ def _register_cli(app: Flask) -> None:
     from webapp.demo import demo_cli
     from webapp.mail.cli import mail_cli
     from webapp.organiser.cli import organiser_cli
+    from webapp.privacy.cli import privacy_cli
     from webapp.registration.cli import registrations_cli
 
     app.cli.add_command(calendar_cli)
@@ -112,4 +113,5 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(organiser_cli)
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(registrations_cli)

@@ -25,11 +25,7 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     # The privacy notice's version until an admin publishes one (webapp/privacy/notice.py).
     "PRIVACY_NOTICE_VERSION": "2026-01",
-    # Retention the privacy notice states: personal data of a registration this many months
-    # after its event ended (an event may set its own), outbox bodies this many days after
-    # delivery, audit entries this many days.
-    "PERSONAL_DATA_RETENTION_MONTHS": 12,
-    "OUTBOX_BODY_RETENTION_DAYS": 30,
+    # Days an audit-log entry is kept (the purge removes older ones).
     "AUDIT_RETENTION_DAYS": 730,
     # Seconds an emailed data-request link (see my data, erase it) stays valid.
     "DATA_REQUEST_LINK_MAX_AGE": 24 * 3600,
@@ -110,6 +106,11 @@ DEFAULTS = {
     # Minutes before an event starts from which nobody is promoted from its waiting list
     # any more (they could no longer make it); an organiser's own promote click still works.
     "WAITLIST_PROMOTION_CUTOFF": 120,
+    # Retention (webapp/privacy/retention.py, `flask privacy purge`): calendar months after
+    # an event's end when its registrations' personal data is erased (an event may set its
+    # own, 1 to 120), and days a delivered or failed email keeps its address and bodies.
+    "PERSONAL_DATA_RETENTION_MONTHS": 12,
+    "OUTBOX_BODY_RETENTION_DAYS": 30,
 }
 # Settings read from the environment under another name.
 # Languages with a complete catalogue in webapp/translations (English is the source).

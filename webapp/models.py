@@ -8,7 +8,7 @@ from webapp.events.models import Event, EventFormat, EventKind, EventStatus, eve
 from webapp.images.models import EventImage
 from webapp.mail.models import Announcement, OutboxMessage, OutboxStatus
 from webapp.organiser.models import Organiser, RecoveryCode
-from webapp.privacy.models import PrivacyNoticeVersion
+from webapp.privacy.models import EventStatistics, PrivacyNoticeVersion
 from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
 from webapp.registration.question_models import (
     AnswerChoice,
@@ -32,6 +32,7 @@ __all__ = [
     "EventMaterials",
     "EventNotification",
     "EventQuestion",
+    "EventStatistics",
     "EventStatus",
     "FollowUp",
     "MaterialLink",

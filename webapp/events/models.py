@@ -71,6 +71,10 @@ class Event(db.Model):
             "online_capacity IS NULL OR online_capacity >= 0", name="online_capacity_not_negative"
         ),
         sa.CheckConstraint("hold_minutes BETWEEN 1 AND 1440", name="hold_minutes_bounded"),
+        sa.CheckConstraint(
+            "retention_months IS NULL OR retention_months BETWEEN 1 AND 120",
+            name="retention_months_bounded",
+        ),
         sa.Index("ix_event_status_starts_at", "status", "starts_at"),
     )
 
@@ -142,6 +146,11 @@ class Event(db.Model):
     # cancellation (webapp.communication.notifications keeps it current): read from the row
     # a registration loads anyway, so nobody's choice costs the registration a query.
     notify_each: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Calendar months after the end when the registrations' personal data is erased
+    # (webapp/privacy/retention.py); None: the site's PERSONAL_DATA_RETENTION_MONTHS.
+    retention_months: Mapped[int | None] = mapped_column(default=None)
+    # When the retention job erased them; the anonymous counts live in event_statistics.
+    personal_data_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     owner = relationship("Organiser", foreign_keys=[owner_id])
     co_organisers = relationship("Organiser", secondary=event_organisers)

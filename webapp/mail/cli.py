@@ -16,6 +16,7 @@ from webapp.communication.digest import DailyRun
 from webapp.communication.follow_up import run_follow_ups
 from webapp.extensions import db
 from webapp.mail import delivery, reminders, status
+from webapp.privacy.cli import DailyPurge
 from webapp.registration.cli import run_hold_expiry
 
 mail_cli = AppGroup("mail", help="Deliver and inspect outgoing email.")
@@ -37,7 +38,8 @@ def send_pending_command() -> None:
 @mail_cli.command("worker")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
 def worker_command(interval: float) -> None:
-    """Release passed email-confirmation holds, queue due follow-up emails and deliver,
+    """Release passed email-confirmation holds, queue due follow-up emails, purge personal
+    data past retention once a day and deliver,
     continuously until SIGTERM or Ctrl-C (for production)."""
     stopping = threading.Event()
 
@@ -47,10 +49,10 @@ def worker_command(interval: float) -> None:
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     click.echo(f"Mail worker started; polling every {interval:g}s.")
-    digests = DailyRun()
+    digests, purge = DailyRun(), DailyPurge()
     try:
         while not stopping.is_set():
-            _run_periodic_jobs(digests)
+            _run_periodic_jobs(digests, purge)
             try:
                 report = delivery.send_pending(stop=stopping)
             except sa.exc.OperationalError as exc:  # database away: try again next round
@@ -67,14 +69,17 @@ def worker_command(interval: float) -> None:
     click.echo("Mail worker stopped.")
 
 
-def _run_periodic_jobs(digests: DailyRun) -> None:
+def _run_periodic_jobs(digests: DailyRun, purge: DailyPurge | None = None) -> None:
     """The jobs the worker runs before each delivery pass (their emails go out in it).
     A job that fails is logged and tried again next round; it never stops delivery."""
     for name, job in (
         ("releasing passed holds", run_hold_expiry),
         ("daily digests", digests.run_if_due),
         ("follow-up emails", run_follow_ups),
+        ("retention purge", purge.run_if_due if purge else None),
     ):
+        if job is None:
+            continue
         try:
             job()
         except Exception:

@@ -22,6 +22,7 @@ from webapp.mail import bounces
 from webapp.organiser import attendees, bp, export
 from webapp.organiser.auth import event_or_404, registration_or_404, safe_next
 from webapp.organiser.chart import per_day_chart
+from webapp.organiser.purged import purged_view
 from webapp.registration import services as registration_services
 from webapp.registration.answers import answer_counts, answer_map
 from webapp.registration.availability import mode_seats
@@ -72,6 +73,7 @@ def attendee_list(event_id: int):
         answers=answer_map([r.id for r in page.items], shown_ids),
         answer_counts=answer_counts(questions),
         keep={**wanted.as_args(), "col": shown_ids},
+        purged=purged_view(event),
     )
 
 

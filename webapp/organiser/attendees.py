@@ -18,6 +18,7 @@ from webapp.db import now_utc
 from webapp.events.models import Event, EventStatus
 from webapp.extensions import db
 from webapp.mail.bounces import undeliverable_clause
+from webapp.privacy.statistics import KeptStatistics, kept_for
 from webapp.registration.availability import waitlist_closes_at
 from webapp.registration.models import ACTIVE_STATUSES, Registration, RegistrationStatus
 
@@ -46,8 +47,21 @@ class EventCounts:
         return None if capacity is None else max(capacity - self.confirmed, 0)
 
 
+def kept_counts(kept: KeptStatistics) -> EventCounts:
+    """A purged event's kept counts in the shape of the live ones."""
+    status = kept.per_status
+    return EventCounts(
+        confirmed=status.get(RegistrationStatus.CONFIRMED.value, 0),
+        waitlisted=status.get(RegistrationStatus.WAITLISTED.value, 0),
+        cancelled=status.get(RegistrationStatus.CANCELLED.value, 0),
+        checked_in=kept.checked_in,
+        joined_online=kept.joined_online,
+    )
+
+
 def counts_for_events(event_ids: list[int]) -> dict[int, EventCounts]:
-    """Registrations per status, and confirmed ones checked in, for each event."""
+    """Registrations per status, and confirmed ones checked in, for each event (the kept
+    counts for events whose personal data was erased)."""
     if not event_ids:
         return {}
     values: dict[int, dict[str, int]] = {event_id: {} for event_id in event_ids}
@@ -60,7 +74,9 @@ def counts_for_events(event_ids: list[int]) -> dict[int, EventCounts]:
         values[event_id][status.value] = count
     for event_id, count in checked_in_counts(event_ids).items():
         values[event_id][CHECKED_IN] = count
-    return {event_id: EventCounts(**counts) for event_id, counts in values.items()}
+    counts = {event_id: EventCounts(**found) for event_id, found in values.items()}
+    counts.update({event_id: kept_counts(k) for event_id, k in kept_for(event_ids).items()})
+    return counts
 
 
 def checked_in_counts(event_ids: list[int]) -> dict[int, int]:
@@ -220,6 +236,8 @@ def summary(event: Event, *, last_days: int = 60) -> Summary:
         per_day[_local_day(bucket, event.timezone)] += count
     checked_in = checked_in_counts([event.id]).get(event.id, 0)
     counts = EventCounts(**per_status, checked_in=checked_in, joined_online=_joined(event.id))
+    if event.personal_data_purged_at is not None:
+        counts = counts_for_events([event.id])[event.id]
     return Summary(counts=counts, per_day=_every_day(per_day, last_days))
 
 

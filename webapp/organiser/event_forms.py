@@ -164,6 +164,16 @@ class EventForm(TranslatedTexts, Form):
         _l("Note in the confirmation email"),
         validators=[Optional(), Length(max=CONFIRMATION_NOTE_LIMIT, message=TOO_LONG)],
     )
+    # At least a month after the end, so no purge comes before the event is over.
+    retention_months = IntegerField(
+        _l("Keep personal data for (months after the event)"),
+        validators=[
+            Optional(),  # empty: the site's default
+            NumberRange(
+                min=1, max=120, message=_l("Enter between 1 and 120 months, or leave it empty.")
+            ),
+        ],
+    )
     preview = SubmitField(_l("Check the time"))
     save = SubmitField(_l("Save"))
 
@@ -259,6 +269,7 @@ class EventForm(TranslatedTexts, Form):
             organiser_name=(self.organiser_name.data or "").strip(),
             organiser_email=(self.organiser_email.data or "").strip(),
             confirmation_note=(self.confirmation_note.data or "").strip(),
+            retention_months=self.retention_months.data,
             language=self.language.data,
             translations=self.translations(),
             change_message=(self.change_message.data or "").strip(),

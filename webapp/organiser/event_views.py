@@ -19,6 +19,7 @@ from webapp.organiser.attendees import active_count, counts_for_events, waitlist
 from webapp.organiser.auth import can_manage, event_or_404, visible_to
 from webapp.organiser.event_forms import EventForm, event_form
 from webapp.organiser.forms import CoOrganiserForm
+from webapp.organiser.purged import purged_view
 from webapp.registration import services as registration_services
 from webapp.registration.availability import hybrid_seats, mode_seats
 
@@ -51,6 +52,7 @@ def _render_form(form: EventForm, event: Event | None, status: int = 200):
         preview=preview,
         zone_names=timezones.all_zone_names(),
         language_names=dict(i18n.language_choices()),
+        retention_default=current_app.config["PERSONAL_DATA_RETENTION_MONTHS"],
     ), status
 
 
@@ -150,6 +152,7 @@ def event_detail(event_id: int):
         announcements=announcements.history(event.id),
         notify_form=_notify_form(event),
         group_labels=GROUP_LABELS,
+        purged=purged_view(event),
     )
 
 

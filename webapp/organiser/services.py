@@ -66,6 +66,7 @@ class EventData:
         "organiser_name",
         "organiser_email",
         "confirmation_note",
+        "retention_months",
     )
 
     title: str
@@ -87,6 +88,7 @@ class EventData:
     requires_email_confirmation: bool = False
     hold_minutes: int = 30
     confirmation_note: str = ""
+    retention_months: int | None = None  # None: the site's default
     registration_opens_local: datetime | None = None
     registration_closes_local: datetime | None = None
     organiser_name: str = ""
@@ -241,7 +243,7 @@ def _raised(before: int | None, after: int | None) -> bool:
 # never postponed nor rescheduled, and notify_each is worked out again for its owner.
 _NOT_COPIED = frozenset(
     {"id", "slug", "owner_id", "status", "sequence", "created_at", "updated_at"}
-    | {"postponed_at", "previous_starts_at", "notify_each"}
+    | {"postponed_at", "previous_starts_at", "notify_each", "personal_data_purged_at"}
 )
 
 
