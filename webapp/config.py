@@ -59,6 +59,10 @@ DEFAULTS = {
     "REGISTRATION_MIN_FILL_SECONDS": 2,
     "MANAGE_RATE_LIMIT": "30 per minute",
     "LOGIN_RATE_LIMIT": "5 per minute",
+    # The read API (/api/v1): requests per organiser API token, and per client address on
+    # the public endpoints (whose answers are cached like the pages).
+    "API_RATE_LIMIT": "600 per minute",
+    "API_PUBLIC_RATE_LIMIT": "300 per minute",
     # Mail: no MAIL_SERVER means messages are written as .eml files to instance/mail/.
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,
