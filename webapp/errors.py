@@ -134,6 +134,8 @@ def _api_detail(error: HTTPException) -> str:
     """Werkzeug's description (English, for developers) or the one the API gave."""
     if error.code == 429:
         return f"Too many requests ({error.description}). Wait a minute and retry."
+    if error.code == 422 and getattr(error, "data", None):
+        return "Some parameters are not valid; `errors` says which and why."
     return str(error.description or error.name)
 
 

@@ -100,9 +100,9 @@ class TimeSchema(ma.Schema):
 
 
 class ModeSeatsSchema(ma.Schema):
-    capacity = fields.Integer(allow_none=True, metadata={"description": "None: unlimited."})
+    capacity = fields.Integer(allow_none=True, metadata={"description": "null: unlimited."})
     seats_left = fields.Integer(
-        allow_none=True, metadata={"description": "Free seats offered now; None: unlimited."}
+        allow_none=True, metadata={"description": "Free seats offered now; null: unlimited."}
     )
 
 
@@ -130,7 +130,7 @@ class VenueSchema(ma.Schema):
 
 
 class EventLinksSchema(ma.Schema):
-    page = fields.String(allow_none=True, metadata={"description": "Public page (None: draft)."})
+    page = fields.String(allow_none=True, metadata={"description": "Public page (null for a draft)."})
     ics = fields.String(allow_none=True, metadata={"description": "iCalendar file."})
     api = fields.String(required=True)
 
@@ -149,7 +149,7 @@ class EventSchema(ma.Schema):
     description = fields.String(required=True, metadata={"description": "Markdown."})
     starts = fields.Nested(TimeSchema, required=True)
     ends = fields.Nested(TimeSchema, required=True)
-    venue = fields.Nested(VenueSchema, allow_none=True, metadata={"description": "None online."})
+    venue = fields.Nested(VenueSchema, allow_none=True, metadata={"description": "null for online events."})
     organiser_name = fields.String(required=True)
     registration = fields.Nested(RegistrationWindowSchema, required=True)
     seats = fields.Nested(SeatsSchema, required=True)
@@ -219,7 +219,7 @@ class RegistrationSchema(ma.Schema):
 class RegistrationPageSchema(ma.Schema):
     items = fields.List(fields.Nested(RegistrationSchema), required=True)
     next_cursor = fields.String(
-        allow_none=True, metadata={"description": "None on the last page."}
+        allow_none=True, metadata={"description": "null on the last page."}
     )
     links = fields.Dict(
         keys=fields.String(), values=fields.String(allow_none=True), required=True
