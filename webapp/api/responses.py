@@ -31,10 +31,9 @@ def json_response(body: bytes, *, cache_control: str, links: dict | None = None)
     response = Response(body, mimetype="application/json")
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     response.headers["Cache-Control"] = cache_control
-    if links:
-        response.headers["Link"] = ", ".join(
-            f'<{url}>; rel="{rel}"' for rel, url in links.items() if url
-        )
+    link = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in (links or {}).items() if url)
+    if link:
+        response.headers["Link"] = link
     caching.make_conditional(response, request.environ)
     return response
 
