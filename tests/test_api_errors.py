@@ -54,8 +54,12 @@ def test_unknown_parameters_are_ignored_and_odd_text_is_fine(client, make_event)
 
 
 def test_edge_days_of_the_calendar_are_fine(client):
-    for query in ("from=0001-01-01", "to=9999-12-31", "from=9999-12-31&to=9999-12-31",
-                  "to=0001-01-01&timezone=Pacific/Kiritimati"):
+    for query in (
+        "from=0001-01-01",
+        "to=9999-12-31",
+        "from=9999-12-31&to=9999-12-31",
+        "to=0001-01-01&timezone=Pacific/Kiritimati",
+    ):
         assert client.get(f"/api/v1/events?{query}").status_code == 200, query
 
 
@@ -133,8 +137,11 @@ def test_the_docs_page_loads_only_our_own_files(client):
     assert "http://" not in page.text and "https://" not in page.text
     policy = page.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-eval" not in policy
-    for path in ("/static/vendor/swagger-ui/swagger-ui-bundle.js",
-                 "/static/vendor/swagger-ui/swagger-ui.css", "/static/js/api-docs.js"):
+    for path in (
+        "/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        "/static/vendor/swagger-ui/swagger-ui.css",
+        "/static/js/api-docs.js",
+    ):
         response = client.get(path)
         assert response.status_code == 200
         response.close()

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
 from hypothesis import HealthCheck, given, settings
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.api_support import bearer, make_token
 from tests.organiser_support import add_registrations, make_organiser
@@ -80,8 +80,7 @@ def test_the_known_records_answer_as_documented(app, api_data):
         ("/api/v1/events/{slug}", {"slug": "schema-event"}, {}),
         ("/api/v1/organiser/events/{event_id}", {"event_id": event_id}, {"lang": "da"}),
         ("/api/v1/organiser/events/{event_id}/registrations", {"event_id": event_id}, {}),
-        ("/api/v1/organiser/events/{event_id}/registrations", {"event_id": event_id},
-         {"limit": 1}),
+        ("/api/v1/organiser/events/{event_id}/registrations", {"event_id": event_id}, {"limit": 1}),
     ]
     for path, path_parameters, query in cases:
         operation = loaded[path]["GET"]

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.api_support import bearer, make_token
-from tests.organiser_support import csrf_token, make_organiser, share_event, sign_in
+from tests.organiser_support import csrf_token, make_organiser, share_event
 from webapp.api.models import ApiToken
 from webapp.audit import AuditEntry
 from webapp.db import begin_write
@@ -79,8 +79,9 @@ def test_bad_token_forms_store_nothing(app, client, signed_in_organiser, data, m
     assert _tokens(app) == []
 
 
-def test_another_organisers_event_is_not_offered_nor_accepted(app, client, signed_in_organiser,
-                                                               make_event):
+def test_another_organisers_event_is_not_offered_nor_accepted(
+    app, client, signed_in_organiser, make_event
+):
     other = make_organiser(app, OTHER)
     theirs = make_event(owner_id=other, title="Their event")
     assert "Their event" not in client.get("/organiser/api-tokens").text
@@ -121,8 +122,11 @@ def test_the_token_page_needs_sign_in_and_csrf(app):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', sign_in_page).group(1)
     client.post(
         "/organiser/sign-in",
-        data={"email": "csrf@cluster.example", "password": "correct horse battery staple",
-              "csrf_token": token},
+        data={
+            "email": "csrf@cluster.example",
+            "password": "correct horse battery staple",
+            "csrf_token": token,
+        },
     )
     assert client.post("/organiser/api-tokens", data={"name": "x", "scope": ""}).status_code == 400
     form_token = csrf_token(client, "/organiser/api-tokens")
@@ -200,7 +204,9 @@ def test_scope_all_my_events_includes_drafts_and_co_organised_ones(app, client, 
             f"/api/v1/organiser/events/{event_id}/registrations", headers=bearer(plain)
         )
         assert registrations.status_code == 404
-    assert client.get("/api/v1/organiser/events/99999999999", headers=bearer(plain)).status_code == 404
+    assert (
+        client.get("/api/v1/organiser/events/99999999999", headers=bearer(plain)).status_code == 404
+    )
 
 
 def test_scope_one_event(app, client, make_event):
@@ -209,9 +215,13 @@ def test_scope_one_event(app, client, make_event):
     another = make_event(owner_id=mine)
     plain = make_token(app, mine, event_id=one.id)
     assert _ids(client.get("/api/v1/organiser/events", headers=bearer(plain))) == [one.id]
-    assert client.get(f"/api/v1/organiser/events/{one.id}", headers=bearer(plain)).status_code == 200
-    for url in (f"/api/v1/organiser/events/{another.id}",
-                f"/api/v1/organiser/events/{another.id}/registrations"):
+    assert (
+        client.get(f"/api/v1/organiser/events/{one.id}", headers=bearer(plain)).status_code == 200
+    )
+    for url in (
+        f"/api/v1/organiser/events/{another.id}",
+        f"/api/v1/organiser/events/{another.id}/registrations",
+    ):
         assert client.get(url, headers=bearer(plain)).status_code == 404
 
 
@@ -221,13 +231,17 @@ def test_a_one_event_token_stops_reading_an_event_its_organiser_lost(app, client
     event = make_event(owner_id=owner)
     share_event(app, event.id, helper)
     plain = make_token(app, helper, event_id=event.id)
-    assert client.get(f"/api/v1/organiser/events/{event.id}", headers=bearer(plain)).status_code == 200
+    assert (
+        client.get(f"/api/v1/organiser/events/{event.id}", headers=bearer(plain)).status_code == 200
+    )
     with app.app_context():
         begin_write(db.session)
         shared = db.session.get(Event, event.id)
         shared.co_organisers.clear()
         db.session.commit()
-    assert client.get(f"/api/v1/organiser/events/{event.id}", headers=bearer(plain)).status_code == 404
+    assert (
+        client.get(f"/api/v1/organiser/events/{event.id}", headers=bearer(plain)).status_code == 404
+    )
 
 
 def test_last_used_is_noted_at_most_once_a_minute(app, client, clock):
@@ -266,8 +280,11 @@ def test_rate_limit_per_token(token_limited, app, client, make_event):
     event = make_event(owner_id=organiser_id)
     plain = make_token(app, organiser_id)
     other = make_token(app, organiser_id, name="Other")
-    urls = ["/api/v1/organiser/events", f"/api/v1/organiser/events/{event.id}",
-            f"/api/v1/organiser/events/{event.id}/registrations"]
+    urls = [
+        "/api/v1/organiser/events",
+        f"/api/v1/organiser/events/{event.id}",
+        f"/api/v1/organiser/events/{event.id}/registrations",
+    ]
     assert [client.get(u, headers=bearer(plain)).status_code for u in urls] == [200, 200, 200]
     refused = client.get(urls[0], headers=bearer(plain))
     assert refused.status_code == 429

@@ -19,8 +19,8 @@ from webapp.site_settings import SiteSetting
 
 __all__ = [
     "Announcement",
-    "ApiToken",
     "AnswerChoice",
+    "ApiToken",
     "AttendanceMode",
     "AuditEntry",
     "CalendarEntry",

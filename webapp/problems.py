@@ -40,9 +40,7 @@ def problem(status: int, detail: str, *, errors: dict | None = None) -> Response
     }
     if errors:
         body["errors"] = errors
-    response = Response(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype=MEDIA_TYPE
-    )
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=MEDIA_TYPE)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -82,8 +82,9 @@ def authenticate():
     plain = tokens.bearer_token(header)
     token = tokens.resolve(plain) if plain else None
     if token is None:
-        raise _unauthorized("The API token is not valid (unknown, revoked or malformed).",
-                            "invalid_token")
+        raise _unauthorized(
+            "The API token is not valid (unknown, revoked or malformed).", "invalid_token"
+        )
     if tokens.note_use(token, now=now_utc()):
         db.session.commit()
     g.api_token_id = token.id

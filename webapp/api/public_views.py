@@ -73,7 +73,9 @@ def event_list(**args):
         now = now_utc()
         stmt = reading.public_query(args, now)
         url = f"{base_url}{reading.API_ROOT}/events"
-        payload, events = reading.page_of(stmt, args, url, reading.list_filters(args), base_url, now)
+        payload, events = reading.page_of(
+            stmt, args, url, reading.list_filters(args), base_url, now
+        )
         body = responses.encode(EventPageSchema().dump(payload))
         return (body, payload["links"]), reading.valid_until(events, now)
 

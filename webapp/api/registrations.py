@@ -8,7 +8,6 @@ cursor hold the id too: no row is skipped or repeated at a page boundary.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -45,9 +44,7 @@ def registrations_page(event: Event, args: dict, secret_key: str) -> tuple[list[
         )
     limit = args["limit"]
     rows = list(
-        db.session.scalars(
-            stmt.order_by(Registration.updated_at, Registration.id).limit(limit + 1)
-        )
+        db.session.scalars(stmt.order_by(Registration.updated_at, Registration.id).limit(limit + 1))
     )
     more, rows = len(rows) > limit, rows[:limit]
     answers = answers_by_registration([row.id for row in rows])
@@ -129,10 +126,3 @@ def _answer(answer: RegistrationAnswer, question: EventQuestion) -> dict:
         "checked": answer.bool_value,
         "choices": [],
     }
-
-
-def latest_change(event: Event) -> datetime | None:
-    """The newest updated_at among the event's registrations (for validators)."""
-    return db.session.scalar(
-        sa.select(sa.func.max(Registration.updated_at)).where(Registration.event_id == event.id)
-    )

@@ -32,8 +32,10 @@ def _zone(name: str) -> None:
 class LanguageArgs(ma.Schema):
     lang = fields.String(
         validate=_one_of(SUPPORTED_LANGUAGES),
-        metadata={"description": "Give title, summary and description in this language "
-                  "where the organiser translated them (else the event's main language)."},
+        metadata={
+            "description": "Give title, summary and description in this language "
+            "where the organiser translated them (else the event's main language)."
+        },
     )
 
 
@@ -51,8 +53,10 @@ class EventListArgs(LanguageArgs, PageArgs):
     )
     q = fields.String(
         validate=validate.Length(max=100),
-        metadata={"description": "Words in the title, summary, place or organiser; case and "
-                  "accents ignored."},
+        metadata={
+            "description": "Words in the title, summary, place or organiser; case and "
+            "accents ignored."
+        },
     )
     when = fields.String(load_default="upcoming", validate=validate.OneOf(["upcoming", "past"]))
     starts_from = fields.Date(
@@ -80,8 +84,10 @@ class OrganiserEventArgs(LanguageArgs, PageArgs):
 
 class RegistrationArgs(ma.Schema):
     updated_since = fields.AwareDateTime(
-        metadata={"description": "Only registrations changed at or after this instant "
-                  "(ISO 8601 with an offset)."}
+        metadata={
+            "description": "Only registrations changed at or after this instant "
+            "(ISO 8601 with an offset)."
+        }
     )
     status = fields.String(validate=_one_of(RegistrationStatus))
     cursor = fields.String(
@@ -130,7 +136,9 @@ class VenueSchema(ma.Schema):
 
 
 class EventLinksSchema(ma.Schema):
-    page = fields.String(allow_none=True, metadata={"description": "Public page (null for a draft)."})
+    page = fields.String(
+        allow_none=True, metadata={"description": "Public page (null for a draft)."}
+    )
     ics = fields.String(allow_none=True, metadata={"description": "iCalendar file."})
     api = fields.String(required=True)
 
@@ -149,7 +157,9 @@ class EventSchema(ma.Schema):
     description = fields.String(required=True, metadata={"description": "Markdown."})
     starts = fields.Nested(TimeSchema, required=True)
     ends = fields.Nested(TimeSchema, required=True)
-    venue = fields.Nested(VenueSchema, allow_none=True, metadata={"description": "null for online events."})
+    venue = fields.Nested(
+        VenueSchema, allow_none=True, metadata={"description": "null for online events."}
+    )
     organiser_name = fields.String(required=True)
     registration = fields.Nested(RegistrationWindowSchema, required=True)
     seats = fields.Nested(SeatsSchema, required=True)
@@ -218,12 +228,8 @@ class RegistrationSchema(ma.Schema):
 
 class RegistrationPageSchema(ma.Schema):
     items = fields.List(fields.Nested(RegistrationSchema), required=True)
-    next_cursor = fields.String(
-        allow_none=True, metadata={"description": "null on the last page."}
-    )
-    links = fields.Dict(
-        keys=fields.String(), values=fields.String(allow_none=True), required=True
-    )
+    next_cursor = fields.String(allow_none=True, metadata={"description": "null on the last page."})
+    links = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), required=True)
 
 
 class ProblemSchema(ma.Schema):

@@ -321,7 +321,10 @@ def availabilities(events: list[Event], *, now: datetime | None = None) -> dict[
     hybrid = {event.id: event.is_hybrid for event in events}
     rows = db.session.execute(
         sa.select(
-            Registration.event_id, Registration.attendance_mode, Registration.status, sa.func.count()
+            Registration.event_id,
+            Registration.attendance_mode,
+            Registration.status,
+            sa.func.count(),
         )
         .where(
             Registration.event_id.in_(list(hybrid)),
