@@ -25,6 +25,13 @@ TYPES = {
 }
 
 
+# The API speaks English to the developers who call it, as the parameter errors that
+# marshmallow words do; its pages and emails are what people read in their language.
+NOT_PUBLISHED = "No published event has this slug."
+NOT_IN_SCOPE = "No event with this id is readable with this token."
+RANGE_REVERSED = "`to` must not be before `from`."
+
+
 def is_api_request() -> bool:
     """Whether this request is for the API (its errors are problem details)."""
     return request.path.startswith(API_PREFIX)

@@ -17,6 +17,7 @@ from flask_smorest import Blueprint
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
+from webapp import problems
 from webapp.api import cursors, reading, registrations, responses, tokens
 from webapp.api.models import ApiToken
 from webapp.api.schemas import (
@@ -100,7 +101,7 @@ def _token() -> ApiToken:
 def _event_or_404(event_id: int) -> Event:
     event = db.session.scalar(tokens.events_query(_token()).where(Event.id == event_id))
     if event is None:
-        abort(404, "No event with this id is readable with this token.")
+        abort(404, problems.NOT_IN_SCOPE)
     return event
 
 

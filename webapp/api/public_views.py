@@ -13,7 +13,7 @@ from flask import abort, current_app
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
-from webapp import caching
+from webapp import caching, problems
 from webapp.api import reading, responses
 from webapp.api.schemas import (
     EventListArgs,
@@ -97,7 +97,7 @@ def event_detail(slug: str, lang: str | None = None):
         now = now_utc()
         event = reading.public_event_or_none(slug)
         if event is None:
-            abort(404, "No published event has this slug.")
+            abort(404, problems.NOT_PUBLISHED)
         item = reading.event_item(event, availability(event, now=now), lang, base_url)
         return responses.encode(EventSchema().dump(item)), reading.valid_until([event], now)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from webapp import timezones
+from webapp import problems, timezones
 from webapp.config import SUPPORTED_LANGUAGES
 from webapp.events.models import EventFormat, EventKind, EventStatus
 from webapp.registration.availability import RegistrationState
@@ -75,7 +75,7 @@ class EventListArgs(LanguageArgs, PageArgs):
     def _range(self, data, **_kwargs):
         first, last = data.get("starts_from"), data.get("starts_to")
         if first and last and last < first:
-            raise ma.ValidationError("`to` must not be before `from`.", "to")
+            raise ma.ValidationError(problems.RANGE_REVERSED, "to")
 
 
 class OrganiserEventArgs(LanguageArgs, PageArgs):
