@@ -59,6 +59,8 @@ def test_edge_days_of_the_calendar_are_fine(client):
         "to=9999-12-31",
         "from=9999-12-31&to=9999-12-31",
         "to=0001-01-01&timezone=Pacific/Kiritimati",
+        "from=0001-01-01&timezone=Pacific/Kiritimati",
+        "to=9999-12-31&timezone=Pacific/Pago_Pago",
     ):
         assert client.get(f"/api/v1/events?{query}").status_code == 200, query
 

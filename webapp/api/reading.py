@@ -53,7 +53,6 @@ def _room(event: Event, availability: Availability) -> ModeSeats:
 def event_item(event: Event, availability: Availability, lang: str | None, base_url: str) -> dict:
     """One event as the API gives it."""
     text = event.text_in(lang or event.language)
-    public = event.is_public
     return {
         "id": event.id,
         "slug": event.slug,
@@ -68,14 +67,7 @@ def event_item(event: Event, availability: Availability, lang: str | None, base_
         "description": text.description,
         "starts": _time(event.start_local, event.starts_at, event.timezone),
         "ends": _time(event.end_local, event.ends_at, event.timezone),
-        "venue": None
-        if event.format == EventFormat.ONLINE
-        else {
-            "name": event.venue_name,
-            "address": event.address,
-            "city": event.city,
-            "country": event.country,
-        },
+        "venue": _venue(event),
         "organiser_name": event.organiser_name,
         "registration": {
             "state": availability.state.value,
@@ -87,14 +79,31 @@ def event_item(event: Event, availability: Availability, lang: str | None, base_
             "in_person": _seats(_room(event, availability), availability),
             "online": _seats(availability.online, availability),
         },
-        "links": {
-            "page": services.public_url(event, base_url, lang) if public else None,
-            "ics": f"{base_url}/events/{event.slug}.ics" if public else None,
-            "api": f"{base_url}{API_ROOT}/events/{event.slug}"
-            if public
-            else f"{base_url}{API_ROOT}/organiser/events/{event.id}",
-        },
+        "links": _links(event, lang, base_url),
         "updated_at": timezones.iso_utc(event.updated_at),
+    }
+
+
+def _venue(event: Event) -> dict | None:
+    if event.format == EventFormat.ONLINE:
+        return None
+    return {
+        "name": event.venue_name,
+        "address": event.address,
+        "city": event.city,
+        "country": event.country,
+    }
+
+
+def _links(event: Event, lang: str | None, base_url: str) -> dict:
+    """The public page and .ics (none for a draft), and the event in the API."""
+    if not event.is_public:
+        api = f"{base_url}{API_ROOT}/organiser/events/{event.id}"
+        return {"page": None, "ics": None, "api": api}
+    return {
+        "page": services.public_url(event, base_url, lang),
+        "ics": f"{base_url}/events/{event.slug}.ics",
+        "api": f"{base_url}{API_ROOT}/events/{event.slug}",
     }
 
 
@@ -111,7 +120,10 @@ def event_items(events: Sequence[Event], lang: str | None, base_url: str, now: d
 
 def _day_start(day, zone: str) -> datetime:
     # Midnight as the zone's clocks show it (the first one if it occurs twice).
-    return datetime.combine(day, time(), tzinfo=timezones.get_zone(zone)).astimezone(UTC)
+    try:
+        return datetime.combine(day, time(), tzinfo=timezones.get_zone(zone)).astimezone(UTC)
+    except OverflowError:  # 1 January of year 1 east of Greenwich: before any event
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def public_query(args: dict, now: datetime) -> sa.Select:
