@@ -68,6 +68,8 @@ def discover(base: str, manage_token: str) -> list[Target]:
         _probe(base, "event", event),
         # The same pages in a language other than the default (issue: multilingual).
         _probe(base, "listing_da", "/da/"),
+        # The read API's public event list: the same goal as the HTML listing (issue 18).
+        _probe(base, "api_events", "/api/v1/events"),
         _probe(base, "event_da", "/da" + event),
         _probe(base, "event_big", f"/events/{dataset.BIG_SLUG}"),
         _probe(base, "event_ics", event + ".ics"),

@@ -11,6 +11,7 @@ RATIO_TARGETS = {
     "listing": 0.5,
     "event": 0.5,
     "listing_da": 0.5,
+    "api_events": 0.5,
     "event_da": 0.5,
     "feed_304": 0.5,
     "registration_post": 0.15,

@@ -34,7 +34,7 @@ def _routes(app, *, with_arg: str | None = None) -> list[tuple[str, str, set[str
 
 
 def _url(rule, **values) -> str:
-    values = {"action": "check-in", "token": "x", "pending_id": 1, **values}
+    values = {"action": "check-in", "token": "x", "pending_id": 1, "token_id": 1, **values}
     values = {name: values[name] for name in rule.arguments if name in values}
     return rule.build(values, append_unknown=False)[1]
 

@@ -29,6 +29,10 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
 
+    from webapp.api import setup as api_setup
+
+    api_setup.init_app(app)  # /api/v1: the read API, its OpenAPI document and docs
+
     from webapp import calendar, errors, mail, security, templating
 
     calendar.init_app(app)  # stored calendar entries follow every event change

@@ -83,6 +83,10 @@ DEFAULTS = {
     "TWO_FACTOR_KEY": None,
     # The name authenticator apps show beside the account.
     "TWO_FACTOR_ISSUER": "Convene",
+    # The read API (/api/v1): requests per organiser API token, and per client address on
+    # the public endpoints (whose answers are cached like the pages).
+    "API_RATE_LIMIT": "600 per minute",
+    "API_PUBLIC_RATE_LIMIT": "300 per minute",
     # Mail: no MAIL_SERVER means messages are written as .eml files to instance/mail/.
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from webapp import problems
 from webapp.extensions import db
 
 TITLES = {
@@ -92,13 +93,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        if error.code is None or error.code < 400:
-            return error
-        response = render_error(error.code, _message(error))
-        for header, value in error.get_headers():
-            if header.lower() in ("allow", "retry-after"):
-                response.headers[header] = value
-        return response
+        return http_error_response(error)
 
     @app.errorhandler(sa.exc.DBAPIError)
     @app.errorhandler(sa.exc.TimeoutError)
@@ -109,7 +104,39 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
+        if problems.is_api_request():
+            return problems.problem(500, "Something went wrong on our side. Please retry later.")
         return render_error(500)
+
+
+# Headers of an HTTP exception that its answer keeps.
+KEPT_HEADERS = ("allow", "retry-after", "www-authenticate")
+
+
+def http_error_response(error: HTTPException):
+    """The error page for an HTTP exception, or problem details under /api/."""
+    if error.code is None or error.code < 400:
+        return error
+    if problems.is_api_request():
+        data = getattr(error, "data", None) or {}
+        response = problems.problem(
+            error.code, _api_detail(error), errors=data.get("errors") or data.get("messages")
+        )
+    else:
+        response = render_error(error.code, _message(error))
+    for header, value in error.get_headers():
+        if header.lower() in KEPT_HEADERS:
+            response.headers[header] = value
+    return response
+
+
+def _api_detail(error: HTTPException) -> str:
+    """Werkzeug's description (English, for developers) or the one the API gave."""
+    if error.code == 429:
+        return f"Too many requests ({error.description}). Wait a minute and retry."
+    if error.code == 422 and getattr(error, "data", None):
+        return "Some parameters are not valid; `errors` says which and why."
+    return str(error.description or error.name)
 
 
 def _unavailable(error: sa.exc.SQLAlchemyError) -> bool:
@@ -123,7 +150,10 @@ def database_unavailable(error: sa.exc.SQLAlchemyError) -> Response:
     current_app.logger.warning("Database unavailable: %s", error)
     with contextlib.suppress(sa.exc.SQLAlchemyError):
         db.session.rollback()
-    response = render_error(503)
+    if problems.is_api_request():
+        response = problems.problem(503, "The database is busy or unavailable; nothing changed.")
+    else:
+        response = render_error(503)
     response.headers["Retry-After"] = str(current_app.config["DATABASE_RETRY_AFTER"])
     response.headers["Cache-Control"] = "no-store"
     return response

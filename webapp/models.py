@@ -1,5 +1,6 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all tables."""
 
+from webapp.api.models import ApiToken
 from webapp.audit import AuditEntry
 from webapp.calendar.models import CalendarEntry
 from webapp.communication.after_models import EventMaterials, FollowUp, MaterialLink
@@ -21,6 +22,7 @@ from webapp.site_settings import SiteSetting
 __all__ = [
     "Announcement",
     "AnswerChoice",
+    "ApiToken",
     "AttendanceMode",
     "AuditEntry",
     "CalendarEntry",

@@ -134,13 +134,19 @@ def list_events(
 ) -> Pagination:
     """Public events (published and cancelled): those that have not ended, soonest first,
     or with `past` those that have, newest first."""
-    now = now or now_utc()
+    stmt = public_events(past=past, kind=kind, query=query, now=now or now_utc())
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+
+
+def public_events(
+    *, past: bool, kind: EventKind | None = None, query: str = "", now: datetime
+) -> sa.Select:
+    """The listing's query: public events of `kind` matching `query`, upcoming soonest first
+    or (with `past`) past newest first; the API adds its own filters to it."""
     stmt = _catalogue_query(kind, query)
     if past:
-        stmt = stmt.where(~_not_over(now)).order_by(Event.starts_at.desc(), Event.id.desc())
-    else:
-        stmt = stmt.where(_not_over(now)).order_by(Event.starts_at, Event.id)
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+        return stmt.where(~_not_over(now)).order_by(Event.starts_at.desc(), Event.id.desc())
+    return stmt.where(_not_over(now)).order_by(Event.starts_at, Event.id)
 
 
 def next_catalogue_change(now: datetime) -> datetime | None:

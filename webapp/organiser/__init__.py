@@ -11,6 +11,7 @@ bp = Blueprint("organiser", __name__)
 from webapp.organiser import (  # noqa: E402  (the views register themselves on bp)
     account_views,  # noqa: F401
     after_event_views,  # noqa: F401
+    api_token_views,  # noqa: F401
     attendee_detail_views,  # noqa: F401
     attendee_views,  # noqa: F401
     event_views,  # noqa: F401

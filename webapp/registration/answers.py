@@ -76,6 +76,7 @@ def correct_answers(
     if locked is None or not can_correct_answers(locked):
         raise AnswersClosed("These answers can no longer be changed.")
     replace_answers(locked.id, question_ids, answers)
+    locked.updated_at = now_utc()  # the answers live in their own rows: syncs look here
     return locked
 
 
@@ -88,6 +89,7 @@ def set_answers(
     if locked is None:
         raise AnswersClosed("This registration no longer exists.")
     replace_answers(locked.id, question_ids, answers)
+    locked.updated_at = now_utc()  # the answers live in their own rows: syncs look here
     return locked
 
 

@@ -58,6 +58,8 @@ class Registration(db.Model):
         ),
         # The hold expiry job reads only the held registrations.
         sa.Index("ix_registration_hold_expires_at", "hold_expires_at"),
+        # The API's registrations, synced page by page by (updated_at, id).
+        sa.Index("ix_registration_event_updated_at_id", "event_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
