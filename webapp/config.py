@@ -82,6 +82,11 @@ DEFAULTS = {
     # Minutes before an event starts from which nobody is promoted from its waiting list
     # any more (they could no longer make it); an organiser's own promote click still works.
     "WAITLIST_PROMOTION_CUTOFF": 120,
+    # Days the audit log keeps an entry; `flask audit purge` (cron, e.g. daily) removes older
+    # ones. Two years by default: long enough for an annual audit and the one after it.
+    "AUDIT_RETENTION_DAYS": 730,
+    # Audit log entries per page in the organiser area.
+    "AUDIT_PER_PAGE": 50,
 }
 # Settings read from the environment under another name.
 # Languages with a complete catalogue in webapp/translations (English is the source).
