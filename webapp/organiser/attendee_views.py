@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from webapp import i18n
+from webapp import audit, i18n
 from webapp.extensions import db
 from webapp.mail import bounces
 from webapp.organiser import attendees, bp, export, trail
@@ -119,6 +119,7 @@ def attendee_action(event_id: int, registration_id: int, action: str):
     registration = registration_or_404(event, registration_id)
     service, message = ACTIONS[action]
     name = registration.full_name
+    before = audit.snapshot(registration, ("status", "checked_in_at"))
     try:
         result = getattr(registration_services, service)(registration)
     except registration_services.RegistrationError as error:
@@ -128,7 +129,9 @@ def attendee_action(event_id: int, registration_id: int, action: str):
         freed_to = result if action == "cancel" and result is not None else None
         promoted = freed_to.full_name if freed_to is not None else None
         details = {"seat_given_to": freed_to.id} if freed_to is not None else {}
-        trail.attendee_action(LOGGED_AS[action], registration, **details)
+        # A repeated click (cancelling the cancelled) changes nothing and is not logged.
+        if action == "resend" or audit.changed_fields(before, registration):
+            trail.attendee_action(LOGGED_AS[action], registration, **details)
         db.session.commit()
         flash(str(message) % {"name": name}, "success")
         if promoted:
