@@ -72,7 +72,7 @@ def _details(**overrides) -> dict:
 def test_corrected_details_list_the_changed_fields_and_refusals_nothing(
     app, client, event_with_attendees
 ):
-    event, (first, second) = event_with_attendees(
+    event, (first, _other) = event_with_attendees(
         [{"email": "ana@example.org", "last_name": "Martín"}, {"email": "bo@example.org"}]
     )
     url = f"/organiser/events/{event.id}/attendees/{first}/details"
