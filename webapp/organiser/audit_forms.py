@@ -29,10 +29,10 @@ class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a search that changes nothing: its URL may be bookmarked and shared
 
-    action = SelectField(_l("Action"), choices=[], validate_choice=True)
-    actor = SelectField(_l("Who"), choices=[], validate_choice=True)
+    action = SelectField(_l("Action"), choices=[], default="", validate_choice=True)
+    actor = SelectField(_l("Who"), choices=[], default="", validate_choice=True)
     event_id = _id_field(_l("Event number"))
-    object_type = SelectField(_l("Object"), choices=[], validate_choice=True)
+    object_type = SelectField(_l("Object"), choices=[], default="", validate_choice=True)
     object_id = _id_field(_l("Object number"))
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("Until"), validators=[Optional()])
