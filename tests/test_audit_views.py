@@ -232,3 +232,12 @@ def test_posting_to_the_log_changes_nothing(app, client, admin):
     assert client.post("/organiser/audit").status_code == 405
     assert client.post("/organiser/audit.csv").status_code == 405
     assert [entry[0] for entry in logged(app)] == ["event.created"]
+
+
+def test_labels_and_messages_are_in_the_pages_language(app, client, admin):
+    _record(app, "event.published", object_type="event", object_id=1, event_id=1)
+    html = client.get("/da/organiser/audit").text
+    assert "Revisionslog" in html and "Arrangement offentliggjort" in html
+    bad = client.get("/de/organiser/audit?date_from=2027-02-10&date_to=2027-02-01")
+    assert bad.status_code == 400
+    assert "Das Enddatum liegt vor dem Anfangsdatum." in bad.text
