@@ -231,18 +231,22 @@ def csv_rows(query: AuditQuery) -> Iterator[tuple]:
         .order_by(AuditEntry.id.desc())
         .execution_options(yield_per=CSV_BATCH)
     )
-    for entry, email in db.session.execute(stmt):
-        yield (
-            entry.id,
-            timezones.iso_utc(entry.occurred_at),
-            entry.actor_id if entry.actor_id is not None else "",
-            email or SYSTEM,
-            entry.action,
-            entry.object_type,
-            entry.object_id if entry.object_id is not None else "",
-            entry.event_id if entry.event_id is not None else "",
-            entry.details,
-        )
+    with db.session.execute(stmt) as result:
+        yield from (_csv_row(entry, email) for entry, email in result)
+
+
+def _csv_row(entry: AuditEntry, email: str | None) -> tuple:
+    return (
+        entry.id,
+        timezones.iso_utc(entry.occurred_at),
+        entry.actor_id if entry.actor_id is not None else "",
+        email or SYSTEM,
+        entry.action,
+        entry.object_type,
+        entry.object_id if entry.object_id is not None else "",
+        entry.event_id if entry.event_id is not None else "",
+        entry.details,
+    )
 
 
 def csv_stream(rows: Iterable[tuple]) -> Iterator[bytes]:

@@ -89,5 +89,9 @@ def logged_stream(chunks: Iterable[bytes], finish: Callable[[bool], None]) -> It
             yield previous
     except GeneratorExit:
         if not finished:
+            # The rows' query first lets go of its cursor, then the entry is written.
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
             finish(False)
         raise
