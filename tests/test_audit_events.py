@@ -242,3 +242,14 @@ def test_organiser_create_on_the_command_line_is_recorded_as_the_system(app, run
     assert entry[5] == {"admin": admin, "via": "command line"}
     again = runner.invoke(args=args, input="correct horse battery staple\n")
     assert again.exit_code != 0 and len(logged(app)) == 1
+
+
+def test_demo_load_records_its_admin_and_events_as_the_system(app, runner):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    found = logged(app)
+    assert found[0][:3] == ("organiser.created", None, "organiser")
+    assert found[0][5] == {"admin": True, "via": "demo"}
+    created = [entry for entry in found if entry[0] == "event.created"]
+    assert created and all(e[1] is None and e[5] == {"via": "demo"} for e in created)
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0  # nothing new: nothing logged
+    assert len(logged(app)) == len(found)
