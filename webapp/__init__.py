@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from webapp.audit_cli import audit_cli
     from webapp.calendar.cli import calendar_cli
     from webapp.communication.cli import communication_cli
     from webapp.demo import demo_cli
@@ -112,6 +113,7 @@ def _register_cli(app: Flask) -> None:
     from webapp.privacy.cli import privacy_cli
     from webapp.registration.cli import registrations_cli
 
+    app.cli.add_command(audit_cli)
     app.cli.add_command(calendar_cli)
     app.cli.add_command(communication_cli)
     app.cli.add_command(demo_cli)

@@ -11,7 +11,8 @@ removes entries older than AUDIT_RETENTION_DAYS, with one bulk statement.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -97,3 +98,31 @@ def purge_older_than(cutoff: datetime) -> int:
     begin_write(db.session)
     result = db.session.execute(sa.delete(AuditEntry).where(AuditEntry.occurred_at < cutoff))
     return result.rowcount or 0
+
+
+def snapshot(obj: Any, names: Iterable[str]) -> dict[str, Any]:
+    """The current values of `names` on `obj`, to compare with after a change."""
+    return {name: getattr(obj, name) for name in names}
+
+
+def changed_fields(before: dict[str, Any], obj: Any) -> list[str]:
+    """The names in `before` (a snapshot) whose value on `obj` differs now, sorted."""
+    return sorted(name for name, value in before.items() if getattr(obj, name) != value)
+
+
+def purge_expired(retention_days: int, *, now: datetime | None = None) -> int:
+    """Delete entries older than `retention_days` and record the purge (no names, a count).
+
+    Returns the count; the caller commits. A run that finds nothing records nothing, so
+    running it again changes nothing.
+    """
+    now = now or now_utc()
+    count = purge_older_than(now - timedelta(days=retention_days))
+    if count:
+        record(
+            "audit.purged",
+            object_type="audit",
+            details={"count": count, "retention_days": retention_days},
+            now=now,
+        )
+    return count

@@ -25,8 +25,6 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     # The privacy notice's version until an admin publishes one (webapp/privacy/notice.py).
     "PRIVACY_NOTICE_VERSION": "2026-01",
-    # Days an audit-log entry is kept (the purge removes older ones).
-    "AUDIT_RETENTION_DAYS": 730,
     # Seconds an emailed data-request link (see my data, erase it) stays valid.
     "DATA_REQUEST_LINK_MAX_AGE": 24 * 3600,
     # Data-request form posts per client address, and per requested email address.
@@ -115,6 +113,11 @@ DEFAULTS = {
     # own, 1 to 120), and days a delivered or failed email keeps its address and bodies.
     "PERSONAL_DATA_RETENTION_MONTHS": 12,
     "OUTBOX_BODY_RETENTION_DAYS": 30,
+    # Days the audit log keeps an entry; `flask audit purge` (cron, e.g. daily) removes older
+    # ones. Two years by default: long enough for an annual audit and the one after it.
+    "AUDIT_RETENTION_DAYS": 730,
+    # Audit log entries per page in the organiser area.
+    "AUDIT_PER_PAGE": 50,
 }
 # Settings read from the environment under another name.
 # Languages with a complete catalogue in webapp/translations (English is the source).

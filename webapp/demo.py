@@ -10,6 +10,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from webapp import audit
 from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, EventFormat, EventKind, EventStatus, EventTranslation
 from webapp.extensions import db
@@ -254,6 +255,12 @@ def ensure_demo_admin() -> tuple[Organiser, str | None]:
     admin = accounts.create_organiser(
         DEMO_ADMIN_EMAIL, password, name="Demo administrator", is_admin=True
     )
+    audit.record(
+        "organiser.created",
+        object_type="organiser",
+        object_id=admin.id,
+        details={"admin": True, "via": "demo"},
+    )
     return admin, password
 
 
@@ -274,6 +281,15 @@ def load_demo_events(today: date | None = None, owner: Organiser | None = None) 
         event.organiser_email = LEGACY_ADDRESSES.get(event.organiser_email, event.organiser_email)
         if owner is not None:
             event.owner_id = event.owner_id or owner.id
+    db.session.flush()
+    for event in created:
+        audit.record(
+            "event.created",
+            object_type="event",
+            object_id=event.id,
+            event_id=event.id,
+            details={"via": "demo"},
+        )
     db.session.commit()
     return created
 

@@ -8,12 +8,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from webapp import audit
 from webapp.communication import announcements, notifications
 from webapp.communication.forms import AccountSettingsForm, AnnouncementForm, NotificationForm
 from webapp.communication.models import NotifyChoice
 from webapp.db import begin_write
 from webapp.extensions import db, login_manager
-from webapp.organiser import labels
+from webapp.organiser import labels, trail
 from webapp.organiser.auth import enrolment_redirect, event_or_404
 
 bp = Blueprint("communication", __name__)
@@ -68,6 +69,15 @@ def announcement_new(event_id: int):
         db.session.rollback()
         flash(_("This announcement was already sent; it was not sent again."), "info")
         return redirect(url_for("organiser.event_detail", event_id=event.id))
+    db.session.flush()  # the announcement's id, for the log
+    trail.object_action(
+        "announcement.sent",
+        "announcement",
+        sent.id,
+        event.id,
+        group=form.audience().value,
+        recipients=sent.recipients,
+    )
     db.session.commit()
     flash(
         ngettext(
@@ -105,6 +115,7 @@ def event_notifications(event_id: int):
         db.session.rollback()
         abort(422)  # only a tampered form: the page offers the valid choices
     notifications.set_choice(event, current_user, NotifyChoice(form.choice.data))
+    trail.event_action("event.notifications_changed", event, choice=form.choice.data)
     db.session.commit()
     flash(_("Your notification choice for this event is saved."), "success")
     return redirect(url_for("organiser.event_detail", event_id=event.id))
@@ -120,8 +131,13 @@ def account_settings():
     elif form.validate_on_submit():
         begin_write(db.session)
         organiser = current_user._get_current_object()
+        before = audit.snapshot(organiser, ("language", "notify_default"))
         organiser.language = form.language.data
         notifications.set_default(organiser, NotifyChoice(form.notify_default.data))
+        if fields := audit.changed_fields(before, organiser):
+            trail.object_action(
+                "account.settings_changed", "organiser", organiser.id, fields=fields
+            )
         db.session.commit()
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("communication.account_settings"))

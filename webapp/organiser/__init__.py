@@ -14,6 +14,7 @@ from webapp.organiser import (  # noqa: E402  (the views register themselves on 
     api_token_views,  # noqa: F401
     attendee_detail_views,  # noqa: F401
     attendee_views,  # noqa: F401
+    audit_views,  # noqa: F401
     event_views,  # noqa: F401
     import_views,  # noqa: F401
     postpone_views,  # noqa: F401

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.extensions import db
-from webapp.organiser import accounts, bp
+from webapp.organiser import accounts, bp, trail
 from webapp.organiser.auth import admin_or_404
 from webapp.organiser.forms import OrganiserForm
 from webapp.organiser.models import Organiser
@@ -44,6 +44,9 @@ def account_new():
             form.email.errors.append(str(error))
         else:
             send_reset_link(organiser)
+            trail.object_action(
+                "organiser.created", "organiser", organiser.id, admin=organiser.is_admin
+            )
             db.session.commit()
             flash(
                 _(
@@ -84,7 +87,11 @@ def account_set_active(organiser_id: int):
     if organiser.id == current_user.id and not active:
         flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for("organiser.account_list"))
+    was_active = organiser.is_active_account
     accounts.set_active(organiser, active)
+    if active != was_active:
+        action = "organiser.reactivated" if active else "organiser.deactivated"
+        trail.object_action(action, "organiser", organiser.id)
     db.session.commit()
     if active:
         flash(_("%(email)s is reactivated.", email=organiser.email), "success")

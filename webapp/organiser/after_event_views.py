@@ -15,7 +15,7 @@ from webapp.communication import follow_up, materials
 from webapp.communication.after_forms import FollowUpForm, MaterialsForm
 from webapp.db import now_utc
 from webapp.extensions import db
-from webapp.organiser import bp
+from webapp.organiser import bp, trail
 from webapp.organiser.auth import event_or_404
 
 
@@ -70,7 +70,15 @@ def save_materials(event_id: int):
     if not form.validate():
         db.session.rollback()
         return _page(event, form, _follow_up_form(event), 422)
-    materials.save_materials(event, form.to_data())
+    data = form.to_data()
+    materials.save_materials(event, data)
+    trail.event_action(
+        "event.materials_saved",
+        event,
+        published=data.published,
+        visibility=data.visibility.value,
+        links=len(data.links),
+    )
     db.session.commit()
     flash(_("The materials are saved."), "success")
     return redirect(url_for("organiser.after_event", event_id=event_id), 303)
@@ -84,7 +92,11 @@ def save_follow_up(event_id: int):
     if not form.validate():
         db.session.rollback()
         return _page(event, _materials_form(event), form, 422)
-    follow_up.save_follow_up(event, form.to_data())
+    data = form.to_data()
+    follow_up.save_follow_up(event, data)
+    trail.event_action(
+        "event.follow_up_saved", event, enabled=data.enabled, hours_after=data.hours_after
+    )
     db.session.commit()
     flash(_("The follow-up email is saved."), "success")
     return redirect(url_for("organiser.after_event", event_id=event_id), 303)

@@ -6,17 +6,29 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from webapp import i18n
+from webapp import audit, i18n
 from webapp.countries import country_name
 from webapp.extensions import db
 from webapp.mail import bounces
-from webapp.organiser import bp
+from webapp.organiser import bp, trail
 from webapp.organiser.attendee_forms import AddAttendeeForm, AttendeeDetailsForm
 from webapp.organiser.auth import event_or_404, registration_or_404
 from webapp.registration import answers as registration_answers
 from webapp.registration import corrections
 from webapp.registration.forms import answers_form
 from webapp.registration.models import AttendanceMode, Registration, RegistrationStatus
+
+# What an organiser may correct, by column name (what the audit log lists as changed).
+CORRECTED_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "organisation",
+    "role",
+    "country",
+    "needs",
+    "language",
+)
 
 
 def _details_form(registration: Registration, *, submitted: bool) -> AttendeeDetailsForm:
@@ -66,6 +78,7 @@ def attendee_correct(event_id: int, registration_id: int):
     form = _details_form(registration, submitted=True)
     if not form.validate():
         return _detail_page(event, registration, form, 422)
+    before = audit.snapshot(registration, CORRECTED_FIELDS)
     try:
         corrections.correct_details(
             registration, form.to_details(), email=form.email.data, language=form.language.data
@@ -76,6 +89,9 @@ def attendee_correct(event_id: int, registration_id: int):
             _("Another registration for this event already uses this address.")
         )
         return _detail_page(event, registration, form, 422)
+    fields = audit.changed_fields(before, registration)
+    if fields:
+        trail.attendee_action("attendee.details_edited", registration, fields=fields)
     db.session.commit()
     name = f"{form.first_name.data} {form.last_name.data}"
     flash(_("The details of %(name)s are saved.", name=name), "success")
@@ -100,6 +116,7 @@ def attendee_answers(event_id: int, registration_id: int):
     except registration_answers.AnswersClosed:
         db.session.rollback()
         abort(404)
+    trail.attendee_action("attendee.answers_edited", registration, questions=asked)
     db.session.commit()
     flash(_("The answers of %(name)s are saved.", name=registration.full_name), "success")
     return redirect(back)
@@ -145,6 +162,13 @@ def attendee_add(event_id: int):
         flash(_("No one can be added: the event is cancelled, over or not published."), "error")
         return _add_page(event, form, 409)
     name, status, added_id = added.full_name, added.status, added.id
+    trail.attendee_action(
+        "attendee.added",
+        added,
+        status=status.value,
+        email_sent=bool(form.send_email.data),
+        over_capacity=bool(form.skip_capacity.data),
+    )
     db.session.commit()
     if status == RegistrationStatus.CONFIRMED:
         flash(_("%(name)s is added with a seat.", name=name), "success")

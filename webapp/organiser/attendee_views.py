@@ -16,10 +16,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from webapp import i18n
+from webapp import audit, i18n
 from webapp.extensions import db
 from webapp.mail import bounces
-from webapp.organiser import attendees, bp, export
+from webapp.organiser import attendees, bp, export, trail
 from webapp.organiser.auth import event_or_404, registration_or_404, safe_next
 from webapp.organiser.chart import per_day_chart
 from webapp.organiser.purged import purged_view
@@ -93,6 +93,16 @@ ACTIONS = {
 }
 
 
+# The audit log's name for each action.
+LOGGED_AS = {
+    "cancel": "attendee.cancelled",
+    "promote": "attendee.promoted",
+    "check-in": "attendee.checked_in",
+    "undo-check-in": "attendee.check_in_undone",
+    "resend": "attendee.message_resent",
+}
+
+
 def _back_to_list(event_id: int):
     target = safe_next(request.form.get("next"))
     prefix = url_for("organiser.attendee_list", event_id=event_id)
@@ -111,13 +121,19 @@ def attendee_action(event_id: int, registration_id: int, action: str):
     registration = registration_or_404(event, registration_id)
     service, message = ACTIONS[action]
     name = registration.full_name
+    before = audit.snapshot(registration, ("status", "checked_in_at"))
     try:
         result = getattr(registration_services, service)(registration)
     except registration_services.RegistrationError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
-        promoted = result.full_name if action == "cancel" and result is not None else None
+        freed_to = result if action == "cancel" and result is not None else None
+        promoted = freed_to.full_name if freed_to is not None else None
+        details = {"seat_given_to": freed_to.id} if freed_to is not None else {}
+        # A repeated click (cancelling the cancelled) changes nothing and is not logged.
+        if action == "resend" or audit.changed_fields(before, registration):
+            trail.attendee_action(LOGGED_AS[action], registration, **details)
         db.session.commit()
         flash(str(message) % {"name": name}, "success")
         if promoted:
@@ -150,6 +166,23 @@ def attendee_cancel_confirm(event_id: int, registration_id: int):
     )
 
 
+def _record_export(event, wanted, file_format: str, rows: int, *, complete: bool = True) -> None:
+    """Log an export with its format and data rows (whether filtered, never the search words).
+
+    A download is read, not a change, but auditors must see who took the data: the entry
+    is the one thing a GET writes, in its own short write transaction.
+    """
+    details = {
+        "format": file_format,
+        "rows": rows,
+        "filtered": wanted != attendees.AttendeeFilter(),
+    }
+    if not complete:
+        details["complete"] = False
+    trail.event_action("attendee.exported", event, **details)
+    db.session.commit()
+
+
 @bp.get("/events/<int:event_id>/attendees.csv")
 def export_csv(event_id: int):
     """The filtered list as CSV; `?sep=semicolon` for Excel in European locales."""
@@ -157,11 +190,15 @@ def export_csv(event_id: int):
     wanted = attendees.AttendeeFilter.from_args(request.args)
     delimiter = ";" if request.args.get("sep") == "semicolon" else ","
     questions = export.export_questions(event)
-    rows = export.export_rows(event, wanted, questions)
+    rows = trail.Counted(export.export_rows(event, wanted, questions))
     chunks = export.csv_stream(event, rows, delimiter=delimiter, questions=questions)
     name = export.file_name(event, "csv")
+
+    def finish(complete: bool) -> None:
+        _record_export(event, wanted, "csv", rows.count, complete=complete)
+
     return Response(
-        stream_with_context(chunks),
+        stream_with_context(trail.logged_stream(chunks, finish)),
         mimetype="text/csv",
         headers={
             "Content-Type": "text/csv; charset=utf-8",
@@ -176,7 +213,9 @@ def export_xlsx(event_id: int):
     event = event_or_404(event_id)
     wanted = attendees.AttendeeFilter.from_args(request.args)
     questions = export.export_questions(event)
-    output = export.write_xlsx(event, export.export_rows(event, wanted, questions), questions)
+    rows = trail.Counted(export.export_rows(event, wanted, questions))
+    output = export.write_xlsx(event, rows, questions)
+    _record_export(event, wanted, "xlsx", rows.count)
     return send_file(
         output,
         mimetype=XLSX_MIMETYPE,

@@ -7,6 +7,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from webapp import audit
 from webapp.extensions import db
 from webapp.mail.addresses import NON_ASCII_LOCAL_PART, has_ascii_local_part
 from webapp.organiser import two_factor
@@ -37,6 +38,13 @@ def create_command(email: str, name: str, admin: bool) -> None:
     except AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
+    # From the command line: nobody signed in, so the actor is the system.
+    audit.record(
+        "organiser.created",
+        object_type="organiser",
+        object_id=organiser.id,
+        details={"admin": organiser.is_admin, "via": "command line"},
+    )
     db.session.commit()
     role = "admin" if organiser.is_admin else "organiser"
     click.echo(f"Created {role} {organiser.email}. Sign in at /organiser/sign-in.")

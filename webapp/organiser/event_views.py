@@ -14,7 +14,7 @@ from webapp.communication.forms import GROUP_LABELS, NotificationForm
 from webapp.events.models import Event
 from webapp.events.services import event_time, public_url
 from webapp.extensions import db
-from webapp.organiser import accounts, bp, services
+from webapp.organiser import accounts, bp, services, trail
 from webapp.organiser.attendees import active_count, counts_for_events, waitlist_closed_at
 from webapp.organiser.auth import can_manage, event_or_404, visible_to
 from webapp.organiser.event_forms import EventForm, event_form
@@ -74,6 +74,7 @@ def event_new():
     except services.SlugTaken as error:
         form.slug.errors.append(str(error))
         return _render_form(form, None, 422)
+    trail.event_action("event.created", event)
     db.session.commit()
     flash(_("The event is saved as a draft. Publish it when it is ready."), "success")
     return redirect(url_for("organiser.event_detail", event_id=event.id))
@@ -101,6 +102,7 @@ def event_edit(event_id: int):
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("organiser.event_detail", event_id=event_id))
+    _record_edit(event, outcome)
     db.session.commit()
     flash(_saved_message(outcome), "success")
     if outcome.moved or services.seats_added(capacity_before, event, online_before):
@@ -117,6 +119,14 @@ def event_edit(event_id: int):
                 "success",
             )
     return redirect(url_for("organiser.event_detail", event_id=event.id))
+
+
+def _record_edit(event: Event, outcome: services.ChangeOutcome) -> None:
+    """An edit that changed something is logged with the names of the fields it changed."""
+    if outcome.fields:
+        trail.event_action("event.edited", event, fields=list(outcome.fields))
+    if outcome.rescheduled:
+        trail.event_action("event.rescheduled", event)
 
 
 def _saved_message(outcome: services.ChangeOutcome) -> str:
@@ -171,8 +181,9 @@ def _languages_of(event: Event) -> list[str]:
     ]
 
 
-def _state_change(event_id: int, change, success):
-    """Run one service on the locked event, commit, and report; `success` may use the result."""
+def _state_change(event_id: int, change, success, record=None):
+    """Run one service on the locked event, log it, commit, and report; `success` may use
+    the result, and `record(event, result)` writes the audit entry."""
     event = event_or_404(event_id, lock=True)
     try:
         result = change(event)
@@ -180,6 +191,8 @@ def _state_change(event_id: int, change, success):
         db.session.rollback()
         flash(str(error), "error")
     else:
+        if record is not None:
+            record(event, result)
         db.session.commit()
         flash(success(result) if callable(success) else success, "success")
         if not can_manage(current_user, event):  # e.g. a co-organiser removed themselves
@@ -190,7 +203,12 @@ def _state_change(event_id: int, change, success):
 @bp.post("/events/<int:event_id>/publish")
 def event_publish(event_id: int):
     """Show the event in the public catalogue."""
-    return _state_change(event_id, services.publish, _("The event is published."))
+    return _state_change(
+        event_id,
+        services.publish,
+        _("The event is published."),
+        lambda event, _result: trail.event_action("event.published", event),
+    )
 
 
 @bp.post("/events/<int:event_id>/unpublish")
@@ -200,6 +218,7 @@ def event_unpublish(event_id: int):
         event_id,
         lambda event: services.unpublish(event, active_count(event.id)),
         _("The event is back to draft and no longer public."),
+        lambda event, _result: trail.event_action("event.unpublished", event),
     )
 
 
@@ -224,6 +243,7 @@ def event_cancel(event_id: int):
             "also removes it from their calendars.",
             queued,
         ),
+        lambda event, queued: trail.event_action("event.cancelled", event, emails=queued),
     )
 
 
@@ -231,6 +251,8 @@ def event_cancel(event_id: int):
 def event_duplicate(event_id: int):
     """A draft copy to adjust, e.g. for next year's edition."""
     copy = services.duplicate_event(event_or_404(event_id), current_user)
+    db.session.flush()  # the copy's id, for the log
+    trail.event_action("event.duplicated", copy, source=event_id)
     db.session.commit()
     flash(_("This is a draft copy. Adjust the dates and publish it when ready."), "success")
     return redirect(url_for("organiser.event_edit", event_id=copy.id))
@@ -251,6 +273,9 @@ def co_organiser_add(event_id: int):
             "%(email)s can now manage this event.",
             email=accounts.normalise_email(form.email.data),
         ),
+        lambda event, _result: trail.event_action(
+            "event.co_organiser_added", event, organiser=event.co_organisers[-1].id
+        ),
     )
 
 
@@ -261,4 +286,9 @@ def co_organiser_remove(event_id: int, organiser_id: int):
         event_id,
         lambda event: services.remove_co_organiser(event, organiser_id),
         _("The co-organiser was removed from this event."),
+        lambda event, removed: (
+            trail.event_action("event.co_organiser_removed", event, organiser=organiser_id)
+            if removed
+            else None
+        ),
     )

@@ -131,18 +131,20 @@ def _registration_rows(event: Event, wanted: AttendeeFilter) -> Iterator[tuple]:
     )
     zone = timezones.get_zone(event.timezone)
     names = {code: i18n.language_name(code) for code in i18n.languages()}
-    result = db.session.connection().execution_options(yield_per=WINDOW).execute(stmt)
-    for *values, created, checked, joined, joins, language, source in result:
-        yield (
-            *values,
-            _wall_time(created, zone),
-            created.isoformat(timespec="seconds") + "Z",
-            _wall_time(checked, zone) if checked else None,
-            _wall_time(joined, zone) if joined else None,
-            joins,
-            names.get(language, language),  # a language the site no longer offers: its code
-            source,
-        )
+    connection = db.session.connection().execution_options(yield_per=WINDOW)
+    # Closed even when a download is abandoned midway (PostgreSQL's server-side cursor).
+    with connection.execute(stmt) as result:
+        for *values, created, checked, joined, joins, language, source in result:
+            yield (
+                *values,
+                _wall_time(created, zone),
+                created.isoformat(timespec="seconds") + "Z",
+                _wall_time(checked, zone) if checked else None,
+                _wall_time(joined, zone) if joined else None,
+                joins,
+                names.get(language, language),  # a language the site no longer offers
+                source,
+            )
 
 
 def _export_status() -> sa.ColumnElement:

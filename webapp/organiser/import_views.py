@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from webapp.extensions import db
-from webapp.organiser import bp
+from webapp.organiser import bp, trail
 from webapp.organiser.attendee_forms import ImportConfirmForm, ImportUploadForm
 from webapp.organiser.auth import event_or_404
 from webapp.privacy import notice
@@ -92,6 +92,15 @@ def import_confirm(event_id: int, pending_id: int):
         db.session.rollback()
         flash(_("This import was already stored, or has expired: nothing was added."), "error")
         return redirect(url_for(".attendee_list", event_id=event.id), 303)
+    trail.event_action(
+        "attendee.imported",
+        event,
+        rows=result.confirmed + result.waitlisted,
+        confirmed=result.confirmed,
+        waitlisted=result.waitlisted,
+        skipped=result.skipped,
+        email_sent=bool(form.send_email.data),
+    )
     db.session.commit()
     flash(
         _(

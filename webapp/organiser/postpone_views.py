@@ -13,7 +13,7 @@ from webapp.communication import postpone
 from webapp.events.services import event_time
 from webapp.extensions import db
 from webapp.forms import Form
-from webapp.organiser import bp
+from webapp.organiser import bp, trail
 from webapp.organiser.attendees import active_count
 from webapp.organiser.auth import event_or_404
 from webapp.registration import services as registration_services
@@ -56,6 +56,7 @@ def event_postpone(event_id: int):
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("organiser.event_detail", event_id=event_id))
+    trail.event_action("event.postponed", event, emails=told)
     db.session.commit()
     flash(
         ngettext(
@@ -84,6 +85,7 @@ def event_keep_date(event_id: int):
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("organiser.event_detail", event_id=event_id))
+    trail.event_action("event.date_kept", event, emails=told)
     db.session.commit()
     # A separate unit of work: the registration service takes the event lock itself.
     registration_services.fill_from_waitlist(event)

@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from webapp.extensions import db
-from webapp.organiser import bp
+from webapp.organiser import bp, trail
 from webapp.organiser import questions as editor
 from webapp.organiser.auth import event_or_404
 from webapp.organiser.question_forms import QuestionForm
@@ -56,11 +56,13 @@ def question_add(event_id: int):
     if not form.validate():
         return _editor_page(event, found, form, 422)
     try:
-        editor.add_question(event, form.to_spec())
+        added = editor.add_question(event, form.to_spec())
     except editor.QuestionError as error:
         db.session.rollback()
         form.condition.errors.append(str(error))
         return _editor_page(event, editor.all_questions(event), form, 422)
+    db.session.flush()  # the new question's id, for the log
+    _record("question.added", event, added.id)
     db.session.commit()
     flash(_("The question is added to the registration form."), "success")
     return _back(event)
@@ -93,13 +95,19 @@ def question_edit(event_id: int, question_id: int):
         form.kind.errors.append(str(error))
         question = _question_or_404(event, question_id)
         return _editor_page(event, editor.all_questions(event), form, 422, editing=question)
+    _record("question.changed", event, question_id)
     db.session.commit()
     flash(_("The question is saved."), "success")
     return _back(event)
 
 
-def _change(event_id: int, question_id: int, change, message):
-    """Run one editor service on a question of the locked event, commit, and report."""
+def _record(action: str, event, question_id: int, **details) -> None:
+    trail.object_action(action, "question", question_id, event.id, **details)
+
+
+def _change(event_id: int, question_id: int, change, message, action):
+    """Run one editor service on a question of the locked event, log it, commit, and
+    report; `action(result)` names the audit entry (None: nothing to log)."""
     event = event_or_404(event_id, lock=True)
     question = _question_or_404(event, question_id)
     try:
@@ -108,6 +116,8 @@ def _change(event_id: int, question_id: int, change, message):
         db.session.rollback()
         flash(str(error), "error")
     else:
+        if (name := action(result)) is not None:
+            _record(name, event, question_id)
         db.session.commit()
         flash(message(result) if callable(message) else message, "success")
     return _back(event)
@@ -125,6 +135,9 @@ def question_move(event_id: int, question_id: int):
         question_id,
         lambda event, question: editor.move_question(event, question, step),
         _("The question is moved."),
+        lambda moved: (
+            None if not moved else "question.moved_up" if step < 0 else "question.moved_down"
+        ),
     )
 
 
@@ -140,6 +153,7 @@ def question_remove(event_id: int, question_id: int):
             if hidden
             else _("The question is removed.")
         ),
+        lambda hidden: "question.hidden" if hidden else "question.deleted",
     )
 
 
@@ -159,4 +173,5 @@ def question_restore(event_id: int, question_id: int):
             if cleared
             else _("The question is back on the registration form.")
         ),
+        lambda _cleared: "question.restored",
     )

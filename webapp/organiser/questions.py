@@ -160,15 +160,15 @@ def _set_condition(question: EventQuestion, value: str, questions: list[EventQue
         question.condition_option_id = int(answer)
 
 
-def move_question(event: Event, question: EventQuestion, step: int) -> None:
+def move_question(event: Event, question: EventQuestion, step: int) -> bool:
     """Move a question one place up (-1) or down (+1) among the shown questions; refused
     when any question, hidden ones included, would come before the question its condition
-    depends on (a hidden one may be shown again later)."""
+    depends on (a hidden one may be shown again later). Whether it moved."""
     ordered = all_questions(event)
     shown = [q for q in ordered if not q.hidden or q is question]
     index = shown.index(question)
     if not 0 <= index + step < len(shown):
-        return
+        return False
     neighbour = shown[index + step]
     i, j = ordered.index(question), ordered.index(neighbour)
     ordered[i], ordered[j] = ordered[j], ordered[i]
@@ -184,6 +184,7 @@ def move_question(event: Event, question: EventQuestion, step: int) -> None:
         )
     for position, each in enumerate(ordered):
         each.position = position
+    return True
 
 
 def _before_their_condition(

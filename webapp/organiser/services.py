@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from webapp import timezones
+from webapp import audit, timezones
 from webapp.communication import changes, notifications, postpone
 from webapp.communication.models import NotifyChoice
 from webapp.db import begin_write, now_utc
@@ -109,6 +109,10 @@ class ChangeOutcome:
     # The time changed: the waiting list may have opened again (a later date, or the end
     # of a postponement), so the view fills free seats from it.
     moved: bool = False
+    # The names of the event's columns the edit changed ("translations" for its other
+    # languages), for the audit log; and whether it gave a postponed event its new date.
+    fields: tuple[str, ...] = ()
+    rescheduled: bool = False
 
 
 def slugify(text: str) -> str:
@@ -155,7 +159,19 @@ def _add_with_free_slug(event: Event, base: str, *, exact: bool) -> None:
     raise SlugTaken(str(SLUG_TAKEN))
 
 
-def _apply(event: Event, data: EventData) -> None:
+# What an edit may change, as the audit log names it: the rest is the event's bookkeeping,
+# set elsewhere, or derived (the UTC start and end follow the wall times and the zone).
+EDITABLE_COLUMNS = tuple(
+    column.key
+    for column in Event.__table__.columns
+    if column.key
+    not in {"id", "owner_id", "status", "sequence", "created_at", "updated_at", "search_text"}
+    | {"postponed_at", "previous_starts_at", "notify_each", "starts_at", "ends_at"}
+)
+
+
+def _apply(event: Event, data: EventData) -> bool:
+    """Copy the form onto the event; whether its translations changed."""
     for name in EventData.PLAIN_FIELDS:
         if name != "slug":
             setattr(event, name, getattr(data, name))
@@ -164,10 +180,12 @@ def _apply(event: Event, data: EventData) -> None:
     event.registration_opens_at = _instant(data.registration_opens_local, data.timezone)
     event.registration_closes_at = _instant(data.registration_closes_local, data.timezone)
     event.language = data.language
-    if apply_translations(event, data.translations) and event.id is not None:
+    translated = apply_translations(event, data.translations)
+    if translated and event.id is not None:
         # The event row may not change otherwise, but its pages and calendar entries
         # (stored per updated_at) must be rebuilt with the new words.
         event.updated_at = now_utc()
+    return translated
 
 
 def _instant(local: datetime | None, zone: str) -> datetime | None:
@@ -196,10 +214,12 @@ def update_event(event: Event, organiser: Organiser, data: EventData) -> ChangeO
     if event.status == EventStatus.DRAFT and data.slug and data.slug != event.slug:
         _rename(event, data.slug)
     before, was = _time_and_place(event), changes.snapshot(event)
-    _apply(event, data)
+    columns = audit.snapshot(event, EDITABLE_COLUMNS)
+    translated = _apply(event, data)
+    fields = (*audit.changed_fields(columns, event), *(["translations"] if translated else []))
     organiser.last_timezone = data.timezone
     if event.status != EventStatus.PUBLISHED or _time_and_place(event) == before:
-        return ChangeOutcome(announced=False, queued=0)
+        return ChangeOutcome(announced=False, queued=0, fields=fields)
     moved = (event.starts_at, event.ends_at) != before[:2]
     rescheduled = postpone.reschedule_if_postponed(event, was["starts_at"], moved)
     event.sequence += 1
@@ -209,7 +229,9 @@ def update_event(event: Event, organiser: Organiser, data: EventData) -> ChangeO
     queued = messages.queue_for_attendees(
         event, MessageKind.EVENT_CHANGED, details=notice.to_json()
     )
-    return ChangeOutcome(announced=True, queued=queued, moved=moved)
+    return ChangeOutcome(
+        announced=True, queued=queued, moved=moved, fields=fields, rescheduled=rescheduled
+    )
 
 
 def _rename(event: Event, slug: str) -> None:
@@ -310,10 +332,14 @@ def add_co_organiser(event: Event, organiser: Organiser | None) -> None:
     notifications.refresh(event)
 
 
-def remove_co_organiser(event: Event, organiser_id: int) -> None:
-    """Stop a co-organiser from managing the event (unknown ids change nothing)."""
-    event.co_organisers = [co for co in event.co_organisers if co.id != organiser_id]
+def remove_co_organiser(event: Event, organiser_id: int) -> bool:
+    """Stop a co-organiser from managing the event (unknown ids change nothing); whether
+    they were one."""
+    kept = [co for co in event.co_organisers if co.id != organiser_id]
+    removed = len(kept) != len(event.co_organisers)
+    event.co_organisers = kept
     notifications.refresh(event)
+    return removed
 
 
 @dataclass(frozen=True)
