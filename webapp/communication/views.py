@@ -13,27 +13,12 @@ from webapp.communication import announcements, notifications
 from webapp.communication.forms import AccountSettingsForm, AnnouncementForm, NotificationForm
 from webapp.communication.models import NotifyChoice
 from webapp.db import begin_write
-from webapp.extensions import db, login_manager
+from webapp.extensions import db
 from webapp.organiser import labels, trail
-from webapp.organiser.auth import enrolment_redirect, event_or_404
+from webapp.organiser.auth import event_or_404, guard_organiser_area
 
 bp = Blueprint("communication", __name__)
-
-
-@bp.before_request
-def require_sign_in():
-    """Every page here is for signed-in organisers only, enrolled in two-step sign-in if
-    the site requires it."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return enrolment_redirect()
-
-
-@bp.after_request
-def no_store(response):
-    """These pages show attendees' names and addresses: keep them out of shared caches."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+guard_organiser_area(bp)
 
 
 @bp.context_processor

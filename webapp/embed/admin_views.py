@@ -9,26 +9,11 @@ from flask_login import current_user
 from webapp import i18n, site_settings
 from webapp.embed import origins
 from webapp.embed.forms import EmbeddingForm
-from webapp.extensions import db, login_manager
-from webapp.organiser.auth import admin_or_404
+from webapp.extensions import db
+from webapp.organiser.auth import guard_organiser_area
 
 bp = Blueprint("embed_admin", __name__)
-
-
-@bp.before_request
-def require_admin():
-    """Signed-in admins only; the page does not exist for other organisers."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    admin_or_404()
-    return None
-
-
-@bp.after_request
-def no_store(response):
-    """Organiser pages stay out of shared caches."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+guard_organiser_area(bp, admins_only=True)
 
 
 @bp.route("/admin/embedding", methods=["GET", "POST"])

@@ -10,12 +10,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from webapp.extensions import db, login_manager
+from webapp.extensions import db
 from webapp.images import processing, services
 from webapp.images.forms import ImageForm
-from webapp.organiser.auth import event_or_404
+from webapp.organiser.auth import event_or_404, guard_organiser_area
 
 bp = Blueprint("event_images_admin", __name__)
+guard_organiser_area(bp)
 FORM_OVERHEAD = 64 * 1024
 
 
@@ -23,21 +24,6 @@ FORM_OVERHEAD = 64 * 1024
 def allow_image_bodies(_endpoint, _values):
     """Raise the body limit before anything (the CSRF check, the NUL filter) reads the form."""
     request.max_content_length = current_app.config["EVENT_IMAGE_MAX_BYTES"] + FORM_OVERHEAD
-
-
-@bp.before_request
-def require_sign_in():
-    """Signed-in organisers only."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
-
-
-@bp.after_request
-def no_store(response):
-    """Organiser pages stay out of shared caches."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _page(event, form: ImageForm, status: int = 200):

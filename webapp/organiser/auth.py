@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -53,6 +53,25 @@ def enrolment_redirect():
         return None
     flash(_("Set up two-step sign-in to continue: it is required on this site."), "error")
     return redirect(url_for("organiser.two_factor"))
+
+
+def guard_organiser_area(bp: Blueprint, *, admins_only: bool = False) -> None:
+    """Make every page of `bp` an organiser page: signed in, enrolled in two-step sign-in
+    where the site requires it, for admins only if asked (404 for others), and kept out of
+    shared caches (they show attendees' names and addresses)."""
+
+    @bp.before_request
+    def require_organiser():
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if admins_only:
+            admin_or_404()
+        return enrolment_redirect()
+
+    @bp.after_request
+    def no_store(response):
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 def safe_next(target: str | None) -> str | None:
