@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.organiser import bp as organiser_bp
     from webapp.registration.seat_views import bp as seats_bp
     from webapp.registration.views import bp as registration_bp
+    from webapp.webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(events_bp)
@@ -85,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(after_event_bp)
     app.register_blueprint(organiser_bp, url_prefix="/organiser")
     app.register_blueprint(communication_bp, url_prefix="/organiser")
+    app.register_blueprint(webhooks_bp, url_prefix="/organiser")
 
 
 def _register_cli(app: Flask) -> None:
@@ -94,6 +96,7 @@ def _register_cli(app: Flask) -> None:
     from webapp.mail.cli import mail_cli
     from webapp.organiser.cli import organiser_cli
     from webapp.registration.cli import registrations_cli
+    from webapp.webhooks.cli import webhooks_cli
 
     app.cli.add_command(calendar_cli)
     app.cli.add_command(communication_cli)
@@ -101,3 +104,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(organiser_cli)
     app.cli.add_command(registrations_cli)
+    app.cli.add_command(webhooks_cli)

@@ -82,6 +82,12 @@ DEFAULTS = {
     # Minutes before an event starts from which nobody is promoted from its waiting list
     # any more (they could no longer make it); an organiser's own promote click still works.
     "WAITLIST_PROMOTION_CUTOFF": 120,
+    # Days a sent (or given up) email body and webhook payload is kept before it is erased.
+    "OUTBOX_BODY_RETENTION_DAYS": 30,
+    # Webhooks: seconds one delivery may take in all (connecting, sending, the answer), and
+    # attempts before a delivery fails (1 min, 5 min, 30 min, 2 h, then every 6 h).
+    "WEBHOOK_TIMEOUT": 10.0,
+    "WEBHOOK_MAX_ATTEMPTS": 10,
 }
 # Settings read from the environment under another name.
 # Languages with a complete catalogue in webapp/translations (English is the source).

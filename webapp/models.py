@@ -15,6 +15,7 @@ from webapp.registration.question_models import (
     RegistrationAnswer,
 )
 from webapp.site_settings import SiteSetting
+from webapp.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "Announcement",
@@ -40,5 +41,7 @@ __all__ = [
     "RegistrationAnswer",
     "RegistrationStatus",
     "SiteSetting",
+    "Webhook",
+    "WebhookDelivery",
     "event_organisers",
 ]

@@ -17,6 +17,7 @@ from webapp.communication.follow_up import run_follow_ups
 from webapp.extensions import db
 from webapp.mail import delivery, reminders, status
 from webapp.registration.cli import run_hold_expiry
+from webapp.webhooks import worker as webhook_worker
 
 mail_cli = AppGroup("mail", help="Deliver and inspect outgoing email.")
 
@@ -48,6 +49,8 @@ def worker_command(interval: float) -> None:
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     click.echo(f"Mail worker started; polling every {interval:g}s.")
     digests = DailyRun()
+    # Webhooks in a thread of their own: a slow receiver never holds mail back.
+    webhooks = webhook_worker.start_beside(current_app._get_current_object(), stopping, interval)
     try:
         while not stopping.is_set():
             _run_periodic_jobs(digests)
@@ -61,6 +64,8 @@ def worker_command(interval: float) -> None:
                     echo_report(report)
             stopping.wait(interval)
     finally:
+        stopping.set()
+        webhooks.join(timeout=float(current_app.config["WEBHOOK_TIMEOUT"]) + 5)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         db.session.remove()
