@@ -3,9 +3,10 @@ as needed.
 
 Registration and event services call `registration_event` / `event_event` (one line each)
 inside their own write transaction, so a delivery exists exactly when its cause was
-committed. Without any active webhook on the site that costs no query in a request (the
-answer is kept until the next commit, like site settings); otherwise one query finds the
-matching webhooks, and the payload is built only if there is one.
+committed. That costs one indexed query, which finds the matching webhooks (on a site
+without webhooks, a look at an empty table); the payload is built only if there is one.
+A per-process "no webhooks" flag would save that query but could not learn of a webhook
+created through another process without asking the database, so it is not kept.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
+from flask import current_app
 
-from webapp import caching
 from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, event_organisers
 from webapp.extensions import db
@@ -30,21 +30,8 @@ from webapp.webhooks.payloads import event_data, registration_data
 ERASED_NOTE = "Payload erased before delivery."
 
 
-def _exists_active() -> tuple[bool, None]:
-    return bool(db.session.scalar(sa.select(sa.exists().where(Webhook.active)))), None
-
-
-def any_active() -> bool:
-    """Whether any webhook is active; in a request, kept until the next commit anywhere."""
-    if has_request_context() and caching.enabled(current_app):
-        return caching.memoised(("webhooks.any_active",), _exists_active)
-    return _exists_active()[0]
-
-
 def matching(event_type: str, event: Event) -> list[Webhook]:
     """Active webhooks of the event's organisers that subscribed to `event_type`."""
-    if not any_active():
-        return []
     co_organisers = sa.select(event_organisers.c.organiser_id).where(
         event_organisers.c.event_id == event.id
     )
