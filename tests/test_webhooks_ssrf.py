@@ -119,9 +119,7 @@ def organiser(app):
     return make_organiser(app, "olga@cluster.example")
 
 
-def test_delivery_checks_again_and_sends_nothing_when_the_setting_is_off(
-    app, receiver, organiser
-):
+def test_delivery_checks_again_and_sends_nothing_when_the_setting_is_off(app, receiver, organiser):
     # Saved while allowed, then the admin switched private addresses off again.
     hook_id, _ = make_webhook(app, organiser, receiver.url)
     queue_ping(app, hook_id)
@@ -134,9 +132,7 @@ def test_delivery_checks_again_and_sends_nothing_when_the_setting_is_off(
     assert row.status == DeliveryStatus.RETRYING and row.last_error.startswith("Refused:")
 
 
-def test_a_name_that_now_resolves_to_loopback_is_not_called(
-    app, receiver, organiser, monkeypatch
-):
+def test_a_name_that_now_resolves_to_loopback_is_not_called(app, receiver, organiser, monkeypatch):
     # Public when saved; its DNS answer changed to loopback since (DNS rebinding).
     hook_id, _ = make_webhook(app, organiser, f"http://rebind.example:{receiver.port}/hook")
     fake_dns(monkeypatch, {"rebind.example": ["127.0.0.1"]})

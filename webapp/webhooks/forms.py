@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -39,7 +40,7 @@ class WebhookForm(Form):
     scope = SelectField(_l("Events"), choices=[])
     event_types = SelectMultipleField(
         _l("Send a request when"),
-        choices=[(name, TYPE_LABELS[name]) for name in EVENT_TYPES],
+        choices=[SelectChoice(name, TYPE_LABELS[name]) for name in EVENT_TYPES],
         validators=[DataRequired(message=_l("Choose at least one."))],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
@@ -48,8 +49,8 @@ class WebhookForm(Form):
 
     def set_events(self, events) -> None:
         """Offer every event the organiser manages, after "all my events"."""
-        self.scope.choices = [(ALL_EVENTS, _l("All my events, present and future"))] + [
-            (str(event.id), event.title) for event in events
+        self.scope.choices = [SelectChoice(ALL_EVENTS, _l("All my events, present and future"))] + [
+            SelectChoice(str(event.id), event.title) for event in events
         ]
 
     def validate_url(self, field) -> None:
