@@ -60,7 +60,8 @@ class Webhook(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
-    event = relationship("Event", lazy="joined")
+    # Loaded by a second query: a joined load cannot go with FOR UPDATE on PostgreSQL.
+    event = relationship("Event", lazy="selectin")
 
     @property
     def types(self) -> list[str]:
