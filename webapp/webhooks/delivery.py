@@ -67,11 +67,9 @@ def deliver_due(*, now: datetime | None = None, limit: int = BATCH_SIZE) -> Repo
     return report
 
 
-def claim(limit: int, *, now: datetime | None = None) -> list[Claimed]:
-    """Mark up to `limit` due deliveries of active webhooks `sending` (committed)."""
-    now = now or now_utc()
-    begin_write(db.session)
-    due = sa.or_(
+def _due(now: datetime) -> sa.ColumnElement[bool]:
+    """Deliveries whose time has come, and claims a crashed sender left behind."""
+    return sa.or_(
         sa.and_(
             WebhookDelivery.status.in_((DeliveryStatus.QUEUED, DeliveryStatus.RETRYING)),
             WebhookDelivery.next_attempt_at <= now,
@@ -81,10 +79,16 @@ def claim(limit: int, *, now: datetime | None = None) -> list[Claimed]:
             WebhookDelivery.claimed_at < now - STALE_CLAIM,
         ),
     )
+
+
+def claim(limit: int, *, now: datetime | None = None) -> list[Claimed]:
+    """Mark up to `limit` due deliveries of active webhooks `sending` (committed)."""
+    now = now or now_utc()
+    begin_write(db.session)
     rows = db.session.execute(
         sa.select(WebhookDelivery, Webhook.url, Webhook.secret)
         .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
-        .where(due, Webhook.active)
+        .where(_due(now), Webhook.active)
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=WebhookDelivery)
@@ -93,19 +97,8 @@ def claim(limit: int, *, now: datetime | None = None) -> list[Claimed]:
     for row, url, secret in rows:
         row.attempts += 1
         row.status, row.claimed_at = DeliveryStatus.SENDING, now
-        claimed.append(
-            Claimed(
-                row.id,
-                row.uuid,
-                row.webhook_id,
-                url,
-                secret,
-                row.event_type,
-                row.payload,
-                row.attempts,
-                now,
-            )
-        )
+        values = (row.id, row.uuid, row.webhook_id, url, secret, row.event_type, row.payload)
+        claimed.append(Claimed(*values, row.attempts, now))
     db.session.commit()
     return claimed
 
