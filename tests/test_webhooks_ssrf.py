@@ -67,6 +67,9 @@ def test_the_admin_setting_allows_private_addresses(app):
     with app.app_context():
         target = addresses.check("http://127.0.0.1:8080/hook?x=1", private_allowed=True)
     assert (target.host, target.port, target.path) == ("127.0.0.1", 8080, "/hook?x=1")
+    with app.app_context():
+        target = addresses.check("http://127.0.0.1/zürich/é?år=ø", private_allowed=True)
+    assert target.path == "/z%C3%BCrich/%C3%A9?%C3%A5r=%C3%B8"
 
 
 def test_public_addresses_are_allowed_and_mapped_addresses_judged_by_their_ipv4():
@@ -161,3 +164,35 @@ def test_delivery_connects_to_the_checked_address_with_the_urls_host(
     [request] = receiver.requests
     assert request.headers["Host"] == f"receiver.example:{receiver.port}"
     assert request.path == "/in"
+
+
+def test_the_connection_goes_to_the_checked_address_not_a_second_answer(
+    app, organiser, monkeypatch
+):
+    # The first DNS answer is public; any later one would be loopback (DNS rebinding).
+    calls = []
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != "rebind.example":
+            return real(host, port, *args, **kwargs)
+        calls.append(host)
+        address = "93.184.215.14" if len(calls) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    connected = []
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(address)
+        raise ConnectionRefusedError("refused in this test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    hook_id, _ = make_webhook(app, organiser, "http://rebind.example/hook")
+    queue_ping(app, hook_id)
+
+    with app.app_context():
+        delivery.deliver_due()
+
+    assert calls == ["rebind.example"] and connected == [("93.184.215.14", 80)]
+    assert "ConnectionRefusedError" in deliveries(app)[0].last_error

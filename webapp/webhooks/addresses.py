@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask_babel import lazy_gettext as _l
 
@@ -58,9 +58,10 @@ def parse(url: str) -> Target:
     if parts.username is not None or parts.password is not None:
         raise UnsafeURL(_l("A webhook address may not contain a user name or password."))
     default = 443 if parts.scheme == "https" else 80
-    path = parts.path or "/"
+    # The request line is ASCII: other characters are sent percent-encoded.
+    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=~-._")
     if parts.query:
-        path = f"{path}?{parts.query}"
+        path = f"{path}?{quote(parts.query, safe='/%:@!$&()*+,;=?~-._')}"
     return Target(parts.scheme, parts.hostname, port or default, path)
 
 

@@ -119,6 +119,9 @@ def attempt(item: Claimed) -> transport.Answer | str:
         return f"Refused: {refused}"
     except transport.SendFailed as failed:
         return str(failed)
+    except Exception as unexpected:  # recorded, never left claimed until STALE_CLAIM
+        current_app.logger.exception("Webhook delivery %s failed", item.id)
+        return transport.describe(unexpected)
 
 
 def record(item: Claimed, outcome, report: Report, *, now: datetime | None = None) -> None:
