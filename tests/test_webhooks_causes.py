@@ -55,6 +55,7 @@ def test_a_registration_sends_its_event_and_registration(app, event, hook):
         "slug": event.slug,
         "title": event.title,
         "status": "published",
+        "postponed": False,
         "timezone": "Europe/Brussels",
         "start_local": "2027-02-28T18:00:00",
         "end_local": "2027-02-28T19:30:00",
@@ -146,6 +147,21 @@ def test_a_moved_event_sends_event_changed_and_a_note_alone_nothing(app, client,
     assert body["type"] == "event.changed" and "registration" not in body["data"]
     assert body["data"]["event"]["starts_at"] == "2027-02-28T16:00:00Z"
     assert body["data"]["event"]["start_local"] == "2027-02-28T17:00:00"
+
+
+def test_postponing_and_keeping_the_date_are_event_changes(app, event, hook):
+    from webapp.communication import postpone
+    from webapp.db import lock_row
+
+    with app.app_context():
+        postpone.postpone(lock_row(db.session, Event, event.id), "Venue flooded")
+        db.session.commit()
+    with app.app_context():
+        postpone.keep_original_date(lock_row(db.session, Event, event.id))
+        db.session.commit()
+
+    assert types(app) == ["event.changed", "event.changed"]
+    assert [body["data"]["event"]["postponed"] for body in payloads(app)] == [True, False]
 
 
 def test_a_cancelled_event_sends_event_cancelled(app, client, event, hook):

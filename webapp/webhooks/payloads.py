@@ -20,6 +20,8 @@ def event_data(event: Event) -> dict:
         "slug": event.slug,
         "title": event.title,
         "status": event.status.value,
+        # Date to be announced: the times below no longer hold until a new date is given.
+        "postponed": event.postponed_at is not None,
         "timezone": event.timezone,
         "start_local": event.start_local.isoformat(),
         "end_local": event.end_local.isoformat(),
