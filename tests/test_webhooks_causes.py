@@ -11,6 +11,7 @@ from tests.conftest import local
 from tests.organiser_support import event_form_data, make_organiser, share_event
 from tests.registration_support import applicant, register
 from tests.webhook_support import deliveries, make_webhook
+from webapp.db import begin_write
 from webapp.events.models import Event
 from webapp.extensions import db
 from webapp.registration import corrections, services
@@ -251,3 +252,24 @@ def test_without_webhooks_a_cause_costs_one_query_and_writes_nothing(app, event)
             sa.event.remove(db.engine, "before_cursor_execute", note)
     assert deliveries(app) == []
     assert len([s for s in statements if "webhook" in s]) == 1
+
+
+def test_an_admins_event_webhook_fires_and_a_deactivated_organisers_does_not(
+    app, make_event, signed_in_organiser
+):
+    admin = make_organiser(app, "admin@convene.example", admin=True)
+    gone = make_organiser(app, "gone@cluster.example")
+    event = make_event(owner_id=gone)
+    admins, _ = make_webhook(app, admin, URL, event_id=event.id)
+    deactivated, _ = make_webhook(app, gone, URL)
+    with app.app_context():
+        from webapp.organiser.models import Organiser
+
+        begin_write(db.session)
+        db.session.get(Organiser, gone).is_active_account = False
+        db.session.commit()
+
+    register(app, event.id)
+
+    assert types(app, admins) == ["registration.created"]
+    assert types(app, deactivated) == []

@@ -62,7 +62,7 @@ class Webhook(db.Model):
 
     # Loaded by a second query: a joined load cannot go with FOR UPDATE on PostgreSQL.
     event = relationship("Event", lazy="selectin")
-    organiser = relationship("Organiser", lazy="raise")
+    organiser = relationship("Organiser")
 
     @property
     def types(self) -> list[str]:
