@@ -7,12 +7,15 @@ import sqlalchemy as sa
 from tests.mail_support import deliver
 from tests.privacy_support import database_text
 from tests.registration_support import form_data, register
+from tests.webhook_support import make_webhook
 from webapp.extensions import db
 from webapp.mail.models import OutboxMessage, OutboxStatus
 from webapp.privacy import erasure
 from webapp.registration.models import Registration
+from webapp.webhooks.models import DeliveryStatus, WebhookDelivery
 
 PERSON = {"first_name": "Åsa", "last_name": "O'Lindqvist", "email": "asa.lindqvist@example.se"}
+PERSON_NAMES = {"first_name": PERSON["first_name"], "last_name": PERSON["last_name"]}
 
 
 def _erase(app, *ids: int, mentions: bool = True) -> erasure.Erased:
@@ -96,3 +99,28 @@ def test_names_with_like_wildcards_match_only_themselves(app, make_event):
     assert "x_y@example.org" not in text and "xay@example.org" in text
     with app.app_context():
         assert db.session.get(Registration, plain_id) is not None
+
+
+def test_webhook_deliveries_about_the_person_are_erased_and_never_sent(
+    app, signed_in_organiser, make_event
+):
+    event = make_event(owner_id=signed_in_organiser, capacity=10)
+    make_webhook(app, signed_in_organiser, "https://crm.example.org/hook", event_id=event.id)
+    registration_id, _token, _ = register(app, event.id, PERSON["email"], **PERSON_NAMES)
+    other_id, _token, _ = register(app, event.id, "bo@example.dk", first_name="Bo")
+    assert PERSON["email"] in database_text(app)
+
+    assert _erase(app, registration_id).webhook_deliveries == 1
+
+    text = database_text(app)
+    assert PERSON["email"] not in text and "O'Lindqvist" not in text
+    assert "bo@example.dk" in text
+    with app.app_context():
+        mine = db.session.scalars(
+            sa.select(WebhookDelivery).where(WebhookDelivery.registration_id == registration_id)
+        ).one()
+        assert (mine.payload, mine.status) == ("", DeliveryStatus.FAILED)
+        theirs = db.session.scalars(
+            sa.select(WebhookDelivery).where(WebhookDelivery.registration_id == other_id)
+        ).one()
+        assert "bo@example.dk" in theirs.payload

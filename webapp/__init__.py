@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.registration.seat_views import bp as seats_bp
     from webapp.registration.views import bp as registration_bp
     from webapp.syndication.views import bp as syndication_bp
+    from webapp.webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(events_bp)
@@ -101,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(event_images_bp)
     app.register_blueprint(event_images_admin_bp, url_prefix="/organiser")
     app.register_blueprint(embed_admin_bp, url_prefix="/organiser")
+    app.register_blueprint(webhooks_bp, url_prefix="/organiser")
 
 
 def _register_cli(app: Flask) -> None:
@@ -112,6 +114,7 @@ def _register_cli(app: Flask) -> None:
     from webapp.organiser.cli import organiser_cli
     from webapp.privacy.cli import privacy_cli
     from webapp.registration.cli import registrations_cli
+    from webapp.webhooks.cli import webhooks_cli
 
     app.cli.add_command(audit_cli)
     app.cli.add_command(calendar_cli)
@@ -121,3 +124,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(organiser_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(registrations_cli)
+    app.cli.add_command(webhooks_cli)

@@ -118,6 +118,10 @@ DEFAULTS = {
     "AUDIT_RETENTION_DAYS": 730,
     # Audit log entries per page in the organiser area.
     "AUDIT_PER_PAGE": 50,
+    # Webhooks: seconds one delivery may take in all (connecting, sending, the answer), and
+    # attempts before a delivery fails (1 min, 5 min, 30 min, 2 h, then every 6 h).
+    "WEBHOOK_TIMEOUT": 10.0,
+    "WEBHOOK_MAX_ATTEMPTS": 10,
 }
 # Settings read from the environment under another name.
 # Languages with a complete catalogue in webapp/translations (English is the source).

@@ -18,6 +18,7 @@ from webapp.registration.question_models import (
     RegistrationAnswer,
 )
 from webapp.site_settings import SiteSetting
+from webapp.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "Announcement",
@@ -48,5 +49,7 @@ __all__ = [
     "RegistrationAnswer",
     "RegistrationStatus",
     "SiteSetting",
+    "Webhook",
+    "WebhookDelivery",
     "event_organisers",
 ]

@@ -21,6 +21,7 @@ from webapp.events.models import Event, EventStatus
 from webapp.extensions import db
 from webapp.mail import messages
 from webapp.mail.messages import MessageKind
+from webapp.webhooks import services as webhooks
 
 
 class PostponeError(ValueError):
@@ -40,6 +41,7 @@ def postpone(event: Event, message: str = "", *, now: datetime | None = None) ->
     event.postponed_at = now
     event.sequence += 1  # attendees' calendars mark the entry tentative
     db.session.flush()
+    webhooks.event_event("event.changed", event)
     notice = ChangeNotice(message=message.strip()[:2000])
     return messages.queue_for_attendees(
         event, MessageKind.EVENT_POSTPONED, details=notice.to_json()
@@ -69,5 +71,6 @@ def keep_original_date(event: Event, message: str = "", *, now: datetime | None 
     event.postponed_at = None
     event.sequence += 1  # attendees' calendars mark the entry confirmed again
     db.session.flush()
+    webhooks.event_event("event.changed", event)
     notice = ChangeNotice(message=message.strip()[:2000], date_kept=True)
     return messages.queue_for_attendees(event, MessageKind.EVENT_CHANGED, details=notice.to_json())

@@ -18,6 +18,7 @@ from webapp.extensions import db
 from webapp.mail import delivery, reminders, status
 from webapp.privacy.cli import DailyPurge
 from webapp.registration.cli import run_hold_expiry
+from webapp.webhooks import worker as webhook_worker
 
 mail_cli = AppGroup("mail", help="Deliver and inspect outgoing email.")
 
@@ -50,6 +51,8 @@ def worker_command(interval: float) -> None:
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     click.echo(f"Mail worker started; polling every {interval:g}s.")
     digests, purge = DailyRun(), DailyPurge()
+    # Webhooks in a thread of their own: a slow receiver never holds mail back.
+    webhooks = webhook_worker.start_beside(current_app._get_current_object(), stopping, interval)
     try:
         while not stopping.is_set():
             _run_periodic_jobs(digests, purge)
@@ -63,6 +66,8 @@ def worker_command(interval: float) -> None:
                     echo_report(report)
             stopping.wait(interval)
     finally:
+        stopping.set()
+        webhooks.join(timeout=float(current_app.config["WEBHOOK_TIMEOUT"]) + 5)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         db.session.remove()

@@ -72,6 +72,12 @@ ACTION_LABELS = {
     "question.moved_up": _l("Question moved up"),
     "question.restored": _l("Question shown again"),
     "settings.changed": _l("Site settings changed"),
+    "webhook.changed": _l("Webhook changed"),
+    "webhook.created": _l("Webhook added"),
+    "webhook.deleted": _l("Webhook deleted"),
+    "webhook.delivery_retried": _l("Webhook request retried"),
+    "webhook.pinged": _l("Webhook test request sent"),
+    "webhook.secret_rotated": _l("Webhook secret replaced"),
 }
 
 # The families of actions, offered as "all of ..." in the filter.
@@ -87,6 +93,7 @@ PREFIX_LABELS = {
     "organiser.": _l("All organiser account actions"),
     "privacy.": _l("All privacy actions"),
     "question.": _l("All question actions"),
+    "webhook.": _l("All webhook actions"),
 }
 
 OBJECT_LABELS = {
@@ -98,6 +105,7 @@ OBJECT_LABELS = {
     "question": _l("Question"),
     "registration": _l("Registration"),
     "settings": _l("Site settings"),
+    "webhook": _l("Webhook"),
 }
 
 DETAIL_LABELS = {

@@ -28,6 +28,7 @@ from webapp.mail.models import OutboxMessage, OutboxStatus
 from webapp.organiser.models import Organiser
 from webapp.organiser.questions import copy_questions
 from webapp.organiser.translations import TextData, apply_translations, copies_of
+from webapp.webhooks import services as webhooks
 
 SLUG_TAKEN = _l("Another event already uses this web address.")
 # Lost races for a free web address before giving up (each loses only to a new event).
@@ -226,6 +227,7 @@ def update_event(event: Event, organiser: Organiser, data: EventData) -> ChangeO
     db.session.flush()
     notice = changes.compare(was, event, data.change_message)
     notice.rescheduled = rescheduled
+    webhooks.event_event("event.changed", event)
     queued = messages.queue_for_attendees(
         event, MessageKind.EVENT_CHANGED, details=notice.to_json()
     )
@@ -319,6 +321,7 @@ def cancel_event(event: Event) -> int:
     event.status = EventStatus.CANCELLED
     event.sequence += 1
     db.session.flush()
+    webhooks.event_event("event.cancelled", event)
     return messages.queue_for_attendees(event, MessageKind.EVENT_CANCELLED)
 
 

@@ -23,7 +23,8 @@ def summary_line(report: retention.PurgeReport, *, dry_run: bool = False) -> str
     registrations = sum(item.registrations for item in report.events)
     return (
         f"{verb} personal data of {len(report.events)} event(s) ({registrations} "
-        f"registration(s)), {report.messages} outbox message(s) past retention, "
+        f"registration(s)), {report.messages} outbox message(s) and "
+        f"{report.webhook_payloads} webhook payload(s) past retention, "
         f"{report.imports} stale import(s), {report.audit_entries} audit entr(y/ies)."
     )
 

@@ -1,8 +1,8 @@
 """Erasing personal data: the one place that knows where a registrant's data lives.
 
-A registration's personal data is its row (names, address, organisation, role, needs),
-its answers, and the copies made of it: the outbox messages written to or about the
-person, and pending organiser imports that list them. Erasure deletes the registrations
+A registration's personal data is its row (names, address, organisation, role, needs), its
+answers, and the copies made of it: the outbox messages written to or about the person,
+the webhook deliveries about them, and pending organiser imports that list them. Erasure deletes the registrations
 (answers go with them) and blanks those copies in place, so the outbox keeps each
 message's kind, status and dates for the delivery statistics. Convene stores no IP
 addresses: rate limits count per client address in memory or Redis and forget within
@@ -24,6 +24,7 @@ from webapp.db import begin_write, now_utc
 from webapp.extensions import db
 from webapp.mail.models import OutboxMessage, OutboxStatus
 from webapp.registration.models import PendingImport, Registration
+from webapp.webhooks import services as webhooks
 
 ERASED_NOTE = "erased"
 UNSENT = (OutboxStatus.QUEUED, OutboxStatus.RETRY)
@@ -36,6 +37,7 @@ class Erased:
     registrations: int = 0
     messages: int = 0
     imports: int = 0
+    webhook_deliveries: int = 0
 
 
 def blank_messages(where: sa.ColumnElement[bool], now: datetime) -> int:
@@ -112,12 +114,18 @@ def erase_registrations(
     if mentions:
         messages += blank_messages(_mentions(people), now)
     imports = _delete_pending_imports_naming(people)
+    deliveries = webhooks.erase_payloads_for_registrations(ids, now=now)
     deleted = db.session.execute(
         sa.delete(Registration)
         .where(Registration.id.in_(ids))
         .execution_options(synchronize_session=False)
     ).rowcount
-    return Erased(registrations=deleted or 0, messages=messages, imports=imports)
+    return Erased(
+        registrations=deleted or 0,
+        messages=messages,
+        imports=imports,
+        webhook_deliveries=deliveries,
+    )
 
 
 def _delete_pending_imports_naming(people: Iterable[tuple[str, str, str]]) -> int:

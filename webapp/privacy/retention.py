@@ -34,6 +34,7 @@ from webapp.extensions import db
 from webapp.mail.models import OutboxMessage, OutboxStatus
 from webapp.privacy import erasure, statistics
 from webapp.registration.models import PendingImport, Registration
+from webapp.webhooks import services as webhooks
 
 # No retention period is shorter than one month, and no month is shorter than this.
 SHORTEST_MONTH = timedelta(days=28)
@@ -225,10 +226,11 @@ class PurgeReport:
     messages: int = 0
     imports: int = 0
     audit_entries: int = 0
+    webhook_payloads: int = 0
 
 
 def run(*, now: datetime | None = None, dry_run: bool = False) -> PurgeReport:
-    """Every retention rule, in order: events, outbox, imports, audit log."""
+    """Every retention rule, in order: events, outbox, webhook payloads, imports, audit log."""
     now = now or now_utc()
     due = due_events(now)
     if dry_run:
@@ -239,6 +241,8 @@ def run(*, now: datetime | None = None, dry_run: bool = False) -> PurgeReport:
         if purged is not None:
             report.events.append(purged)
     report.messages = purge_outbox(now)
+    report.webhook_payloads = webhooks.purge_delivered_payloads(now)
+    db.session.commit()
     report.imports = purge_imports(now)
     report.audit_entries = purge_audit(now)
     return report
@@ -249,6 +253,7 @@ def _preview_run(due: list[Event], now: datetime) -> PurgeReport:
     report = PurgeReport(
         events=[preview(event) for event in due],
         messages=count_expired_messages(now),
+        webhook_payloads=webhooks.count_expired_payloads(now),
         imports=_count(PendingImport, _stale_imports(now)),
         audit_entries=_count(audit.AuditEntry, audit.AuditEntry.occurred_at < audit_cutoff(now)),
     )

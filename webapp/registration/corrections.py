@@ -28,6 +28,7 @@ from webapp.registration.models import (
     RegistrationStatus,
 )
 from webapp.registration.services import Applicant, RegistrationError
+from webapp.webhooks import services as webhooks
 
 
 class AddressTaken(RegistrationError):
@@ -133,6 +134,7 @@ def add_attendee(
     # The organiser vouches for the address: no hold waiting for its confirmation.
     registration.hold_expires_at = None
     db.session.add(registration)
+    webhooks.registration_event("registration.created", registration)
     if send_email:
         messages.queue_for_registration(registration, services.STATUS_MESSAGES[status])
     else:

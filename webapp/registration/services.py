@@ -42,6 +42,7 @@ from webapp.registration.models import (
 from webapp.registration.tokens import assign_token
 from webapp.registration.tokens import find_by_token as find_by_token  # re-exported
 from webapp.registration.tokens import manage_token as manage_token  # re-exported
+from webapp.webhooks import services as webhooks
 
 
 class RegistrationError(Exception):
@@ -151,6 +152,7 @@ def register(event: Event, applicant: Applicant, *, now: datetime | None = None)
                 store_answers(registration.id, applicant.answers)
         except sa.exc.IntegrityError:
             raise QuestionsChanged("The event's questions changed.") from None
+    webhooks.registration_event("registration.created", registration)
     messages.queue_for_registration(registration, status_message(registration))
     if not registration.is_held:  # a held place is told to organisers once it is confirmed
         notifications.queue_notices(registration, MessageKind.NEW_REGISTRATION_NOTICE)
@@ -182,6 +184,7 @@ def release_passed_holds(event: Event, now: datetime) -> list[Registration]:
         registration.cancelled_at = now
         registration.updated_at = now
         messages.queue_for_registration(registration, MessageKind.HOLD_EXPIRED)
+        webhooks.registration_event("registration.cancelled", registration)
     for mode in freed:
         promote_first(event, mode, now)
     return list(passed)
@@ -300,6 +303,7 @@ def cancel(
     registration.updated_at = now
     registration.hold_expires_at = None  # cancelled by the person, not an expired hold
     messages.queue_for_registration(registration, MessageKind.CANCELLED)
+    webhooks.registration_event("registration.cancelled", registration)
     if was_announced:
         notifications.queue_notices(
             registration, MessageKind.CANCELLATION_NOTICE, by_organiser=by_organiser
@@ -376,6 +380,7 @@ def _confirm(registration: Registration, now: datetime) -> None:
     registration.status = RegistrationStatus.CONFIRMED
     registration.confirmed_at = now
     registration.updated_at = now
+    webhooks.registration_event("registration.promoted", registration)
     # A held place hears nothing until its address is confirmed; then it gets the email
     # of its status at that time.
     if not registration.is_held:
@@ -390,6 +395,7 @@ def check_in(registration: Registration, *, now: datetime | None = None) -> Regi
         raise InvalidTransition("Only confirmed registrations can be checked in.")
     if registration.checked_in_at is None:
         registration.checked_in_at = now
+        webhooks.registration_event("registration.checked_in", registration)
     return registration
 
 
