@@ -177,12 +177,27 @@ def test_an_admin_sees_and_manages_every_event(app, client, world):
     for event_id in (world["mine"], world["theirs"]):
         assert client.get(f"/organiser/events/{event_id}/attendees.csv").status_code == 200
     assert client.get("/organiser/accounts").status_code == 200
+    hub = client.get("/organiser/admin")
+    assert hub.status_code == 200
+    for path in (
+        "/organiser/accounts",
+        "/organiser/admin/security",
+        "/organiser/audit",
+        "/organiser/admin/privacy",
+        "/organiser/admin/people",
+        "/organiser/admin/embedding",
+        "/organiser/admin/webhooks",
+    ):
+        assert f'href="{path}"' in hub.text
+        assert client.get(path).status_code == 200
 
 
 def test_admin_pages_do_not_exist_for_other_organisers(app, client, world):
     sign_in(client, OWNER)
     for endpoint, rule, methods in _routes(app):
-        if not endpoint.startswith(("organiser.account_", "organiser.audit_log")):
+        if not endpoint.startswith(
+            ("organiser.account_", "organiser.audit_log", "organiser.admin")
+        ):
             continue
         url = _url(rule, organiser_id=world["other"])
         for method in methods:

@@ -109,6 +109,7 @@ def test_other_organisers_find_no_such_pages(app, client, signed_in_organiser, p
     assert 'href="/organiser/admin/people"' not in client.get("/organiser/events").text
 
 
-def test_admins_see_the_pages_in_their_navigation(client, admin):
-    page = client.get("/organiser/events").text
+def test_admins_find_the_pages_under_administration(client, admin):
+    assert 'href="/organiser/admin"' in client.get("/organiser/events").text
+    page = client.get("/organiser/admin").text
     assert 'href="/organiser/admin/people"' in page and 'href="/organiser/admin/privacy"' in page

@@ -46,6 +46,7 @@ def test_an_admin_follows_an_action_into_the_logs(live_server, new_context, tmp_
     expect(page.locator("table.audit-log")).to_contain_text("Aud Itor")
     assert_accessible(page)
 
+    page.get_by_role("link", name="Administration").click()
     page.get_by_role("link", name="Audit log").click()
     page.get_by_label("Event number").fill(str(event.id))
     page.get_by_label("Action").select_option(label="All event actions")

@@ -1,4 +1,5 @@
-"""Admin pages: the organiser accounts, adding one, sending a password link, deactivating."""
+"""Admin pages: the administration overview, the organiser accounts, adding one, sending a
+password link, deactivating."""
 
 from __future__ import annotations
 
@@ -20,6 +21,13 @@ def _account_or_404(organiser_id: int) -> Organiser:
     if organiser is None:
         abort(404)
     return organiser
+
+
+@bp.get("/admin")
+def admin_home():
+    """Where an admin finds every site-wide page (admins only)."""
+    admin_or_404()
+    return render_template("organiser/admin.html")
 
 
 @bp.get("/accounts")
