@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from tests.api_support import bearer, make_token
 from tests.organiser_support import csrf_token, make_organiser, share_event
+from webapp import site_settings
 from webapp.api.models import ApiToken
 from webapp.audit import AuditEntry
 from webapp.db import begin_write
@@ -170,6 +171,21 @@ def test_a_deactivated_organisers_tokens_stop_working(app, client):
         accounts.set_active(db.session.get(Organiser, organiser_id), False)
         db.session.commit()
     assert client.get("/api/v1/organiser/events", headers=bearer(plain)).status_code == 401
+
+
+def test_tokens_stop_when_the_site_requires_two_step_sign_in_of_an_unenrolled_owner(app, client):
+    organiser_id = make_organiser(app, OTHER)
+    plain = make_token(app, organiser_id)
+    with app.app_context():
+        begin_write(db.session)
+        site_settings.save({"security.require_two_factor": "everyone"}, None)
+        db.session.commit()
+    assert client.get("/api/v1/organiser/events", headers=bearer(plain)).status_code == 401
+    with app.app_context():
+        begin_write(db.session)
+        site_settings.save({"security.require_two_factor": "admins"}, None)
+        db.session.commit()
+    assert client.get("/api/v1/organiser/events", headers=bearer(plain)).status_code == 200
 
 
 def _ids(response) -> list[int]:

@@ -208,6 +208,13 @@ def test_other_forms_keep_the_small_body_limit(app, client, event):
     assert response.status_code == 413
 
 
+def test_only_signed_in_organisers_may_send_a_large_body(app, client, event):
+    data = image_bytes("PNG") + b"\0" * (400 * 1024)  # over the site's limit, under the image's
+    client.post("/organiser/sign-out")
+    assert upload(client, event.id, data, "large.png").status_code == 413
+    assert stored(app, event.id) is None
+
+
 def test_removing_the_image_brings_back_the_card(app, client, event):
     upload(client, event.id, image_bytes("PNG"), "one.png")
     response = client.post(f"/organiser/events/{event.id}/image/remove")

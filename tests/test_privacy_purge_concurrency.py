@@ -5,11 +5,14 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import sqlalchemy as sa
 
+from tests.conftest import BACKEND
 from tests.organiser_support import add_registrations
 from tests.privacy_support import database_text
 from tests.registration_support import form_data, registrations
+from tests.test_db_faults import event_locked
 from webapp.audit import AuditEntry
 from webapp.events.models import Event
 from webapp.extensions import db
@@ -108,3 +111,25 @@ def test_purge_during_a_registration_rush(app, make_event):
         for event_id in old_ids:
             assert db.session.get(Event, event_id).personal_data_purged_at == now
         assert db.session.get(Event, upcoming.id).personal_data_purged_at is None
+
+
+@pytest.fixture
+def short_lock_wait(app_config) -> None:
+    app_config["DATABASE_LOCK_TIMEOUT"] = 0.3
+
+
+def test_an_event_whose_lock_is_held_waits_for_the_next_run_and_the_rest_go_on(
+    short_lock_wait, app, make_event
+):
+    (held, other), now = _old_events(app, make_event, 2)
+    with event_locked(app, held), app.app_context():
+        report = retention.run(now=now)
+    assert f"event {held}" in report.failures  # logged, not raised
+    if BACKEND == "postgres":  # row locks: only that event waits
+        assert [item.event_id for item in report.events] == [other]
+    with app.app_context():
+        assert db.session.get(Event, held).personal_data_purged_at is None
+        report = retention.run(now=now)
+        assert report.failures == []
+        assert db.session.get(Event, held).personal_data_purged_at == now
+    assert "Oldname" not in database_text(app)

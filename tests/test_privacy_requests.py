@@ -14,6 +14,7 @@ from tests.privacy_request_support import SECRET, ask, mailed_link
 from tests.privacy_support import database_text
 from tests.question_support import add_question, spec
 from tests.registration_support import form_data, register, registrations
+from tests.webhook_support import make_webhook
 from webapp.audit import AuditEntry
 from webapp.extensions import db
 from webapp.mail.models import OutboxMessage
@@ -315,15 +316,45 @@ def test_erasing_twice_shows_there_is_nothing_left(app, client, full_event):
         assert count == 1
 
 
-def test_get_and_head_change_nothing(app, client, full_event):
+def _exports_logged(app) -> list[tuple]:
+    with app.app_context():
+        return [
+            (entry.actor_id, entry.details_dict["count"])
+            for entry in db.session.scalars(
+                sa.select(AuditEntry).where(AuditEntry.action == "privacy.subject_exported")
+            )
+        ]
+
+
+def test_get_and_head_change_nothing_but_the_download_is_logged(app, client, full_event):
     event, _bo_id = full_event
     token = requests.make_token(ASA_EMAIL, SECRET)
-    before = database_text(app)
-    for path in ("", "/data.json", "/erase"):
+    text_before = database_text(app)
+    for path in ("", "/erase"):
         assert client.get(f"/privacy/requests/{token}{path}").status_code == 200
         assert client.head(f"/privacy/requests/{token}{path}").status_code == 200
-    assert database_text(app) == before
+    assert client.head(f"/privacy/requests/{token}/data.json").status_code == 200
+    assert database_text(app) == text_before
+    assert client.get(f"/privacy/requests/{token}/data.json").status_code == 200
+    assert _exports_logged(app) == [(None, 1)]  # the person's own download, by id only
+    with app.app_context():
+        details = db.session.scalars(sa.select(AuditEntry.details)).all()
+    assert not any(ASA_EMAIL.lower() in text.lower() for text in details)
     assert [s for _e, s in _statuses(app, event.id)] == ["confirmed", "waitlisted"]
+
+
+def test_the_download_names_the_systems_the_data_was_passed_on_to(
+    app, client, signed_in_organiser, make_event
+):
+    event = make_event(owner_id=signed_in_organiser, capacity=10)
+    make_webhook(app, signed_in_organiser, "https://crm.cluster.example/hooks/convene")
+    registration_id, _token, _ = register(app, event.id, KNOWN)
+    token = requests.make_token(KNOWN, SECRET)
+    data = client.get(f"/privacy/requests/{token}/data.json").get_json()
+    assert [
+        (item["registration_id"], item["event_type"], item["receiver"])
+        for item in data["passed_on"]
+    ] == [(registration_id, "registration.created", "crm.cluster.example")]
 
 
 def test_a_failed_erasure_leaves_everything_as_it_was(app, client, full_event, monkeypatch):

@@ -18,8 +18,9 @@ from tests.organiser_support import add_registrations, event_form_data, sign_in
 from tests.privacy_support import database_text
 from tests.question_support import add_question, spec
 from tests.registration_support import form_data
+from webapp import audit
 from webapp.audit import AuditEntry
-from webapp.db import begin_write
+from webapp.db import begin_write, now_utc
 from webapp.events.models import Event, EventFormat
 from webapp.extensions import db
 from webapp.mail import cli as mail_cli
@@ -363,3 +364,16 @@ def test_the_purge_erases_the_events_emails_still_within_the_outbox_period(
             db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.erased_at.is_(None)))
             == 0
         )
+
+
+def test_the_purge_records_the_audit_entries_it_removes(app, runner):
+    with app.app_context():
+        audit.record("event.published", now=now_utc() - timedelta(days=731))
+        audit.record("event.published", now=now_utc() - timedelta(days=10))
+        db.session.commit()
+    assert "1 audit entr(y/ies)" in _purge(runner)
+    (purged,) = _audit(app, "audit.purged")
+    assert purged.details_dict == {"count": 1, "retention_days": 730}
+    assert [e.action for e in _audit(app, "event.published")] == ["event.published"]
+    assert "0 audit entr(y/ies)" in _purge(runner)  # a second run removes and records nothing
+    assert len(_audit(app, "audit.purged")) == 1

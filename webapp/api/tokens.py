@@ -19,6 +19,7 @@ from webapp.api.models import ApiToken
 from webapp.db import begin_write, lock_row, now_utc
 from webapp.events.models import Event
 from webapp.extensions import db
+from webapp.organiser import two_factor
 from webapp.organiser.auth import can_manage, visible_to
 from webapp.organiser.models import Organiser
 
@@ -116,9 +117,12 @@ def bearer_token(header: str | None) -> str | None:
 
 
 def resolve(plain: str) -> ApiToken | None:
-    """The live token for `plain`: not revoked, its organiser active; else None."""
+    """The live token for `plain`: not revoked, its organiser active and enrolled in two-step
+    sign-in if the site requires it of them (a token must not outlive that rule); else None."""
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_hash(plain)))
     if token is None or token.revoked_at is not None or not token.organiser.is_active_account:
+        return None
+    if two_factor.needs_enrolment(token.organiser):
         return None
     return token
 

@@ -22,8 +22,10 @@ FORM_OVERHEAD = 64 * 1024
 
 @bp.url_value_preprocessor
 def allow_image_bodies(_endpoint, _values):
-    """Raise the body limit before anything (the CSRF check, the NUL filter) reads the form."""
-    request.max_content_length = current_app.config["EVENT_IMAGE_MAX_BYTES"] + FORM_OVERHEAD
+    """Raise the body limit before anything (the CSRF check, the NUL filter) reads the form;
+    for signed-in organisers only, so nobody else can make the server read a large body."""
+    if current_user.is_authenticated:
+        request.max_content_length = current_app.config["EVENT_IMAGE_MAX_BYTES"] + FORM_OVERHEAD
 
 
 def _page(event, form: ImageForm, status: int = 200):

@@ -45,6 +45,11 @@ def purge_command(now: datetime | None, dry_run: bool) -> None:
             f"{item.registrations} registration(s), {item.messages} message(s)"
         )
     click.echo(summary_line(report, dry_run=dry_run))
+    if report.failures:
+        raise click.ClickException(
+            "Not purged this time (lock or database unavailable; the next run retries): "
+            + ", ".join(report.failures)
+        )
 
 
 class DailyPurge:
@@ -58,8 +63,8 @@ class DailyPurge:
         now = now or now_utc()
         if now.date() == self.done_for:
             return None
+        self.done_for = now.date()  # one attempt a day, whatever happens: cron-like
         report = retention.run(now=now)
-        self.done_for = now.date()
         if report.events or report.messages or report.imports or report.audit_entries:
             current_app.logger.info("Retention: %s", summary_line(report))
         return report

@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -29,6 +30,7 @@ from webapp.privacy import erasure
 from webapp.privacy.export import registration_record
 from webapp.registration import services
 from webapp.registration.models import ACTIVE_STATUSES, Registration
+from webapp.webhooks.models import Webhook, WebhookDelivery
 
 SALT = "convene.privacy.data-request"
 SUBJECT = _l("Your data on Convene")
@@ -151,7 +153,31 @@ def export(key: str, *, now: datetime | None = None) -> dict[str, Any]:
             }
             for message in messages_to(key, ids)
         ],
+        # Organisers' systems the registrations were passed on to (webhook receivers).
+        "passed_on": [
+            {
+                "registration_id": delivery.registration_id,
+                "event_type": delivery.event_type,
+                "receiver": urlsplit(url).hostname,
+                "status": delivery.status.value,
+                "created_at": delivery.created_at.isoformat(),
+            }
+            for delivery, url in webhook_deliveries_about(ids)
+        ],
     }
+
+
+def webhook_deliveries_about(ids: list[int]) -> list[tuple[WebhookDelivery, str]]:
+    """The webhook deliveries about these registrations, with their webhook's URL."""
+    if not ids:
+        return []
+    rows = db.session.execute(
+        sa.select(WebhookDelivery, Webhook.url)
+        .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
+        .where(WebhookDelivery.registration_id.in_(ids))
+        .order_by(WebhookDelivery.id)
+    )
+    return [(delivery, url) for delivery, url in rows]
 
 
 def erase(key: str, *, actor: Any = None, now: datetime | None = None) -> SubjectErased:
@@ -185,7 +211,8 @@ def erase(key: str, *, actor: Any = None, now: datetime | None = None) -> Subjec
 
 
 def record_export(key: str, actor: Any) -> list[int]:
-    """Audit an admin's export of a person's data (ids only, never the address)."""
+    """Audit an export of a person's data, by an admin or (actor None) by the person
+    (ids only, never the address)."""
     begin_write(db.session)
     ids = [registration.id for registration in registrations_of(key)]
     audit.record(

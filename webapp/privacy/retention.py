@@ -212,8 +212,9 @@ def audit_cutoff(now: datetime) -> datetime:
 
 
 def purge_audit(now: datetime) -> int:
-    """Delete the audit entries past AUDIT_RETENTION_DAYS."""
-    deleted = audit.purge_older_than(audit_cutoff(now))
+    """Delete the audit entries past AUDIT_RETENTION_DAYS, recording the purge."""
+    days = int(current_app.config.get("AUDIT_RETENTION_DAYS", 730))
+    deleted = audit.purge_expired(days, now=now)
     db.session.commit()
     return deleted
 
@@ -227,25 +228,47 @@ class PurgeReport:
     imports: int = 0
     audit_entries: int = 0
     webhook_payloads: int = 0
+    # Steps that failed (a lock not obtained, the database away), e.g. "event 12".
+    failures: list[str] = field(default_factory=list)
 
 
 def run(*, now: datetime | None = None, dry_run: bool = False) -> PurgeReport:
-    """Every retention rule, in order: events, outbox, webhook payloads, imports, audit log."""
+    """Every retention rule, in order: events, outbox, webhook payloads, imports, audit log.
+
+    A step that cannot get its lock or its database (OperationalError) is rolled back,
+    logged and named in `report.failures`; the steps after it still run, and the next run
+    takes it up again.
+    """
     now = now or now_utc()
     due = due_events(now)
     if dry_run:
         return _preview_run(due, now)
     report = PurgeReport()
     for event_id in [event.id for event in due]:
-        purged = purge_event(event_id, now=now)
+        purged = _attempt(report, f"event {event_id}", purge_event, event_id, now=now)
         if purged is not None:
             report.events.append(purged)
-    report.messages = purge_outbox(now)
-    report.webhook_payloads = webhooks.purge_delivered_payloads(now)
-    db.session.commit()
-    report.imports = purge_imports(now)
-    report.audit_entries = purge_audit(now)
+    report.messages = _attempt(report, "outbox", purge_outbox, now) or 0
+    report.webhook_payloads = _attempt(report, "webhook payloads", _purge_payloads, now) or 0
+    report.imports = _attempt(report, "imports", purge_imports, now) or 0
+    report.audit_entries = _attempt(report, "audit log", purge_audit, now) or 0
     return report
+
+
+def _attempt(report: PurgeReport, step: str, function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except sa.exc.OperationalError as exc:
+        db.session.rollback()
+        current_app.logger.warning("Retention: %s not purged this time: %s", step, exc.orig)
+        report.failures.append(step)
+        return None
+
+
+def _purge_payloads(now: datetime) -> int:
+    erased = webhooks.purge_delivered_payloads(now)
+    db.session.commit()
+    return erased
 
 
 def _preview_run(due: list[Event], now: datetime) -> PurgeReport:

@@ -147,6 +147,9 @@ def request_download(token: str):
     if error:
         return error
     body = json.dumps(requests.export(key), ensure_ascii=False, indent=2)
+    if request.method == "GET":  # the person's own download is logged like an admin's
+        requests.record_export(key, None)
+        db.session.commit()
     return current_app.response_class(
         body,
         mimetype="application/json",
