@@ -19,9 +19,9 @@ from webapp.api.models import ApiToken
 from webapp.db import begin_write, lock_row, now_utc
 from webapp.events.models import Event
 from webapp.extensions import db
-from webapp.organiser import two_factor
 from webapp.organiser.auth import can_manage, visible_to
 from webapp.organiser.models import Organiser
+from webapp.organiser.two_factor import needs_enrolment
 
 TOKEN_PREFIX = "cvn_"  # noqa: S105 (a public marker that makes tokens recognisable)
 # What a token looks like: the prefix and 43 URL-safe base64 characters.
@@ -122,7 +122,7 @@ def resolve(plain: str) -> ApiToken | None:
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_hash(plain)))
     if token is None or token.revoked_at is not None or not token.organiser.is_active_account:
         return None
-    if two_factor.needs_enrolment(token.organiser):
+    if needs_enrolment(token.organiser):
         return None
     return token
 
