@@ -11,8 +11,8 @@ from flask_login import current_user
 from webapp import site_settings
 from webapp.db import begin_write
 from webapp.events.models import Event
-from webapp.extensions import db, login_manager
-from webapp.organiser.auth import admin_or_404, visible_to
+from webapp.extensions import db
+from webapp.organiser.auth import admin_or_404, guard_organiser_area, visible_to
 from webapp.webhooks import addresses, subscriptions
 from webapp.webhooks.forms import (
     DELIVERY_STATES,
@@ -26,29 +26,24 @@ EVENTS_OFFERED = 200
 bp = Blueprint("webhooks", __name__)
 
 
-@bp.before_request
-def require_sign_in():
-    """Every page here is for signed-in organisers only."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
+guard_organiser_area(bp)
 
 
-@bp.after_request
-def no_store(response):
-    """Secrets and attendees' data: keep these pages out of shared caches."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _form() -> WebhookForm:
+def _form(hook=None) -> WebhookForm:
+    """The form, offering the newest events and always the webhook's own event."""
     form = WebhookForm()
-    events = db.session.scalars(
-        sa.select(Event)
-        .where(visible_to(current_user))
-        .order_by(Event.starts_at.desc())
-        .limit(EVENTS_OFFERED)
+    events = list(
+        db.session.scalars(
+            sa.select(Event)
+            .where(visible_to(current_user))
+            .order_by(Event.starts_at.desc())
+            .limit(EVENTS_OFFERED)
+        )
     )
+    # An older event than the newest EVENTS_OFFERED must stay choosable, or editing its
+    # webhook could never validate.
+    if hook is not None and hook.event is not None and hook.event not in events:
+        events.append(hook.event)
     form.set_events(events)
     return form
 
@@ -85,7 +80,7 @@ def webhook_new():
 def webhook_edit(webhook_id: int):
     """A webhook's settings, secret and latest deliveries."""
     hook = _hook_or_404(webhook_id)
-    form = _form()
+    form = _form(hook)
     if request.method == "GET":
         form.url.data, form.active.data = hook.url, hook.active
         form.scope.data = str(hook.event_id) if hook.event_id else ""
