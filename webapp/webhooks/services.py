@@ -27,6 +27,8 @@ from webapp.webhooks.models import PENDING_STATUSES, DeliveryStatus, Webhook, We
 from webapp.webhooks.payloads import event_data, registration_data
 
 ERASED_NOTE = "Payload erased before delivery."
+INACTIVE_NOTE = "Not sent: the webhook's organiser account is deactivated."
+NOT_MANAGED_NOTE = "Not sent: the webhook's organiser no longer manages this event."
 
 
 def matching(event_type: str, event: Event) -> list[Webhook]:
@@ -54,6 +56,27 @@ def matching(event_type: str, event: Event) -> list[Webhook]:
         and hook.organiser.is_active_account
         and (manager or hook.organiser.is_admin)
     ]
+
+
+def manages(organiser, event_id: int | None) -> bool:
+    """Whether `organiser` may still hear about event `event_id` (None: about no event)."""
+    if event_id is None or organiser.is_admin:
+        return True
+    event = db.session.get(Event, event_id)
+    if event is None:
+        return False
+    return event.owner_id == organiser.id or any(
+        co.id == organiser.id for co in event.co_organisers
+    )
+
+
+def refusal(hook: Webhook, event_id: int | None) -> str:
+    """Why a delivery about `event_id` may not go to `hook` any more; "" if it may."""
+    if not hook.organiser.is_active_account:
+        return INACTIVE_NOTE
+    if not manages(hook.organiser, event_id if event_id is not None else hook.event_id):
+        return NOT_MANAGED_NOTE
+    return ""
 
 
 def queue(

@@ -80,12 +80,9 @@ def webhook_new():
 def webhook_edit(webhook_id: int):
     """A webhook's settings, secret and latest deliveries."""
     hook = _hook_or_404(webhook_id)
-    form = _form(hook)
     if request.method == "GET":
-        form.url.data, form.active.data = hook.url, hook.active
-        form.scope.data = str(hook.event_id) if hook.event_id else ""
-        form.event_types.data = hook.types
-        return _edit_page(hook, form)
+        return _edit_page(hook, _filled_form(hook))
+    form = _form(hook)
     if not form.validate_on_submit():
         return _edit_page(hook, form, 422)
     hook = _hook_or_404(webhook_id, lock=True)
@@ -93,6 +90,15 @@ def webhook_edit(webhook_id: int):
     db.session.commit()
     flash(_("The webhook is saved."), "success")
     return redirect(url_for(".webhook_edit", webhook_id=hook.id))
+
+
+def _filled_form(hook) -> WebhookForm:
+    """The form showing the webhook as it is."""
+    form = _form(hook)
+    form.url.data, form.active.data = hook.url, hook.active
+    form.scope.data = str(hook.event_id) if hook.event_id else ""
+    form.event_types.data = hook.types
+    return form
 
 
 def _edit_page(hook, form, status: int = 200):
@@ -151,9 +157,12 @@ def webhook_ping(webhook_id: int):
 def delivery_retry(webhook_id: int, delivery_id: int):
     """Send a delivery that has not arrived again at the next round."""
     hook = _hook_or_404(webhook_id, lock=True)
-    if not subscriptions.retry(current_user, hook, delivery_id):
+    try:
+        subscriptions.retry(current_user, hook, delivery_id)
+    except subscriptions.RetryRefused as refused:
         db.session.rollback()
-        abort(409)
+        flash(str(refused), "error")
+        return _edit_page(hook, _filled_form(hook), 409)
     db.session.commit()
     flash(_("The request will be sent again within a minute."), "success")
     return redirect(url_for(".webhook_edit", webhook_id=hook.id))
