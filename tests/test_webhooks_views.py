@@ -5,12 +5,11 @@ setting; nobody else's webhooks; every action audited."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import ORGANISER_EMAIL
+from tests.conftest import ORGANISER_EMAIL, local
 from tests.organiser_support import PASSWORD, csrf_token, make_organiser, sign_in
 from tests.webhook_support import Receiver, allow_private, deliveries, make_webhook
 from webapp.audit import AuditEntry
@@ -141,7 +140,7 @@ def test_a_webhook_of_an_event_older_than_those_offered_can_be_edited(
 ):
     allow_private(app)
     monkeypatch.setattr(webhook_views, "EVENTS_OFFERED", 1)
-    old = make_event(owner_id=signed_in_organiser, start_local=datetime(2020, 5, 4, 10, 0))
+    old = make_event(owner_id=signed_in_organiser, start_local=local("2020-05-04 10:00"))
     make_event(owner_id=signed_in_organiser)
     hook_id, _ = make_webhook(app, signed_in_organiser, "http://127.0.0.1:9/in", event_id=old.id)
 
