@@ -19,7 +19,7 @@ TYPE_LABELS = {
     "registration.promoted": _l("Someone gets a seat from the waiting list"),
     "registration.checked_in": _l("An attendee is checked in"),
     "registration.erased": _l("A registration's personal data is erased"),
-    "event.changed": _l("The event's time or place changes"),
+    "event.changed": _l("The published event is changed"),
     "event.cancelled": _l("The event is cancelled"),
 }
 DELIVERY_STATES = {
