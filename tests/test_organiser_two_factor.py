@@ -22,6 +22,8 @@ from webapp import create_app
 from webapp.extensions import db
 from webapp.organiser import sign_in_steps
 from webapp.organiser.models import RecoveryCode
+from webapp.site_settings import SiteSetting
+from webapp.webhooks.models import Webhook
 
 EMAIL = "olga@cluster.example"
 ADMIN = "ada@cluster.example"
@@ -457,3 +459,22 @@ def test_two_sign_ins_racing_with_one_code_let_only_one_in(app, enrolled):
     for thread in threads:
         thread.join()
     assert sorted(results) == [302, 422]
+
+
+def test_webhook_pages_send_an_organiser_who_must_enrol_to_enrolment(app, client):
+    make_organiser(app, EMAIL, admin=True)
+    sign_in(client, EMAIL)
+    _require(app, client, "everyone")
+    for url in ("/organiser/webhooks", "/organiser/webhooks/new", "/organiser/admin/webhooks"):
+        response = client.get(url)
+        assert response.status_code == 302 and response.headers["Location"] == (
+            "/organiser/two-step"
+        )
+        assert response.headers["Cache-Control"] == "no-store"
+    new = client.post("/organiser/webhooks/new", data={"url": "https://example.org/hook"})
+    assert new.headers["Location"] == "/organiser/two-step"
+    saved = client.post("/organiser/admin/webhooks", data={"allow_private": "y"})
+    assert saved.status_code == 302 and saved.headers["Location"] == "/organiser/two-step"
+    with app.app_context():
+        assert db.session.scalars(sa.select(Webhook)).all() == []
+        assert db.session.get(SiteSetting, "webhooks.allow_private_addresses") is None

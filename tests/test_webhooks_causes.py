@@ -129,7 +129,9 @@ def test_an_expired_hold_is_a_cancellation(app, make_event, signed_in_organiser,
     assert types(app) == ["registration.created", "registration.cancelled"]
 
 
-def test_a_moved_event_sends_event_changed_and_a_note_alone_nothing(app, client, event, hook):
+def test_any_edit_of_a_published_event_sends_event_changed_and_saving_unchanged_nothing(
+    app, client, event, hook
+):
     edit = event_form_data(
         start_date="2027-02-28",
         end_date="2027-02-28",
@@ -139,15 +141,31 @@ def test_a_moved_event_sends_event_changed_and_a_note_alone_nothing(app, client,
         title=event.title,
     )
     assert client.post(f"/organiser/events/{event.id}/edit", data=edit).status_code == 302
-    assert types(app) == []  # nothing about time or place changed
+    assert types(app) == ["event.changed"]  # the summary changed, the time did not
+    assert client.post(f"/organiser/events/{event.id}/edit", data=edit).status_code == 302
+    assert types(app) == ["event.changed"]  # saved as it was: nothing to tell
+
+    edit["title"] = "Smart Regions – renamed"
+    assert client.post(f"/organiser/events/{event.id}/edit", data=edit).status_code == 302
+    assert payloads(app)[-1]["data"]["event"]["title"] == "Smart Regions – renamed"
 
     edit["start_time"] = "17:00"
     assert client.post(f"/organiser/events/{event.id}/edit", data=edit).status_code == 302
 
-    [body] = payloads(app)
+    body = payloads(app)[-1]
+    assert types(app) == ["event.changed"] * 3
     assert body["type"] == "event.changed" and "registration" not in body["data"]
     assert body["data"]["event"]["starts_at"] == "2027-02-28T16:00:00Z"
     assert body["data"]["event"]["start_local"] == "2027-02-28T17:00:00"
+
+
+def test_editing_a_draft_sends_nothing(app, client, signed_in_organiser, make_event, hook):
+    from webapp.events.models import EventStatus
+
+    draft = make_event(owner_id=signed_in_organiser, status=EventStatus.DRAFT)
+    edit = event_form_data(title="Renamed draft")
+    assert client.post(f"/organiser/events/{draft.id}/edit", data=edit).status_code == 302
+    assert types(app) == []
 
 
 def test_postponing_and_keeping_the_date_are_event_changes(app, event, hook):

@@ -196,3 +196,49 @@ def test_the_connection_goes_to_the_checked_address_not_a_second_answer(
 
     assert calls == ["rebind.example"] and connected == [("93.184.215.14", 80)]
     assert "ConnectionRefusedError" in deliveries(app)[0].last_error
+
+
+# IPv4 addresses hidden in IPv6 are judged by the IPv4 address: a translator or tunnel
+# on the way (NAT64, 6to4, Teredo) would deliver to it.
+HIDDEN_PRIVATE = [
+    "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+    "2002:a9fe:a9fe::",  # 6to4 of 169.254.169.254
+    "2002:a00:1::1",  # 6to4 of 10.0.0.1
+    "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+    "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+    "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
+    "64:ff9b:1::7f00:1",  # local-use NAT64 of 127.0.0.1
+    "64:ff9b:1::a9fe:a9fe",
+    "64:ff9b:1::a00:1",
+    "::7f00:1",  # IPv4-compatible 127.0.0.1
+    "::a9fe:a9fe",
+    "::a00:1",
+    "::ffff:a9fe:a9fe",  # IPv4-mapped 169.254.169.254
+    "2001:0:7f00:1::f5ff:fffe",  # Teredo: server 127.0.0.1, client 10.0.0.1
+    "2001:0:808:808::f5ff:fffe",  # Teredo: public server, client 10.0.0.1
+    "2001:0:a9fe:a9fe::f7f7:f7f7",  # Teredo: server 169.254.169.254, public client
+]
+HIDDEN_PUBLIC = [
+    "2002:808:808::1",
+    "64:ff9b::808:808",
+    "::808:808",
+    "::ffff:808:808",
+    "2001:0:808:808::f7f7:f7f7",  # Teredo: both 8.8.8.8
+]
+
+
+@pytest.mark.parametrize("address", HIDDEN_PRIVATE)
+def test_private_ipv4_hidden_in_ipv6_is_refused(app, address):
+    assert not addresses.is_allowed(address, private_allowed=False)
+    with app.app_context(), pytest.raises(addresses.UnsafeURL):
+        addresses.check(f"http://[{address}]/hook", private_allowed=False)
+
+
+@pytest.mark.parametrize("address", HIDDEN_PUBLIC)
+def test_public_ipv4_hidden_in_ipv6_is_judged_by_the_ipv4_address(address):
+    assert addresses.is_allowed(address, private_allowed=False)
+
+
+def test_an_admin_allowing_private_addresses_allows_them_hidden_too():
+    assert addresses.is_allowed("64:ff9b::a00:1", private_allowed=True)
+    assert not addresses.is_allowed("::ffff:0.0.0.0", private_allowed=True)

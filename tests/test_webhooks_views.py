@@ -9,13 +9,14 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import ORGANISER_EMAIL
+from tests.conftest import ORGANISER_EMAIL, local
 from tests.organiser_support import PASSWORD, csrf_token, make_organiser, sign_in
 from tests.webhook_support import Receiver, allow_private, deliveries, make_webhook
 from webapp.audit import AuditEntry
 from webapp.extensions import db
 from webapp.site_settings import SiteSetting
 from webapp.webhooks import delivery
+from webapp.webhooks import views as webhook_views
 from webapp.webhooks.models import DeliveryStatus, Webhook
 
 
@@ -132,6 +133,23 @@ def test_one_event_scope_is_saved(app, client, signed_in_organiser, make_event):
     assert hook.event_id == mine.id and hook.types == ["event.changed", "event.cancelled"]
     listing = client.get("/organiser/webhooks").get_data(as_text=True)
     assert mine.title in listing and "The event is cancelled" in listing
+
+
+def test_a_webhook_of_an_event_older_than_those_offered_can_be_edited(
+    app, client, signed_in_organiser, make_event, monkeypatch
+):
+    allow_private(app)
+    monkeypatch.setattr(webhook_views, "EVENTS_OFFERED", 1)
+    old = make_event(owner_id=signed_in_organiser, start_local=local("2020-05-04 10:00"))
+    make_event(owner_id=signed_in_organiser)
+    hook_id, _ = make_webhook(app, signed_in_organiser, "http://127.0.0.1:9/in", event_id=old.id)
+
+    page = client.get(f"/organiser/webhooks/{hook_id}").get_data(as_text=True)
+    assert f'<option selected value="{old.id}">' in page
+    data = form("http://127.0.0.1:9/changed", "event.changed", scope=str(old.id))
+    assert client.post(f"/organiser/webhooks/{hook_id}", data=data).status_code == 302
+    [hook] = webhooks(app)
+    assert hook.event_id == old.id and hook.url == "http://127.0.0.1:9/changed"
 
 
 def test_ping_then_the_delivery_and_its_answer_are_listed_and_retried(

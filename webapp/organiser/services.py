@@ -209,7 +209,8 @@ def _time_and_place(event: Event) -> tuple:
 
 
 def update_event(event: Event, organiser: Organiser, data: EventData) -> ChangeOutcome:
-    """Apply the form; a published event whose time or place moved tells its attendees."""
+    """Apply the form; a published event whose time or place moved tells its attendees,
+    and any stored change of a published event tells its webhooks."""
     if event.status == EventStatus.CANCELLED:
         raise EventStateError(_("A cancelled event can no longer be edited."))
     if event.status == EventStatus.DRAFT and data.slug and data.slug != event.slug:
@@ -220,6 +221,8 @@ def update_event(event: Event, organiser: Organiser, data: EventData) -> ChangeO
     fields = (*audit.changed_fields(columns, event), *(["translations"] if translated else []))
     organiser.last_timezone = data.timezone
     if event.status != EventStatus.PUBLISHED or _time_and_place(event) == before:
+        if event.status == EventStatus.PUBLISHED and fields:  # receivers hear of any edit
+            webhooks.event_event("event.changed", event)
         return ChangeOutcome(announced=False, queued=0, fields=fields)
     moved = (event.starts_at, event.ends_at) != before[:2]
     rescheduled = postpone.reschedule_if_postponed(event, was["starts_at"], moved)

@@ -4,7 +4,9 @@ A registration's personal data is its row (names, address, organisation, role, n
 answers, and the copies made of it: the outbox messages written to or about the person,
 the webhook deliveries about them, and pending organiser imports that list them. Erasure deletes the registrations
 (answers go with them) and blanks those copies in place, so the outbox keeps each
-message's kind, status and dates for the delivery statistics. Convene stores no IP
+message's kind, status and dates for the delivery statistics. Webhooks subscribed to
+`registration.erased` then learn which registration went (its id and event only), so
+receivers that copied the person can delete them too. Convene stores no IP
 addresses: rate limits count per client address in memory or Redis and forget within
 their window.
 
@@ -115,6 +117,8 @@ def erase_registrations(
         messages += blank_messages(_mentions(people), now)
     imports = _delete_pending_imports_naming(people)
     deliveries = webhooks.erase_payloads_for_registrations(ids, now=now)
+    # Only after the blanking above, which would otherwise blank these too.
+    webhooks.registrations_erased(ids, now=now)
     deleted = db.session.execute(
         sa.delete(Registration)
         .where(Registration.id.in_(ids))

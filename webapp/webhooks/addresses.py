@@ -1,8 +1,9 @@
 """Which webhook URLs Convene will call: http(s) only, and only public addresses.
 
 A URL's host is resolved when the organiser saves it and again before every delivery,
-and every address it resolves to must be global (`ipaddress.is_global`; an IPv4-mapped
-IPv6 address is judged by its IPv4 address). The delivery then connects to an address
+and every address it resolves to must be global (`ipaddress.is_global`; an IPv6 address
+that carries IPv4 addresses - mapped, compatible, 6to4, NAT64, Teredo - is judged by
+them, so a public IPv4 address reached through a translator is allowed, a private one not). The delivery then connects to an address
 that was checked, never resolving the name again, so a DNS answer that changes between
 the check and the connection cannot reach an internal address. An admin may allow
 private addresses (`webhooks.allow_private_addresses`) for receivers on the own network.
@@ -65,14 +66,37 @@ def parse(url: str) -> Target:
     return Target(parts.scheme, parts.hostname, port or default, path)
 
 
+NAT64_PREFIXES = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries (mapped, 6to4, NAT64, compatible, Teredo)."""
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)  # the Teredo server and the client behind it
+    last32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if any(ip in network for network in NAT64_PREFIXES):
+        return [last32]
+    if ip in IPV4_COMPATIBLE and int(ip) > 1:  # :: and ::1 are themselves
+        return [last32]
+    return []
+
+
 def is_allowed(address: str, private_allowed: bool) -> bool:
-    """Whether Convene may connect to `address` (an IP address as text)."""
+    """Whether Convene may connect to `address` (an IP address as text).
+
+    An IPv6 address that carries IPv4 addresses is judged by them (every one must be
+    public): a translator or tunnel on the way would deliver to them.
+    """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip.is_multicast or ip.is_unspecified:
+    candidates = (embedded_ipv4(ip) if ip.version == 6 else []) or [ip]
+    if any(each.is_multicast or each.is_unspecified for each in candidates):
         return False
-    return private_allowed or ip.is_global
+    return private_allowed or all(each.is_global for each in candidates)
 
 
 def resolve(target: Target) -> list[str]:

@@ -4,7 +4,9 @@ The mail outbox's pattern (webapp/mail/delivery.py): a short committed claim mar
 `sending` (FOR UPDATE SKIP LOCKED on PostgreSQL, so workers share the work) and returns
 plain data; no transaction stays open while a receiver is talked to; each outcome is
 written only over the same claim. A crash leaves rows `sending`, claimed again after
-STALE_CLAIM. A 2xx answer delivers; 410 Gone pauses the webhook; anything else (a redirect
+STALE_CLAIM. A delivery whose webhook's organiser was deactivated, or no longer manages
+the delivery's event (a co-organiser removed), is failed at its claim and never sent;
+a paused webhook's deliveries wait. A 2xx answer delivers; 410 Gone pauses the webhook; anything else (a redirect
 included: none is followed), a refused address, a connection error or the deadline
 passing is retried on BACKOFF until WEBHOOK_MAX_ATTEMPTS attempts, then fails.
 """
@@ -20,7 +22,7 @@ from flask import current_app
 
 from webapp.db import begin_write, now_utc
 from webapp.extensions import db
-from webapp.webhooks import addresses, signing, transport
+from webapp.webhooks import addresses, services, signing, transport
 from webapp.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 
 BATCH_SIZE = 20
@@ -82,11 +84,12 @@ def _due(now: datetime) -> sa.ColumnElement[bool]:
 
 
 def claim(limit: int, *, now: datetime | None = None) -> list[Claimed]:
-    """Mark up to `limit` due deliveries of active webhooks `sending` (committed)."""
+    """Mark up to `limit` due deliveries of active webhooks `sending` (committed); fail
+    those whose organiser is deactivated or no longer manages their event."""
     now = now or now_utc()
     begin_write(db.session)
     rows = db.session.execute(
-        sa.select(WebhookDelivery, Webhook.url, Webhook.secret)
+        sa.select(WebhookDelivery, Webhook)
         .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
         .where(_due(now), Webhook.active)
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
@@ -94,11 +97,15 @@ def claim(limit: int, *, now: datetime | None = None) -> list[Claimed]:
         .with_for_update(skip_locked=True, of=WebhookDelivery)
     ).all()
     claimed = []
-    for row, url, secret in rows:
+    for row, hook in rows:
+        refused = services.refusal(hook, row.event_id)
+        if refused:
+            row.status, row.finished_at, row.last_error = DeliveryStatus.FAILED, now, refused
+            continue
         row.attempts += 1
         row.status, row.claimed_at = DeliveryStatus.SENDING, now
-        values = (row.id, row.uuid, row.webhook_id, url, secret, row.event_type, row.payload)
-        claimed.append(Claimed(*values, row.attempts, now))
+        values = (row.id, row.uuid, row.webhook_id, hook.url, hook.secret, row.event_type)
+        claimed.append(Claimed(*values, row.payload, row.attempts, now))
     db.session.commit()
     return claimed
 

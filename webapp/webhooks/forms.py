@@ -18,7 +18,8 @@ TYPE_LABELS = {
     "registration.cancelled": _l("A registration is cancelled"),
     "registration.promoted": _l("Someone gets a seat from the waiting list"),
     "registration.checked_in": _l("An attendee is checked in"),
-    "event.changed": _l("The event's time or place changes"),
+    "registration.erased": _l("A registration's personal data is erased"),
+    "event.changed": _l("The published event is changed"),
     "event.cancelled": _l("The event is cancelled"),
 }
 DELIVERY_STATES = {

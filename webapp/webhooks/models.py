@@ -17,10 +17,13 @@ EVENT_TYPES = (
     "registration.cancelled",
     "registration.promoted",
     "registration.checked_in",
+    "registration.erased",
     "event.changed",
     "event.cancelled",
 )
 PING = "ping"
+# Says only which registration of which event was erased, so receivers delete their copy.
+ERASED = "registration.erased"
 
 
 class DeliveryStatus(enum.StrEnum):

@@ -10,15 +10,27 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from webapp import audit
 from webapp.db import begin_write, lock_row, now_utc
 from webapp.extensions import db
 from webapp.webhooks import signing
-from webapp.webhooks.models import PING, DeliveryStatus, Webhook, WebhookDelivery
-from webapp.webhooks.services import add_delivery
+from webapp.webhooks.models import (
+    PENDING_STATUSES,
+    PING,
+    DeliveryStatus,
+    Webhook,
+    WebhookDelivery,
+)
+from webapp.webhooks.services import add_delivery, manages
 
 DELIVERIES_SHOWN = 50
+URL_CHANGED_NOTE = "Not sent: made for the webhook's earlier address."
+
+
+class RetryRefused(Exception):
+    """The delivery cannot be sent again; the message is fit to show the organiser."""
 
 
 @dataclass(frozen=True)
@@ -102,9 +114,31 @@ def update(organiser, hook: Webhook, data: Subscription) -> list[str]:
     """Apply the form to a webhook (locked by the caller); returns the changed fields."""
     begin_write(db.session)
     changed = _apply(hook, data)
+    if "url" in changed:
+        _forget_unsent(hook)
     if changed:
         _audit("webhook.changed", organiser, hook, fields=sorted(changed))
     return changed
+
+
+def _forget_unsent(hook: Webhook) -> None:
+    """Fail the deliveries not yet delivered and drop their data: they were meant for the
+    old address, whose owner may not be the new one's."""
+    db.session.execute(
+        sa.update(WebhookDelivery)
+        .where(
+            WebhookDelivery.webhook_id == hook.id,
+            WebhookDelivery.status.in_((*PENDING_STATUSES, DeliveryStatus.FAILED)),
+        )
+        .values(
+            status=DeliveryStatus.FAILED,
+            finished_at=now_utc(),
+            last_error=URL_CHANGED_NOTE,
+            payload="",
+            last_response="",
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def set_active(organiser, hook: Webhook, active: bool) -> None:
@@ -139,18 +173,22 @@ def ping(organiser, hook: Webhook, *, now: datetime | None = None) -> WebhookDel
     return delivery
 
 
-def retry(organiser, hook: Webhook, delivery_id: int, *, now: datetime | None = None) -> bool:
-    """Send a retrying or failed delivery again at the next round; False if it cannot be."""
+def retry(organiser, hook: Webhook, delivery_id: int, *, now: datetime | None = None) -> None:
+    """Send a retrying or failed delivery again at the next round; RetryRefused if it
+    cannot be."""
     begin_write(db.session)
     delivery = db.session.get(WebhookDelivery, delivery_id)
     retriable = (DeliveryStatus.RETRYING, DeliveryStatus.FAILED)
     if delivery is None or delivery.webhook_id != hook.id or delivery.status not in retriable:
-        return False
+        raise RetryRefused(_l("This request cannot be sent again."))
+    if delivery.last_error == URL_CHANGED_NOTE:
+        raise RetryRefused(_l("This request was made for the webhook's earlier address."))
     if not delivery.payload:
-        return False  # erased: nothing left to send
+        raise RetryRefused(_l("This request's data was erased: there is nothing to send."))
+    if not manages(organiser, delivery.event_id or hook.event_id):
+        raise RetryRefused(_l("You no longer manage this event, so its requests are not sent."))
     delivery.status = DeliveryStatus.RETRYING
     delivery.next_attempt_at = now or now_utc()
     delivery.finished_at = None
     delivery.attempts = 0  # the organiser asked: a full schedule of attempts again
     _audit("webhook.delivery_retried", organiser, hook, delivery_id=delivery.id)
-    return True

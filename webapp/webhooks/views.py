@@ -11,8 +11,8 @@ from flask_login import current_user
 from webapp import site_settings
 from webapp.db import begin_write
 from webapp.events.models import Event
-from webapp.extensions import db, login_manager
-from webapp.organiser.auth import admin_or_404, visible_to
+from webapp.extensions import db
+from webapp.organiser.auth import admin_or_404, guard_organiser_area, visible_to
 from webapp.webhooks import addresses, subscriptions
 from webapp.webhooks.forms import (
     DELIVERY_STATES,
@@ -26,29 +26,24 @@ EVENTS_OFFERED = 200
 bp = Blueprint("webhooks", __name__)
 
 
-@bp.before_request
-def require_sign_in():
-    """Every page here is for signed-in organisers only."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
+guard_organiser_area(bp)
 
 
-@bp.after_request
-def no_store(response):
-    """Secrets and attendees' data: keep these pages out of shared caches."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _form() -> WebhookForm:
+def _form(hook=None) -> WebhookForm:
+    """The form, offering the newest events and always the webhook's own event."""
     form = WebhookForm()
-    events = db.session.scalars(
-        sa.select(Event)
-        .where(visible_to(current_user))
-        .order_by(Event.starts_at.desc())
-        .limit(EVENTS_OFFERED)
+    events = list(
+        db.session.scalars(
+            sa.select(Event)
+            .where(visible_to(current_user))
+            .order_by(Event.starts_at.desc())
+            .limit(EVENTS_OFFERED)
+        )
     )
+    # An older event than the newest EVENTS_OFFERED must stay choosable, or editing its
+    # webhook could never validate.
+    if hook is not None and hook.event is not None and hook.event not in events:
+        events.append(hook.event)
     form.set_events(events)
     return form
 
@@ -85,12 +80,9 @@ def webhook_new():
 def webhook_edit(webhook_id: int):
     """A webhook's settings, secret and latest deliveries."""
     hook = _hook_or_404(webhook_id)
-    form = _form()
     if request.method == "GET":
-        form.url.data, form.active.data = hook.url, hook.active
-        form.scope.data = str(hook.event_id) if hook.event_id else ""
-        form.event_types.data = hook.types
-        return _edit_page(hook, form)
+        return _edit_page(hook, _filled_form(hook))
+    form = _form(hook)
     if not form.validate_on_submit():
         return _edit_page(hook, form, 422)
     hook = _hook_or_404(webhook_id, lock=True)
@@ -98,6 +90,15 @@ def webhook_edit(webhook_id: int):
     db.session.commit()
     flash(_("The webhook is saved."), "success")
     return redirect(url_for(".webhook_edit", webhook_id=hook.id))
+
+
+def _filled_form(hook) -> WebhookForm:
+    """The form showing the webhook as it is."""
+    form = _form(hook)
+    form.url.data, form.active.data = hook.url, hook.active
+    form.scope.data = str(hook.event_id) if hook.event_id else ""
+    form.event_types.data = hook.types
+    return form
 
 
 def _edit_page(hook, form, status: int = 200):
@@ -156,9 +157,12 @@ def webhook_ping(webhook_id: int):
 def delivery_retry(webhook_id: int, delivery_id: int):
     """Send a delivery that has not arrived again at the next round."""
     hook = _hook_or_404(webhook_id, lock=True)
-    if not subscriptions.retry(current_user, hook, delivery_id):
+    try:
+        subscriptions.retry(current_user, hook, delivery_id)
+    except subscriptions.RetryRefused as refused:
         db.session.rollback()
-        abort(409)
+        flash(str(refused), "error")
+        return _edit_page(hook, _filled_form(hook), 409)
     db.session.commit()
     flash(_("The request will be sent again within a minute."), "success")
     return redirect(url_for(".webhook_edit", webhook_id=hook.id))
