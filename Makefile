@@ -68,15 +68,23 @@ node-deps:
 	  || echo "npm install failed: tests that need axe-core or ical.js will be skipped"; \
 	else echo "npm not found: tests that need axe-core or ical.js will be skipped"; fi
 
-## test: install dev deps, lint, run the suite on SQLite, then on PostgreSQL if TEST_DATABASE_URL is set
+## test: install dev deps, lint, run the suite on SQLite and, if TEST_DATABASE_URL is set, at the
+## same time again on PostgreSQL (its output follows once both are done; either failing fails)
 test: $(VENV)/.dev node-deps translations-compile
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "== again on PostgreSQL ($$TEST_DATABASE_URL) =="; \
-	  CONVENE_TEST_BACKEND=postgres $(VENV)/bin/pytest -m "not browser"; \
-	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+	  log=$$(mktemp); \
+	  echo "== on SQLite, and meanwhile on PostgreSQL ($$TEST_DATABASE_URL) =="; \
+	  CONVENE_TEST_BACKEND=postgres $(VENV)/bin/pytest -m "not browser" -p no:cacheprovider \
+	    > $$log 2>&1 & postgres=$$!; \
+	  $(VENV)/bin/pytest; sqlite=$$?; \
+	  wait $$postgres; postgres_status=$$?; \
+	  echo "== on PostgreSQL =="; cat $$log; rm -f $$log; \
+	  [ $$sqlite -eq 0 ] && [ $$postgres_status -eq 0 ]; \
+	else \
+	  $(VENV)/bin/pytest && echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; \
+	fi
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -85,10 +85,22 @@ def database_url(database_template, tmp_path) -> Iterator[str]:
         yield f"sqlite:///{path}"
         return
     yield database_template
-    engine = sa.create_engine(database_template)
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    _empty_postgres(database_template)
+
+
+def _empty_postgres(url: str) -> None:
+    """Delete every row and restart every sequence: for tables this small, DELETE is many
+    times faster than TRUNCATE, which replaces each table's files."""
+    engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+        sequences = conn.exec_driver_sql(
+            "SELECT quote_ident(sequence_schema) || '.' || quote_ident(sequence_name)"
+            " FROM information_schema.sequences"
+        ).scalars()
+        for sequence in list(sequences):
+            conn.exec_driver_sql(f"ALTER SEQUENCE {sequence} RESTART")
     engine.dispose()
 
 

@@ -71,6 +71,13 @@ def test_the_mailed_link_lists_exactly_that_address_registrations(
     assert page.headers["X-Robots-Tag"] == "noindex"
 
 
+def test_a_place_held_for_email_confirmation_is_shown_as_such(app, client, make_event):
+    event = make_event(requires_email_confirmation=True, hold_minutes=30, capacity=10)
+    register(app, event.id, KNOWN)
+    page = client.get(f"/privacy/requests/{requests.make_token(KNOWN, SECRET)}")
+    assert "Awaiting email confirmation" in page.text and "Confirmed" not in page.text
+
+
 def test_the_link_works_in_the_language_it_was_asked_in(app, client, smtp_server, make_event):
     event = make_event(capacity=10)
     register(app, event.id, KNOWN)

@@ -113,12 +113,22 @@ def _key_or_error(token: str):
         return None, (render_template("privacy/bad_link.html", expired=error.expired), status)
 
 
+def _shown_status(registration) -> str:
+    """The status a person recognises: a held place awaits their email confirmation, and
+    one released for want of it says so."""
+    if registration.is_held:
+        return "awaiting_confirmation"
+    if registration.hold_expired:
+        return "hold_expired"
+    return registration.status.value
+
+
 def _rows(registrations) -> list[dict]:
     return [
         {
             "title": r.event.title,
             "when": timezones.format_instant(r.event.starts_at, r.event.timezone),
-            "status": label(REGISTRATION_STATUS, r.status),
+            "status": label(REGISTRATION_STATUS, _shown_status(r)),
             "mode": label(MODES, r.attendance_mode),
             "created": timezones.format_instant(r.created_at, r.event.timezone),
         }
