@@ -13,30 +13,16 @@ from webapp.db import now_utc
 from webapp.forms import Form, SingleLine, at_most, clean_text, line_field
 from webapp.registration.forms import (
     email_address,
+    email_field,
     form_stamp,
-    mailable_address,
     seconds_since_stamp,
 )
-
-
-def _email_field() -> EmailField:
-    return EmailField(
-        _l("Email address"),
-        filters=[clean_text],
-        validators=[
-            DataRequired(_l("Enter your email address.")),
-            at_most(254),
-            SingleLine(),
-            email_address,
-            mailable_address,
-        ],
-    )
 
 
 class DataRequestForm(Form):
     """An address to send the data link to; the honeypot and stamp of the registration form."""
 
-    email = _email_field()
+    email = email_field()
     leave_blank = StringField(_l("Leave this field empty"))
     issued = HiddenField()
 

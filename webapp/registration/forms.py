@@ -99,16 +99,9 @@ def mailable_address(form, field):
         raise ValidationError(_(str(NON_ASCII_LOCAL_PART)))
 
 
-def _name_field(label, required) -> StringField:
-    return line_field(label, 100, required=required, extra=[personal_name])
-
-
-class RegistrationForm(Form):
-    """Registration for one event; attendance mode only for hybrid, needs only in person."""
-
-    first_name = _name_field(_l("First name"), _l("Enter your first name."))
-    last_name = _name_field(_l("Last name"), _l("Enter your last name."))
-    email = EmailField(
+def email_field() -> EmailField:
+    """A person's address that Convene will mail: required, one line, valid, deliverable."""
+    return EmailField(
         _l("Email address"),
         filters=[clean_text],
         validators=[
@@ -119,6 +112,18 @@ class RegistrationForm(Form):
             mailable_address,
         ],
     )
+
+
+def _name_field(label, required) -> StringField:
+    return line_field(label, 100, required=required, extra=[personal_name])
+
+
+class RegistrationForm(Form):
+    """Registration for one event; attendance mode only for hybrid, needs only in person."""
+
+    first_name = _name_field(_l("First name"), _l("Enter your first name."))
+    last_name = _name_field(_l("Last name"), _l("Enter your last name."))
+    email = email_field()
     organisation = line_field(_l("Organisation"), 200, required=_l("Enter your organisation."))
     role = line_field(_l("Role or job title"), 200)
     country = SelectField(
